@@ -289,7 +289,8 @@ MIXCUT_API mixcut_status mixcut_mix_soft_labels(const mixcut_mix_sample* plan, i
 
 typedef enum mixcut_cutout_form {
   /* DeVries & Taylor: squares of side `length`, centre uniform over the
-   * image, box [cy - length/2, cy + length/2) clipped at the borders. */
+   * image, box [cy - length/2, cy - length/2 + length) clipped at the borders
+   * (the paper's code for even lengths; for odd ones it lost a pixel). */
   MIXCUT_CUTOUT_HOLES = 1,
   /* Zhong et al. / timm RandomErasing: area fraction s ~ U(scale) divided by
    * the hole count, aspect r ~ logU(ratio), h = round(sqrt(s*H*W*r)),
