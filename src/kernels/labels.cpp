@@ -1,0 +1,85 @@
+#include "kernels/labels.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/pixel.hpp"
+
+namespace mixcut {
+namespace {
+
+struct Smoothing {
+  float off;   // eps / K
+  float on;    // 1 - eps + eps / K
+  float keep;  // 1 - eps, the weight of a soft label
+};
+
+// off and on are computed in double and rounded once, as timm's Python floats
+// are before torch stores them in a float32 one-hot.
+Smoothing smoothing(float eps, int64_t k) {
+  const double off = double(eps) / double(k);
+  return {float(off), float(1.0 - double(eps) + off), 1.0f - eps};
+}
+
+bool mixes(const MixSample& record, int64_t i) {
+  return record.kind != MixKind::None && record.partner != i;
+}
+
+}  // namespace
+
+void mix_labels(const MixSample* plan, int64_t n, const int64_t* labels, int64_t k, float eps,
+                float* out) {
+  const Smoothing s = smoothing(eps, k);
+  for (int64_t i = 0; i < n; ++i) {
+    float* row = out + i * k;
+    const MixSample& record = plan[i];
+    const int64_t yi = labels[i];
+    if (!mixes(record, i) || labels[record.partner] == yi) {
+      std::fill(row, row + k, s.off);
+      row[yi] = s.on;
+      continue;
+    }
+    const int64_t yj = labels[record.partner];
+    const float lam = record.lam;
+    const float rest = 1.0f - lam;
+    // Same formula for every column, so a class neither sample has gets
+    // lam*off + (1-lam)*off exactly as a dense one-hot blend would.
+    const float off_off = pixel::blend_f32(s.off, s.off, lam, rest);
+    std::fill(row, row + k, off_off);
+    row[yi] = pixel::blend_f32(s.on, s.off, lam, rest);
+    row[yj] = pixel::blend_f32(s.off, s.on, lam, rest);
+  }
+}
+
+void mix_soft_labels(const MixSample* plan, int64_t n, const float* soft, int64_t k, float eps,
+                     float* out) {
+  const Smoothing s = smoothing(eps, k);
+  // In place, row i may be some other row's partner: read from a copy.
+  std::vector<float> copy;
+  if (out == soft && n > 0) {
+    copy.assign(soft, soft + n * k);
+    soft = copy.data();
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const MixSample& record = plan[i];
+    const float* pi = soft + i * k;
+    float* row = out + i * k;
+    if (!mixes(record, i)) {
+      for (int64_t c = 0; c < k; ++c) {
+        const float scaled = pi[c] * s.keep;
+        row[c] = scaled + s.off;
+      }
+      continue;
+    }
+    const float* pj = soft + record.partner * k;
+    const float lam = record.lam;
+    const float rest = 1.0f - lam;
+    for (int64_t c = 0; c < k; ++c) {
+      const float scaled_i = pi[c] * s.keep;
+      const float scaled_j = pj[c] * s.keep;
+      row[c] = pixel::blend_f32(scaled_i + s.off, scaled_j + s.off, lam, rest);
+    }
+  }
+}
+
+}  // namespace mixcut
