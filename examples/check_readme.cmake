@@ -1,0 +1,37 @@
+# Checks that README.md shows each example's "BEGIN README" .. "END README"
+# block verbatim (with the block's common indentation removed), so that the
+# README's code is the code the tests compile and run.
+#   cmake -DREADME=README.md -DEXAMPLES=a.c,b.py -P check_readme.cmake
+file(READ "${README}" readme)
+string(REPLACE "," ";" EXAMPLES "${EXAMPLES}")
+set(missing "")
+foreach(example IN LISTS EXAMPLES)
+  file(READ "${example}" text)
+  string(FIND "${text}" "BEGIN README" begin)
+  string(FIND "${text}" "END README" end)
+  if(begin EQUAL -1 OR end EQUAL -1)
+    message(FATAL_ERROR "${example}: no BEGIN README / END README markers")
+  endif()
+  # The block runs from the line after BEGIN to the line before END.
+  string(SUBSTRING "${text}" ${begin} -1 rest)
+  string(FIND "${rest}" "\n" first_newline)
+  math(EXPR start "${begin} + ${first_newline} + 1")
+  string(SUBSTRING "${text}" 0 ${end} head)
+  string(FIND "${head}" "\n" last_newline REVERSE)
+  math(EXPR length "${last_newline} + 1 - ${start}")
+  string(SUBSTRING "${text}" ${start} ${length} block)
+  # Drop the indentation every line of the block shares (C blocks sit in main()).
+  string(REGEX MATCH "^ +" indent "${block}")
+  if(indent)
+    string(REPLACE "\n${indent}" "\n" block "\n${block}")
+    string(SUBSTRING "${block}" 1 -1 block)
+  endif()
+  string(FIND "${readme}" "${block}" found)
+  if(found EQUAL -1)
+    string(APPEND missing "\n--- ${example} ---\n${block}")
+  endif()
+endforeach()
+if(missing)
+  message(FATAL_ERROR "README.md does not show these example blocks verbatim:${missing}")
+endif()
+message(STATUS "README.md shows every example block")
