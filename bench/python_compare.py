@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""mixcut against the numpy / torch formulas timm and torchvision use.
+
+Same 128x3x224x224 batch (float32 and uint8), 1 and 2 threads; prints the
+median milliseconds of each and the speed-up of mixcut over each formula.
+
+  MIXCUT_LIBRARY=build/release/libmixcut.so .venv/bin/python bench/python_compare.py
+Options: --n N --size S --reps R (defaults 128, 224, 7). torch is optional.
+"""
+
+import argparse
+import os
+import pathlib
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bindings" / "python"))
+try:
+    import torch
+except ImportError:  # the torch rows are skipped
+    torch = None
+import mixcut  # noqa: E402
+
+LAM = 0.3
+
+
+def timed(fn, reps):
+    fn()  # warm up: page faults, OpenMP pool, caches of shapes
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def plan_const(n, h, w, kind, box=(0, 0, 0, 0)):
+    """A fixed plan (flip partners, lam = 0.3) so every contender does the same work."""
+    plan = np.zeros(n, dtype=mixcut.MIX_SAMPLE_DTYPE)
+    plan["partner"] = n - 1 - np.arange(n)
+    plan["kind"] = kind
+    plan["lam"] = LAM if kind == mixcut.Kind.MIXUP else 1 - (box[1] - box[0]) * (box[3] - box[2]) / (h * w)
+    plan["y0"], plan["y1"], plan["x0"], plan["x1"] = box
+    return plan
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=128)
+    ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--reps", type=int, default=7)
+    args = ap.parse_args()
+    n, s, reps = args.n, args.size, args.reps
+    rng = np.random.default_rng(0)
+    x32 = rng.standard_normal((n, 3, s, s)).astype(np.float32)
+    x8 = rng.integers(0, 256, (n, 3, s, s), dtype=np.uint8)
+    samples = [(x8[i].copy(), i % 1000) for i in range(n)]
+    cut = s // 2
+    box = (s // 4, s // 4 + cut, s // 4, s // 4 + cut)
+    mix_plan = plan_const(n, s, s, mixcut.Kind.MIXUP)
+    cut_plan = plan_const(n, s, s, mixcut.Kind.CUTMIX, box)
+    mixcut_elem = mixcut.Mixup(mixup_alpha=1.0, mode="elem", num_classes=1000, seed=0)
+    print(f"batch {n}x3x{s}x{s}; mixcut {mixcut.version()} isa {mixcut.isa()}; "
+          f"numpy {np.__version__}; torch {torch.__version__ if torch else 'absent'}; "
+          f"{os.cpu_count()} cpus")
+
+    rows = []  # (operation, threads, name, ms, is_mixcut)
+
+    for threads in (1, 2):
+        if torch is not None:
+            torch.set_num_threads(threads)
+        mixcut_elem.num_threads = threads
+
+        # ---- Mixup, float32
+        op = "mixup f32 (batch)"
+        if torch is not None:
+            t = torch.from_numpy(x32.copy())
+            rows.append((op, threads, "timm: x.mul_(lam).add_(x.flip(0).mul_(1-lam))",
+                         timed(lambda: t.mul_(LAM).add_(t.flip(0).mul_(1 - LAM)), reps), False))
+            rows.append((op, threads, "torchvision v2: x.roll(1,0).mul_(1-lam).add_(x.mul(lam))",
+                         timed(lambda: t.roll(1, 0).mul_(1 - LAM).add_(t.mul(LAM)), reps), False))
+        a = x32.copy()
+        if threads == 1:
+            rows.append((op, threads, "numpy: lam*x + (1-lam)*x[::-1]",
+                         timed(lambda: LAM * a + (1 - LAM) * a[::-1], reps), False))
+        rows.append((op, threads, "mixcut mix_apply in place",
+                     timed(lambda: mixcut.mix_apply(mix_plan, a, inplace=True,
+                                                    num_threads=threads), reps), True))
+        b = np.empty_like(a)
+        rows.append((op, threads, "mixcut mix_apply out of place",
+                     timed(lambda: mixcut.mix_apply(mix_plan, a, b, num_threads=threads), reps),
+                     True))
+
+        # ---- Mixup elem mode, float32 (timm loops over samples)
+        op = "mixup f32 (elem)"
+        if torch is not None:
+            t = torch.from_numpy(x32.copy())
+            lams = np.random.default_rng(1).beta(1.0, 1.0, n).astype(np.float32)
+
+            def timm_elem():
+                x_orig = t.clone()
+                for i in range(n):
+                    j = n - i - 1
+                    lam = float(lams[i])
+                    t[i] = t[i] * lam + x_orig[j] * (1 - lam)
+            rows.append((op, threads, "timm _mix_elem (python loop, clone)",
+                         timed(timm_elem, reps), False))
+        a = x32.copy()
+        labels = np.arange(n) % 1000
+        rows.append((op, threads, "mixcut Mixup(mode='elem') + targets",
+                     timed(lambda: mixcut_elem(a, labels), reps), True))
+
+        # ---- CutMix, float32
+        op = "cutmix f32 (half-size box)"
+        y0, y1, x0, x1 = box
+        if torch is not None:
+            t = torch.from_numpy(x32.copy())
+
+            def timm_cutmix():
+                t[:, :, y0:y1, x0:x1] = t.flip(0)[:, :, y0:y1, x0:x1]
+            rows.append((op, threads, "timm: x[..box] = x.flip(0)[..box]",
+                         timed(timm_cutmix, reps), False))
+        a = x32.copy()
+        rows.append((op, threads, "mixcut mix_apply in place",
+                     timed(lambda: mixcut.mix_apply(cut_plan, a, inplace=True,
+                                                    num_threads=threads), reps), True))
+
+        # ---- uint8 collate (timm FastCollateMixup batch mode)
+        op = "mixup u8 collate"
+        if threads == 1:
+            def timm_collate():
+                out = np.zeros((n, 3, s, s), np.uint8)
+                for i in range(n):
+                    j = n - i - 1
+                    mixed = samples[i][0].astype(np.float32) * LAM + \
+                        samples[j][0].astype(np.float32) * (1 - LAM)
+                    np.rint(mixed, out=mixed)
+                    out[i] += mixed.astype(np.uint8)
+                return out
+            rows.append((op, threads, "timm FastCollateMixup formula (numpy)",
+                         timed(timm_collate, reps), False))
+        collate = mixcut.FastCollateMixup(mixup_alpha=1.0, num_classes=1000, seed=0,
+                                          num_threads=threads)
+        rows.append((op, threads, "mixcut FastCollateMixup (stack + mix + targets)",
+                     timed(lambda: collate(samples), reps), True))
+        a8 = x8.copy()
+        rows.append((op, threads, "mixcut mix_apply u8 in place (stacked batch)",
+                     timed(lambda: mixcut.mix_apply(mix_plan, a8, inplace=True,
+                                                    num_threads=threads), reps), True))
+
+        # ---- uint8 Mixup with torch (float round trip, what a torch user writes)
+        if torch is not None:
+            op = "mixup u8 (torch float round trip)"
+            t8 = torch.from_numpy(x8.copy())
+            rows.append((op, threads, "torch: (x.float()*lam + x.flip(0).float()*(1-lam)).round().byte()",
+                         timed(lambda: (t8.float() * LAM + t8.flip(0).float() * (1 - LAM))
+                               .round_().to(torch.uint8), reps), False))
+            a8 = x8.copy()
+            rows.append((op, threads, "mixcut mix_apply u8 in place",
+                         timed(lambda: mixcut.mix_apply(mix_plan, a8, inplace=True,
+                                                        num_threads=threads), reps), True))
+
+    # ---- print: each mixcut row against the slowest formula of its group
+    print("\n| operation | threads | implementation | ms | mixcut speed-up |")
+    print("|---|---|---|---:|---:|")
+    for op in dict.fromkeys(r[0] for r in rows):
+        group = [r for r in rows if r[0] == op]
+        for r in group:
+            others = [g for g in rows if g[0] == op and not g[4] and
+                      (g[1] == r[1] or g[2].startswith("numpy") or "FastCollate" in g[2])]
+            if r[4] and others:
+                base = max(others, key=lambda g: g[3])
+                speed = f"{base[3] / r[3]:.1f}x vs {base[2].split(':')[0]}"
+            else:
+                speed = ""
+            print(f"| {op} | {r[1]} | {r[2]} | {r[3]:.2f} | {speed} |")
+
+
+if __name__ == "__main__":
+    main()

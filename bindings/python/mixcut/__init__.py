@@ -1,0 +1,29 @@
+"""mixcut: batch Cutout, Mixup and CutMix over libmixcut (ctypes, no extension module).
+
+Drop-in for timm::
+
+    from mixcut import Mixup            # instead of: from timm.data import Mixup
+    mixup_fn = Mixup(mixup_alpha=0.8, cutmix_alpha=1.0, label_smoothing=0.1, num_classes=1000)
+    x, target = mixup_fn(x, target)     # x mixed in place, target float32 [N, K]
+
+Functional layer: mix_plan / mix_apply / mix_labels, cutout_plan / cutout_apply;
+plans are numpy structured arrays (MIX_SAMPLE_DTYPE, CUTOUT_HOLE_DTYPE).
+The library is found through $MIXCUT_LIBRARY, else the copy bundled in the package.
+"""
+
+from ._lib import (ABI_MAJOR, Context, CutoutForm, DType, FillKind, Isa, Kind, Layout, MixcutError,
+                   Mode, Partner, Status, find_library, isa, library_path, version)
+from .erasing import Cutout, RandomErasing
+from .functional import (CUTOUT_HOLE_DTYPE, MIX_SAMPLE_DTYPE, cutout, cutout_apply, cutout_plan,
+                         mix_apply, mix_labels, mix_plan, smooth_one_hot)
+from .mixup import FastCollateMixup, Mixup
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ABI_MAJOR", "CUTOUT_HOLE_DTYPE", "Context", "Cutout", "CutoutForm", "DType",
+    "FastCollateMixup", "FillKind", "Isa", "Kind", "Layout", "MIX_SAMPLE_DTYPE", "MixcutError",
+    "Mixup", "Mode", "Partner", "RandomErasing", "Status", "cutout", "cutout_apply",
+    "cutout_plan", "find_library", "isa", "library_path", "mix_apply", "mix_labels", "mix_plan",
+    "smooth_one_hot", "version",
+]

@@ -1,0 +1,115 @@
+"""timm's RandomErasing and the original Cutout, per sample, at kernel speed."""
+
+from __future__ import annotations
+
+import math
+
+from ._arrays import View
+from ._lib import MixcutError, Status
+from .functional import cutout_apply, cutout_plan
+from .mixup import os_seed
+
+
+class _Keyed:
+    """Seed + step bookkeeping shared by the transforms."""
+
+    def _init_keys(self, seed, layout, num_threads):
+        self.seed = os_seed() if seed is None else int(seed)
+        self.layout = layout
+        self.num_threads = num_threads
+        self.step = 0
+
+    def _next_step(self, step):
+        if step is None:
+            step = self.step
+        self.step = int(step) + 1
+        return int(step)
+
+
+class RandomErasing(_Keyed):
+    """timm.data.RandomErasing: erase random boxes per sample, in place.
+
+    Arguments as timm: ``probability`` per sample; ``min_area``/``max_area``
+    the area fraction (divided by the box count); aspect log-uniform in
+    [min_aspect, max_aspect or 1/min_aspect]; up to 10 tries for a box inside
+    the image; ``mode`` 'const' (zeros), 'rand' (one normal value per channel
+    per box) or 'pixel' (per-pixel normal noise; uniform 0..255 for uint8);
+    ``min_count``..``max_count`` boxes; ``num_splits`` > 1 leaves the first
+    N / num_splits samples clean (AugMix splits). ``device`` is accepted for
+    compatibility; the tensor's own device decides (CPU).
+    Works on a C x H x W image or an N x C x H x W batch, numpy or torch,
+    uint8 or float32. Extra keywords: seed, layout, num_threads; calls take an
+    optional ``step`` (else an internal counter).
+    """
+
+    def __init__(self, probability=0.5, min_area=0.02, max_area=1 / 3, min_aspect=0.3,
+                 max_aspect=None, mode="const", min_count=1, max_count=None, num_splits=0,
+                 device="cuda", *, seed=None, layout="NCHW", num_threads=None):
+        self.probability = probability
+        self.min_area = min_area
+        self.max_area = max_area
+        max_aspect = max_aspect or 1 / min_aspect
+        self.log_aspect_ratio = (math.log(min_aspect), math.log(max_aspect))
+        self.aspect = (min_aspect, max_aspect)
+        self.min_count = min_count
+        self.max_count = max_count or min_count
+        self.num_splits = num_splits
+        self.mode = (mode or "const").lower()
+        fills = {"const": 0.0, "rand": "rand", "pixel": "pixel"}
+        if self.mode not in fills:
+            raise MixcutError(Status.ERR_BAD_ENUM,
+                              f"mode must be 'const', 'rand' or 'pixel', got {mode!r}")
+        self.fill = fills[self.mode]
+        self.device = device
+        self._init_keys(seed, layout, num_threads)
+
+    def plan(self, n, h, w, step):
+        return cutout_plan(n, h, w, seed=self.seed, step=step, form="erasing",
+                           prob=self.probability, min_count=self.min_count,
+                           max_count=self.max_count, scale=(self.min_area, self.max_area),
+                           ratio=self.aspect)
+
+    def __call__(self, input, step=None):
+        view = View(input, self.layout, "input", writable=True)
+        holes = self.plan(view.n, view.h, view.w, self._next_step(step))
+        batch_start = view.n // self.num_splits if self.num_splits > 1 else 0
+        if batch_start:
+            holes = holes[holes["sample"] >= batch_start]
+        self.last_plan = holes
+        return cutout_apply(holes, input, fill=self.fill, layout=self.layout, inplace=True,
+                            num_threads=self.num_threads)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(p={self.probability}, mode={self.mode}, "
+                f"count=({self.min_count}, {self.max_count}))")
+
+
+class Cutout(_Keyed):
+    """DeVries & Taylor's Cutout: ``n_holes`` squares of side ``length``.
+
+    Centres uniform over the image, boxes [c - length//2, c + length//2)
+    clipped at the borders (edge holes are smaller), filled with ``fill``
+    (a number or one value per channel; 0 = the mean of normalised data, as
+    the original's mask multiply). Every sample of a batch gets its own holes.
+    Works in place on a C x H x W image or an N x C x H x W batch and returns
+    it; ``inplace=False`` returns a filled copy instead.
+    """
+
+    def __init__(self, n_holes=1, length=16, fill=0.0, *, inplace=True, seed=None,
+                 layout="NCHW", num_threads=None):
+        self.n_holes = n_holes
+        self.length = length
+        self.fill = fill
+        self.inplace = inplace
+        self._init_keys(seed, layout, num_threads)
+
+    def plan(self, n, h, w, step):
+        return cutout_plan(n, h, w, seed=self.seed, step=step, form="holes",
+                           min_count=self.n_holes, max_count=self.n_holes, length=self.length)
+
+    def __call__(self, img, step=None):
+        view = View(img, self.layout, "img", writable=self.inplace)
+        holes = self.plan(view.n, view.h, view.w, self._next_step(step))
+        self.last_plan = holes
+        return cutout_apply(holes, img, fill=self.fill, layout=self.layout,
+                            inplace=self.inplace, num_threads=self.num_threads)

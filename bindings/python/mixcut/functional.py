@@ -1,0 +1,361 @@
+"""The functional layer: plans as numpy structured arrays, and their application.
+
+A plan is data: ``mix_plan`` returns one ``MIX_SAMPLE_DTYPE`` record per
+sample (partner, lam, kind, box), ``cutout_plan`` one ``CUTOUT_HOLE_DTYPE``
+record per hole slot. Inspect them, store them, or build your own and hand
+them to ``mix_apply`` / ``cutout_apply``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import numbers
+
+import numpy as np
+
+from ._arrays import NormalizeArg, View, as_numpy, is_torch_tensor, new_like, parse_layout
+from ._lib import (CutoutForm, CutoutPolicy, DType, Fill, FillKind, Kind, MixcutError, MixPolicy,
+                   Mode, Partner, Status, check, lib, thread_context)
+
+#: One mixcut_mix_sample (32 bytes): partner, lam, kind, box [y0, y1) x [x0, x1).
+MIX_SAMPLE_DTYPE = np.dtype({
+    "names": ["partner", "lam", "kind", "y0", "x0", "y1", "x1"],
+    "formats": ["<i8", "<f4", "<i4", "<i4", "<i4", "<i4", "<i4"],
+    "offsets": [0, 8, 12, 16, 20, 24, 28],
+    "itemsize": 32,
+})
+
+#: One mixcut_cutout_hole (32 bytes): sample, box [y0, y1) x [x0, x1), noise_key.
+CUTOUT_HOLE_DTYPE = np.dtype({
+    "names": ["sample", "y0", "x0", "y1", "x1", "noise_key"],
+    "formats": ["<i8", "<i4", "<i4", "<i4", "<i4", "<u8"],
+    "offsets": [0, 8, 12, 16, 20, 24],
+    "itemsize": 32,
+})
+
+_U64 = 1 << 64
+
+
+def _enum(enum_type, value, what):
+    if isinstance(value, enum_type):
+        return value
+    try:
+        return enum_type[str(value).upper()]
+    except KeyError:
+        names = ", ".join(repr(m.name.lower()) for m in enum_type)
+        raise MixcutError(Status.ERR_BAD_ENUM, f"{what} must be one of {names}, got {value!r}") \
+            from None
+
+
+def _u64(value, what):
+    if not isinstance(value, numbers.Integral) or not 0 <= int(value) < _U64:
+        raise MixcutError(Status.ERR_BAD_PARAM, f"{what} must be an integer in [0, 2^64), "
+                          f"got {value!r}")
+    return int(value)
+
+
+def _size(value, what):
+    if not isinstance(value, numbers.Integral):
+        raise MixcutError(Status.ERR_BAD_SIZE, f"{what} must be an integer, got {value!r}")
+    return int(value)
+
+
+def _ctx(ctx, num_threads):
+    if ctx is not None:
+        return ctx.handle
+    return thread_context(num_threads).handle
+
+
+def _plan_array(plan, dtype, what):
+    if not isinstance(plan, np.ndarray) or plan.dtype != dtype:
+        raise MixcutError(Status.ERR_BAD_DTYPE,
+                          f"{what} must be a numpy array of dtype mixcut.{what.upper()}_DTYPE")
+    if plan.ndim != 1 or not plan.flags.c_contiguous:
+        raise MixcutError(Status.ERR_BAD_LAYOUT, f"{what} must be a 1-D C-contiguous array")
+    return plan
+
+
+def _seed(seed):
+    if seed is None:
+        raise MixcutError(Status.ERR_BAD_PARAM, "seed is required (an integer in [0, 2^64))")
+    return _u64(seed, "seed")
+
+
+# ---------------------------------------------------------------------------
+# Mixup / CutMix
+
+def mix_policy(mixup_alpha=1.0, cutmix_alpha=0.0, cutmix_minmax=None, prob=1.0, switch_prob=0.5,
+               mode="batch", partner="flip", correct_lam=True):
+    """A mixcut_mix_policy struct (and the partner array it points to, if any)."""
+    policy = MixPolicy()
+    check(lib.mixcut_mix_policy_init(ctypes.byref(policy)), "mixcut_mix_policy_init")
+    policy.mixup_alpha = float(mixup_alpha)
+    policy.cutmix_alpha = float(cutmix_alpha)
+    if cutmix_minmax is not None:
+        if len(cutmix_minmax) != 2:
+            raise MixcutError(Status.ERR_BAD_PARAM, "cutmix_minmax must be (min, max)")
+        policy.cutmix_minmax_lo, policy.cutmix_minmax_hi = map(float, cutmix_minmax)
+    policy.prob = float(prob)
+    policy.switch_prob = float(switch_prob)
+    policy.mode = int(_enum(Mode, mode, "mode"))
+    policy.correct_lam = 1 if correct_lam else 0
+    keepalive = None
+    if isinstance(partner, str) or isinstance(partner, Partner):
+        rule = _enum(Partner, partner, "partner")
+        if rule == Partner.EXPLICIT:
+            raise MixcutError(Status.ERR_BAD_PARAM, "partner='explicit' needs an index array: "
+                              "pass the array itself as partner")
+        policy.partner = int(rule)
+    else:
+        keepalive = np.ascontiguousarray(as_numpy(partner), dtype=np.int64)
+        if keepalive.ndim != 1:
+            raise MixcutError(Status.ERR_SHAPE_MISMATCH, "partner indices must be 1-D")
+        policy.partner = int(Partner.EXPLICIT)
+        policy.partner_index = keepalive.ctypes.data_as(ctypes.POINTER(ctypes.c_int64))
+    return policy, keepalive
+
+
+def mix_plan(n, h, w, *, seed, step=0, mixup_alpha=1.0, cutmix_alpha=0.0, cutmix_minmax=None,
+             prob=1.0, switch_prob=0.5, mode="batch", partner="flip", correct_lam=True):
+    """Plan Mixup/CutMix for n samples of h x w pixels: a MIX_SAMPLE_DTYPE array.
+
+    A pure function of its arguments: the same (seed, step) gives the same plan
+    in any process. ``partner`` is 'flip', 'roll', 'permutation' or an array of
+    n partner indices.
+    """
+    n, h, w = _size(n, "n"), _size(h, "h"), _size(w, "w")
+    policy, keepalive = mix_policy(mixup_alpha, cutmix_alpha, cutmix_minmax, prob, switch_prob,
+                                   mode, partner, correct_lam)
+    if keepalive is not None and len(keepalive) != n:
+        raise MixcutError(Status.ERR_SHAPE_MISMATCH,
+                          f"partner has {len(keepalive)} indices for n = {n} samples")
+    out = np.zeros(max(n, 0), dtype=MIX_SAMPLE_DTYPE)
+    check(lib.mixcut_mix_plan(ctypes.byref(policy), _seed(seed), _u64(step, "step"), n, h, w,
+                              out.ctypes.data), "mixcut_mix_plan")
+    del keepalive
+    return out
+
+
+def _out_view(x_view, out, out_layout, out_dtype, name="out"):
+    if out is None:
+        layout = parse_layout(out_layout) if out_layout is not None else x_view.layout
+        dtype = x_view.dtype if out_dtype is None else out_dtype
+        out = new_like(x_view, dtype, layout)
+        return out, View(out, layout, name, writable=True)
+    if out_layout is None:
+        out_layout = x_view.layout
+    return out, View(out, out_layout, name, writable=True)
+
+
+def _dtype_arg(out_dtype):
+    if out_dtype is None:
+        return None
+    if isinstance(out_dtype, (str, type, np.dtype)):
+        try:
+            name = np.dtype(out_dtype).name
+        except TypeError:
+            name = str(out_dtype)
+    else:  # torch.dtype
+        name = str(out_dtype).replace("torch.", "")
+    if name in ("uint8", "u1"):
+        return DType.UINT8
+    if name in ("float32", "f4"):
+        return DType.FLOAT32
+    raise MixcutError(Status.ERR_BAD_DTYPE,
+                      f"out_dtype must be uint8 or float32, got {out_dtype!r}")
+
+
+def _norm(mean, std, x_view, out_view):
+    if mean is None and std is None:
+        return None
+    if not (x_view.dtype == DType.UINT8 and out_view.dtype == DType.FLOAT32):
+        raise MixcutError(Status.ERR_BAD_DTYPE, "mean/std apply only to uint8 -> float32")
+    return NormalizeArg(mean, std, x_view.c)
+
+
+def mix_apply(plan, x, out=None, *, layout="NCHW", out_layout=None, out_dtype=None, mean=None,
+              std=None, inplace=False, num_threads=None, ctx=None):
+    """Apply a mix plan to the batch x.
+
+    In place when ``inplace=True`` (or ``out is x``); otherwise into ``out``
+    (allocated like x when None, with ``out_layout`` / ``out_dtype``; uint8 ->
+    float32 is scaled by 1/255 and normalised by mean/std in the same pass).
+    Returns the output (x itself in place), of x's type (numpy or torch).
+    """
+    plan = _plan_array(plan, MIX_SAMPLE_DTYPE, "mix_sample")
+    xv = View(x, layout, "x", writable=inplace or out is x)
+    if inplace or out is x:
+        out, ov = x, xv
+    else:
+        out, ov = _out_view(xv, out, out_layout, _dtype_arg(out_dtype))
+    if len(plan) != xv.n:
+        raise MixcutError(Status.ERR_SHAPE_MISMATCH,
+                          f"plan has {len(plan)} records for a batch of {xv.n}")
+    norm = _norm(mean, std, xv, ov)
+    check(lib.mixcut_mix_apply(_ctx(ctx, num_threads), plan.ctypes.data, xv.ref(), ov.ref(),
+                               norm.ref() if norm else None), "mixcut_mix_apply")
+    return out
+
+
+def _labels_like(result, target):
+    if is_torch_tensor(target):
+        import torch  # noqa: PLC0415 (already imported: target is a tensor)
+        return torch.from_numpy(result)
+    return result
+
+
+def mix_labels(plan, target, num_classes=None, label_smoothing=0.0):
+    """Soft targets float32 [n, K] for the plan: lam*smooth(y_i) + (1-lam)*smooth(y_j).
+
+    ``target``: hard labels (n integers; needs num_classes) or soft labels
+    (n x K floats). Returns the type target has (numpy or torch).
+    """
+    plan = _plan_array(plan, MIX_SAMPLE_DTYPE, "mix_sample")
+    t = as_numpy(target)
+    if is_torch_tensor(target) and target.device.type != "cpu":
+        raise MixcutError(Status.ERR_UNSUPPORTED, "target must be a CPU tensor")
+    t = np.asarray(t)
+    n = len(plan)
+    eps = float(label_smoothing)
+    if t.ndim == 1:
+        if not np.issubdtype(t.dtype, np.integer):
+            raise MixcutError(Status.ERR_BAD_DTYPE, f"hard labels must be integers, got {t.dtype}")
+        if num_classes is None:
+            raise MixcutError(Status.ERR_BAD_SIZE, "num_classes is required for hard labels")
+        k = _size(num_classes, "num_classes")
+        if len(t) != n:
+            raise MixcutError(Status.ERR_SHAPE_MISMATCH, f"{len(t)} labels for {n} plan records")
+        labels = np.ascontiguousarray(t, dtype=np.int64)
+        out = np.empty((n, max(k, 0)), dtype=np.float32)
+        check(lib.mixcut_mix_labels(plan.ctypes.data, n, labels.ctypes.data, k, eps,
+                                    out.ctypes.data), "mixcut_mix_labels")
+    elif t.ndim == 2:
+        if t.dtype not in (np.float32, np.float64, np.float16):
+            raise MixcutError(Status.ERR_BAD_DTYPE, f"soft labels must be floats, got {t.dtype}")
+        k = t.shape[1]
+        if num_classes is not None and int(num_classes) != k:
+            raise MixcutError(Status.ERR_SHAPE_MISMATCH,
+                              f"soft labels have {k} classes, num_classes = {num_classes}")
+        if len(t) != n:
+            raise MixcutError(Status.ERR_SHAPE_MISMATCH, f"{len(t)} labels for {n} plan records")
+        soft = np.ascontiguousarray(t, dtype=np.float32)
+        out = np.empty((n, k), dtype=np.float32)
+        check(lib.mixcut_mix_soft_labels(plan.ctypes.data, n, soft.ctypes.data, k, eps,
+                                         out.ctypes.data), "mixcut_mix_soft_labels")
+    else:
+        raise MixcutError(Status.ERR_SHAPE_MISMATCH,
+                          f"target must be 1-D hard or 2-D soft labels, got shape {t.shape}")
+    return _labels_like(out, target)
+
+
+# ---------------------------------------------------------------------------
+# Cutout / RandomErasing
+
+def cutout_policy(form="holes", prob=1.0, min_count=1, max_count=None, length=16,
+                  scale=(0.02, 1 / 3), ratio=(0.3, 1 / 0.3)):
+    policy = CutoutPolicy()
+    check(lib.mixcut_cutout_policy_init(ctypes.byref(policy)), "mixcut_cutout_policy_init")
+    policy.form = int(_enum(CutoutForm, form, "form"))
+    policy.prob = float(prob)
+    min_count = _size(min_count, "min_count")
+    max_count = min_count if max_count is None else _size(max_count, "max_count")
+    for name, value in (("min_count", min_count), ("max_count", max_count),
+                        ("length", _size(length, "length"))):
+        if not -(1 << 31) <= value < (1 << 31):
+            raise MixcutError(Status.ERR_BAD_SIZE, f"{name} = {value} does not fit int32")
+    policy.min_count, policy.max_count = min_count, max_count
+    policy.length = int(length)
+    policy.scale_lo, policy.scale_hi = map(float, scale)
+    policy.ratio_lo, policy.ratio_hi = map(float, ratio)
+    return policy
+
+
+def cutout_plan(n, h, w, *, seed, step=0, form="holes", prob=1.0, min_count=1, max_count=None,
+                length=16, scale=(0.02, 1 / 3), ratio=(0.3, 1 / 0.3)):
+    """Plan holes for n samples: a CUTOUT_HOLE_DTYPE array of n * max_count records.
+
+    Sample i owns records [i*max_count, (i+1)*max_count); unused ones have an
+    empty box. form='holes' is DeVries & Taylor's Cutout (squares of side
+    ``length``, clipped); form='erasing' is RandomErasing (``scale`` area
+    fraction, ``ratio`` aspect range, box inside the image).
+    """
+    n, h, w = _size(n, "n"), _size(h, "h"), _size(w, "w")
+    policy = cutout_policy(form, prob, min_count, max_count, length, scale, ratio)
+    slots = max(n, 0) * max(policy.max_count, 0)
+    out = np.zeros(slots, dtype=CUTOUT_HOLE_DTYPE)
+    count = ctypes.c_int64(0)
+    check(lib.mixcut_cutout_plan(ctypes.byref(policy), _seed(seed), _u64(step, "step"), n, h, w,
+                                 out.ctypes.data if slots else None, ctypes.byref(count)),
+          "mixcut_cutout_plan")
+    return out[:count.value]
+
+
+class _FillArg:
+    def __init__(self, fill, channels):
+        self.struct = Fill()
+        self._values = None
+        if isinstance(fill, str):
+            name = fill.lower()
+            kinds = {"const": FillKind.CONSTANT, "constant": FillKind.CONSTANT,
+                     "pixel": FillKind.NOISE, "noise": FillKind.NOISE,
+                     "rand": FillKind.CHANNEL_NOISE, "channel_noise": FillKind.CHANNEL_NOISE}
+            if name not in kinds:
+                raise MixcutError(Status.ERR_BAD_ENUM, f"unknown fill {fill!r}: use a number, "
+                                  "per-channel values, 'const', 'pixel'/'noise' or "
+                                  "'rand'/'channel_noise'")
+            self.struct.kind = int(kinds[name])
+            self.struct.value = 0.0
+        elif isinstance(fill, numbers.Real):
+            self.struct.kind = int(FillKind.CONSTANT)
+            self.struct.value = float(fill)
+        else:
+            values = np.ascontiguousarray(as_numpy(fill), dtype=np.float32).reshape(-1)
+            if len(values) != channels:
+                raise MixcutError(Status.ERR_BAD_SIZE,
+                                  f"fill has {len(values)} values for {channels} channels")
+            self._values = values
+            self.struct.kind = int(FillKind.CHANNEL)
+            self.struct.channel_values = values.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+
+    def ref(self):
+        return ctypes.byref(self.struct)
+
+
+def cutout_apply(holes, x, out=None, *, fill=0.0, layout="NCHW", out_layout=None, out_dtype=None,
+                 mean=None, std=None, inplace=False, num_threads=None, ctx=None):
+    """Fill the holes of a cutout plan in x (in place) or in out (copy + fill).
+
+    fill: a number, one value per channel, 'pixel' (per-element noise) or
+    'rand' (one noise value per channel per hole); in the output's units.
+    """
+    holes = _plan_array(holes, CUTOUT_HOLE_DTYPE, "cutout_hole")
+    xv = View(x, layout, "x", writable=inplace or out is x)
+    if inplace or out is x:
+        out, ov = x, xv
+    else:
+        out, ov = _out_view(xv, out, out_layout, _dtype_arg(out_dtype))
+    fill_arg = _FillArg(fill, xv.c)
+    norm = _norm(mean, std, xv, ov)
+    check(lib.mixcut_cutout_apply(_ctx(ctx, num_threads), holes.ctypes.data if len(holes) else None,
+                                  len(holes), fill_arg.ref(), xv.ref(), ov.ref(),
+                                  norm.ref() if norm else None), "mixcut_cutout_apply")
+    return out
+
+
+def cutout(x, *, seed, step=0, n_holes=1, length=16, fill=0.0, layout="NCHW", num_threads=None):
+    """Cutout in place on a batch (or one image): n_holes squares of side length."""
+    xv = View(x, layout, "x", writable=True)
+    holes = cutout_plan(xv.n, xv.h, xv.w, seed=seed, step=step, form="holes",
+                        min_count=n_holes, max_count=n_holes, length=length)
+    return cutout_apply(holes, x, fill=fill, layout=layout, inplace=True, num_threads=num_threads)
+
+
+def smooth_one_hot(labels, num_classes, label_smoothing=0.0):
+    """timm's smoothed one-hot targets (no mixing), float32 [n, K]."""
+    labels = np.asarray(as_numpy(labels))
+    plan = np.zeros(len(labels), dtype=MIX_SAMPLE_DTYPE)
+    plan["partner"] = np.arange(len(labels))
+    plan["lam"] = 1.0
+    plan["kind"] = int(Kind.NONE)
+    return mix_labels(plan, labels, num_classes, label_smoothing)
+

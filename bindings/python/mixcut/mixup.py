@@ -1,0 +1,212 @@
+"""Drop-in replacements for timm.data.Mixup and timm.data.FastCollateMixup."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from ._arrays import View, as_numpy, torch_module
+from ._lib import Kind, MixcutError, Status
+from .functional import mix_apply, mix_labels, mix_plan, mix_policy
+
+
+def os_seed() -> int:
+    """A 64-bit seed from the OS (drawn once per object that needs one)."""
+    return int.from_bytes(os.urandom(8), "little")
+
+
+class Mixup:
+    """timm's Mixup/CutMix, applied by mixcut: ``x, target = mixup_fn(x, target)``.
+
+    Same constructor and call convention as ``timm.data.Mixup``: x (an N x C x
+    H x W batch, numpy or torch CPU, uint8 or float32) is mixed in place and
+    the soft targets come back as float32 [N, num_classes] of target's type.
+
+    Differences from timm: odd batch sizes and N = 1 work (a sample paired
+    with itself is left unchanged); 'pair' and 'elem' run as fast as 'batch';
+    draws are keyed by (seed, step), not a global RNG.
+
+    Extra keyword arguments:
+      seed: 64-bit seed; default drawn from the OS once, at construction.
+        Fold the distributed rank into it (e.g. seed = base + rank).
+      partner: 'flip' (timm, i <-> N-1-i), 'roll' (torchvision, i <- i-1),
+        'permutation' (a seeded randperm, as in the papers' code).
+      layout: 'NCHW' (default) or 'NHWC' for the batch's memory layout. A
+        channels_last torch tensor is recognised automatically.
+      num_threads: threads per call (None: OpenMP's default).
+    Each call uses ``step`` (pass it, or the internal counter self.step is
+    used and advanced): the same seed and step give the same result anywhere.
+    """
+
+    _modes = ("batch", "pair", "elem")
+
+    def __init__(self, mixup_alpha=1., cutmix_alpha=0., cutmix_minmax=None, prob=1.0,
+                 switch_prob=0.5, mode="batch", correct_lam=True, label_smoothing=0.1,
+                 num_classes=1000, *, seed=None, partner="flip", layout="NCHW",
+                 num_threads=None):
+        self.mixup_alpha = mixup_alpha
+        self.cutmix_alpha = cutmix_alpha
+        self.cutmix_minmax = cutmix_minmax
+        if self.cutmix_minmax is not None:
+            if len(self.cutmix_minmax) != 2:
+                raise MixcutError(Status.ERR_BAD_PARAM, "cutmix_minmax must be (min, max)")
+            self.cutmix_alpha = 1.0  # as timm: minmax forces CutMix on
+        self.mix_prob = prob
+        self.switch_prob = switch_prob
+        self.label_smoothing = label_smoothing
+        self.num_classes = num_classes
+        if str(mode).lower() not in self._modes:
+            raise MixcutError(Status.ERR_BAD_ENUM,
+                              f"mode must be one of {self._modes}, got {mode!r}")
+        self.mode = str(mode).lower()
+        self.correct_lam = correct_lam
+        self.mixup_enabled = True  # timm's switch (e.g. mixup_off_epoch)
+        self.seed = os_seed() if seed is None else int(seed)
+        self.partner = partner
+        self.layout = layout
+        self.num_threads = num_threads
+        self.step = 0
+        # Unknown names and bad values fail here, not at the first batch.
+        mix_policy(**self._policy_kwargs("elem" if self.mode == "half" else self.mode))
+
+    def _policy_kwargs(self, mode):
+        return dict(mixup_alpha=self.mixup_alpha, cutmix_alpha=self.cutmix_alpha,
+                    cutmix_minmax=self.cutmix_minmax,
+                    prob=self.mix_prob if self.mixup_enabled else 0.0,
+                    switch_prob=self.switch_prob, mode=mode, partner=self.partner,
+                    correct_lam=self.correct_lam)
+
+    def plan(self, n, h, w, step, mode=None):
+        """The plan this object applies to a batch of n x h x w at ``step``."""
+        return mix_plan(n, h, w, seed=self.seed, step=step,
+                        **self._policy_kwargs(mode or self.mode))
+
+    def _next_step(self, step):
+        if step is None:
+            step = self.step
+        self.step = int(step) + 1
+        return int(step)
+
+    def __call__(self, x, target, step=None):
+        view = View(x, self.layout, "x", writable=True)
+        plan = self.plan(view.n, view.h, view.w, self._next_step(step))
+        mix_apply(plan, x, layout=self.layout, inplace=True, num_threads=self.num_threads)
+        self.last_plan = plan
+        return x, mix_labels(plan, target, self.num_classes, self.label_smoothing)
+
+
+_STEP_BATCH_BITS = 32  # step = epoch << 32 | batch index
+
+
+class FastCollateMixup(Mixup):
+    """timm's FastCollateMixup: a DataLoader ``collate_fn`` over (uint8 image, label).
+
+    ``collate(batch)`` takes a list of (uint8 C x H x W image, int label) —
+    numpy arrays or torch tensors — stacks them into one uint8 batch, mixes it
+    in place and returns (batch, soft targets float32 [N, K]); torch tensors
+    when torch is imported (as timm), numpy arrays otherwise. Mode 'half'
+    (timm) returns the first N/2 samples mixed with the second half.
+
+    The step rule (reproducible across worker counts, documented): each
+    process counts the batches it collates (c = 0, 1, ...); in DataLoader
+    worker w of k (torch.utils.data.get_worker_info()) batch c is the global
+    batch index b = c * k + w, which is exactly the batch's index in the epoch
+    because the DataLoader deals batches to workers round robin; with
+    num_workers=0, b = c. The step is ``epoch << 32 | b``. So the same seed,
+    epoch and batch order give the same augmentations with any num_workers,
+    and every batch of an epoch gets its own draws.
+    Call ``set_epoch(epoch)`` before each epoch (as with DistributedSampler):
+    workers are forked again each epoch and would otherwise restart at b = 0.
+    (With persistent_workers=True the counters simply keep running.)
+    Loaders other than torch's can call ``set_worker(worker_id, num_workers)``
+    in each worker, or pass ``step=`` explicitly.
+    """
+
+    _modes = ("batch", "pair", "elem", "half")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.epoch = 0
+        self._counter = 0
+        self._pid = None
+        self._worker_override = None
+        self.last_step = None
+
+    def set_epoch(self, epoch: int) -> None:
+        if not 0 <= int(epoch) < (1 << (56 - _STEP_BATCH_BITS)):
+            raise MixcutError(Status.ERR_BAD_PARAM, f"epoch out of range: {epoch}")
+        self.epoch = int(epoch)
+        self._counter = 0
+
+    def set_worker(self, worker_id: int, num_workers: int) -> None:
+        if not 0 <= worker_id < num_workers:
+            raise MixcutError(Status.ERR_BAD_PARAM, "need 0 <= worker_id < num_workers")
+        self._worker_override = (int(worker_id), int(num_workers))
+
+    def _worker(self):
+        if self._worker_override is not None:
+            return self._worker_override
+        data = sys.modules.get("torch.utils.data")
+        if data is not None:
+            info = data.get_worker_info()
+            if info is not None:
+                return info.id, info.num_workers
+        return 0, 1
+
+    def batch_step(self) -> int:
+        """The step of the next batch collated in this process (advances the count)."""
+        pid = os.getpid()
+        if pid != self._pid:  # a fresh (forked) worker counts from 0
+            self._pid = pid
+            self._counter = 0
+        worker_id, num_workers = self._worker()
+        index = self._counter * num_workers + worker_id
+        self._counter += 1
+        if index >= (1 << _STEP_BATCH_BITS):
+            raise MixcutError(Status.ERR_BAD_PARAM, "more than 2^32 batches in one epoch")
+        return (self.epoch << _STEP_BATCH_BITS) | index
+
+    def __call__(self, batch, _=None, *, step=None):
+        n = len(batch)
+        if n == 0:
+            raise MixcutError(Status.ERR_BAD_SIZE, "empty batch")
+        images = [np.asarray(as_numpy(sample[0])) for sample in batch]
+        shape = images[0].shape
+        for img in images:
+            if img.dtype != np.uint8:
+                raise MixcutError(Status.ERR_BAD_DTYPE,
+                                  f"FastCollateMixup takes uint8 images, got {img.dtype}")
+            if img.shape != shape or img.ndim != 3:
+                raise MixcutError(Status.ERR_SHAPE_MISMATCH,
+                                  f"images must all be 3-D of one shape: {shape} vs {img.shape}")
+        torch = torch_module()
+        if torch is not None:
+            output = torch.empty((n,) + shape, dtype=torch.uint8)
+            out_np = output.numpy()
+        else:
+            output = out_np = np.empty((n,) + shape, dtype=np.uint8)
+        for i, img in enumerate(images):
+            out_np[i] = img
+        labels = np.array([int(sample[1]) for sample in batch], dtype=np.int64)
+
+        step = self.batch_step() if step is None else int(step)
+        self.last_step = step
+        view = View(out_np, self.layout, "batch")
+        half = self.mode == "half"
+        plan = self.plan(view.n, view.h, view.w, step, mode="elem" if half else None)
+        if half:  # the second half only lends pixels
+            rest = plan[n // 2:]
+            rest["partner"] = np.arange(n // 2, n)
+            rest["lam"] = 1.0
+            rest["kind"] = int(Kind.NONE)
+            rest[["y0", "x0", "y1", "x1"]] = (0, 0, 0, 0)
+        mix_apply(plan, out_np, layout=self.layout, inplace=True, num_threads=self.num_threads)
+        target = mix_labels(plan, labels, self.num_classes, self.label_smoothing)
+        self.last_plan = plan
+        if torch is not None:
+            target = torch.from_numpy(target)
+        if half:
+            return output[:n // 2], target[:n // 2]
+        return output, target

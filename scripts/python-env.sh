@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Creates or updates .venv at the repository root for the Python tests and the
+# Python benchmark: numpy, pytest and, when feasible, torch.
+#
+# torch: PyPI only carries the CUDA build of torch for Linux (~4 GiB installed
+# with its nvidia-* wheels; about a minute to install here). It is installed
+# when the disk has room for it, unless MIXCUT_PYTHON_TORCH=0; the torch tests
+# (DataLoader collate, tensors) run only where torch imports, the rest of the
+# suite (fork test included, through multiprocessing) runs with numpy alone.
+# MIXCUT_PYTHON_TORCH=1 makes a failed torch install an error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+python=${PYTHON:-python3}
+want_torch=${MIXCUT_PYTHON_TORCH:-auto}
+
+if [ ! -x "$venv/bin/python" ]; then
+  echo "python-env: creating $venv"
+  "$python" -m venv "$venv"
+fi
+pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
+
+if ! "$venv/bin/python" -c "import numpy, pytest" 2>/dev/null; then
+  echo "python-env: installing numpy, pytest"
+  "${pip[@]}" "numpy>=1.21" pytest
+fi
+
+if [ "$want_torch" != 0 ] && ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
+  free_kib=$(df -Pk . | awk 'NR == 2 {print $4}')
+  if [ "$free_kib" -lt $((10 * 1024 * 1024)) ] && [ "$want_torch" != 1 ]; then
+    echo "python-env: less than 10 GiB free, skipping torch (its tests will not run)"
+  else
+    echo "python-env: installing torch from PyPI (large, CUDA build; about a minute)"
+    if ! "${pip[@]}" torch; then
+      [ "$want_torch" = 1 ] && { echo "python-env: torch install failed" >&2; exit 1; }
+      echo "python-env: torch install failed; its tests will not run" >&2
+    fi
+  fi
+fi
