@@ -1,5 +1,8 @@
 # User commands. The build itself is CMake (see CMakePresets.json).
-.PHONY: all deps build demo test test-cpp test-python asan bench clean
+.PHONY: all deps pyenv build demo test test-cpp test-python test-python-install asan bench \
+	bench-report docs clean
+
+PY := .venv/bin/python
 
 all: build
 
@@ -13,16 +16,39 @@ build: deps
 demo: build
 	@build/release/examples/demo/mixcut-demo
 
-test-cpp: build
-	@ctest --preset release
+test: test-cpp test-python
 
-test: test-cpp
+test-cpp: pyenv build
+	@ctest --preset release -j2
+
+pyenv:
+	@scripts/python-env.sh
+
+test-python: build pyenv
+	@MIXCUT_LIBRARY=$(CURDIR)/build/release/libmixcut.so $(PY) -m pytest -q tests/python
+
+# Slow: pip install ./bindings/python into a fresh venv, import it elsewhere.
+test-python-install: deps pyenv
+	@$(PY) -m pytest -q -m slow tests/python
 
 # ASan + UBSan over the whole C++ suite.
 asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan
-	@ctest --preset asan
+	@ctest --preset asan -j2
+
+bench: build
+	@build/release/bench/mixcut_bench --benchmark_repetitions=5 \
+	  --benchmark_report_aggregates_only=true \
+	  --benchmark_out=build/release/bench/results.json --benchmark_out_format=json
+
+bench-report: pyenv
+	@$(PY) -c "import matplotlib" 2>/dev/null || $(PY) -m pip install -q matplotlib
+	@$(PY) scripts/bench_report.py build/release/bench/results.json
+
+docs:
+	@command -v doxygen >/dev/null || { echo "make docs needs doxygen (apt-get install doxygen)"; exit 1; }
+	@doxygen docs/Doxyfile >/dev/null && echo "$(CURDIR)/docs/html/index.html"
 
 clean:
 	rm -rf build
