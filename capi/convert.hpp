@@ -1,0 +1,74 @@
+// C structs -> validated C++ core types. Every function here either returns a
+// value the core may trust or throws mixcut::Error with the status and a
+// message naming the argument (see status.hpp); none writes to caller memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/types.hpp"
+#include "mixcut/mixcut.h"
+
+namespace mixcut::capi {
+
+// Documented caps of the C API.
+constexpr int64_t kMaxImageSide = INT32_MAX;  // h, w
+constexpr int64_t kMaxBatch = INT32_MAX;      // n
+constexpr int32_t kMaxHolesPerSample = 1024;  // cutout max_count
+
+// Throws NULL_POINTER "<name> is NULL" when p is NULL.
+void require_pointer(const void* p, const char* name);
+
+// 0 <= n <= kMaxBatch, else BAD_SIZE.
+void check_batch(int64_t n, const char* name);
+// 1 <= side <= kMaxImageSide, else BAD_SIZE.
+void check_side(int64_t side, const char* name);
+
+// A tensor view checked on its own: pointer, dtype, layout, sizes, stride,
+// byte extent; stride 0 resolved to c*h*w.
+Tensor to_tensor(const mixcut_tensor* tensor, const char* name);
+
+// src/dst agreement: shape, dtype pair, overlap (exact in place allowed).
+void check_src_dst(const Tensor& src, const Tensor& dst);
+
+// Optional u8 -> f32 normalisation. Returns nullptr for none, else `storage`
+// filled with c means and stds.
+const Normalize* to_normalize(const mixcut_normalize* norm, const Tensor& src, const Tensor& dst,
+                              Normalize& storage);
+
+// Policies. n (mix) is needed for explicit partners, h and w (cutout) for
+// the hole length.
+MixPolicy to_mix_policy(const mixcut_mix_policy* policy, uint64_t step, int64_t n);
+CutoutPolicy to_cutout_policy(const mixcut_cutout_policy* policy, uint64_t step, int64_t h,
+                              int64_t w);
+
+// A caller's mix plan of n records. Boxes are checked against h x w when
+// check_boxes is set (pixels); labels ignore boxes.
+std::vector<MixSample> to_mix_plan(const mixcut_mix_sample* plan, int64_t n, bool check_boxes,
+                                   int64_t h, int64_t w, const char* name = "plan");
+
+// A caller's holes for a batch of n samples of h x w pixels.
+std::vector<CutoutHole> to_holes(const mixcut_cutout_hole* holes, int64_t num_holes, int64_t n,
+                                 int64_t h, int64_t w, const char* name = "holes");
+
+// A fill for a destination (units and channel count come from dst).
+Fill to_fill(const mixcut_fill* fill, const Tensor& dst);
+
+// Record conversions back to C.
+mixcut_mix_sample to_c(const MixSample& sample);
+mixcut_cutout_hole to_c(const CutoutHole& hole);
+
+// Half-open address range of memory a call reads or writes; empty when
+// count == 0. Used for overlap checks.
+struct ByteRange {
+  uintptr_t begin = 0, end = 0;
+  bool empty() const { return begin == end; }
+  bool intersects(const ByteRange& other) const {
+    return !empty() && !other.empty() && begin < other.end && other.begin < end;
+  }
+};
+ByteRange tensor_bytes(const Tensor& tensor);
+ByteRange array_bytes(const void* data, int64_t count, size_t elem_bytes);
+
+}  // namespace mixcut::capi

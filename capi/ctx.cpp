@@ -1,0 +1,128 @@
+// mixcut_ctx_*: options of a context, and the ISA it runs.
+#include "ctx.hpp"
+
+#include <cstdint>
+
+#include "convert.hpp"
+#include "cpu/apply.hpp"
+#include "status.hpp"
+
+namespace mixcut::capi {
+
+Context default_context() {
+  Context context;
+  context.num_threads = 0;
+  context.max_isa = cpu::default_isa_cap();
+  context.backend = MIXCUT_BACKEND_CPU;
+  context.cuda_stream = 0;
+  return context;
+}
+
+Context& resolve_context(mixcut_ctx* ctx, Context& fallback) {
+  if (ctx == nullptr) {
+    fallback = default_context();
+    return fallback;
+  }
+  if (ctx->context.backend != MIXCUT_BACKEND_CPU) {
+    failf(MIXCUT_ERR_UNSUPPORTED, "ctx backend = ", ctx->context.backend,
+          " is not available in this build (CPU only)");
+  }
+  return ctx->context;
+}
+
+}  // namespace mixcut::capi
+
+using mixcut::capi::failf;
+using mixcut::capi::guarded;
+using mixcut::capi::require_pointer;
+
+extern "C" {
+
+mixcut_status mixcut_ctx_create(mixcut_ctx** out) {
+  return guarded("mixcut_ctx_create", [&] {
+    require_pointer(out, "out");
+    auto* ctx = new mixcut_ctx{mixcut::capi::default_context()};
+    *out = ctx;
+  });
+}
+
+void mixcut_ctx_destroy(mixcut_ctx* ctx) { delete ctx; }
+
+mixcut_status mixcut_ctx_set(mixcut_ctx* ctx, int32_t key, int64_t value) {
+  return guarded("mixcut_ctx_set", [&] {
+    require_pointer(ctx, "ctx");
+    mixcut::Context& c = ctx->context;
+    switch (key) {
+      case MIXCUT_OPT_NUM_THREADS:
+        if (value < 0 || value > INT32_MAX) {
+          failf(MIXCUT_ERR_BAD_PARAM, "value = ", value,
+                " for MIXCUT_OPT_NUM_THREADS is outside [0, ", INT32_MAX, "]");
+        }
+        c.num_threads = value;
+        return;
+      case MIXCUT_OPT_MAX_ISA:
+        if (value < MIXCUT_ISA_SCALAR || value > MIXCUT_ISA_AVX512) {
+          failf(MIXCUT_ERR_BAD_PARAM, "value = ", value,
+                " for MIXCUT_OPT_MAX_ISA is not a mixcut_isa (0 scalar .. 3 avx512)");
+        }
+        c.max_isa = static_cast<mixcut::Isa>(value);
+        return;
+      case MIXCUT_OPT_BACKEND:
+        if (value == MIXCUT_BACKEND_CUDA) {
+          failf(MIXCUT_ERR_UNSUPPORTED, "value = ", value,
+                " (MIXCUT_BACKEND_CUDA) for MIXCUT_OPT_BACKEND: built without CUDA");
+        }
+        if (value != MIXCUT_BACKEND_CPU) {
+          failf(MIXCUT_ERR_BAD_PARAM, "value = ", value,
+                " for MIXCUT_OPT_BACKEND is not a mixcut_backend (1 cpu, 2 cuda)");
+        }
+        c.backend = MIXCUT_BACKEND_CPU;
+        return;
+      case MIXCUT_OPT_CUDA_STREAM:
+        c.cuda_stream = value;  // any handle; the CPU backend ignores it
+        return;
+      default:
+        failf(MIXCUT_ERR_BAD_ENUM, "key = ", key, " is not a mixcut_option (1 .. 4)");
+    }
+  });
+}
+
+mixcut_status mixcut_ctx_get(const mixcut_ctx* ctx, int32_t key, int64_t* value) {
+  return guarded("mixcut_ctx_get", [&] {
+    require_pointer(ctx, "ctx");
+    require_pointer(value, "value");
+    const mixcut::Context& c = ctx->context;
+    switch (key) {
+      case MIXCUT_OPT_NUM_THREADS:
+        *value = c.num_threads;
+        return;
+      case MIXCUT_OPT_MAX_ISA:
+        *value = static_cast<int64_t>(c.max_isa);
+        return;
+      case MIXCUT_OPT_BACKEND:
+        *value = c.backend;
+        return;
+      case MIXCUT_OPT_CUDA_STREAM:
+        *value = c.cuda_stream;
+        return;
+      default:
+        failf(MIXCUT_ERR_BAD_ENUM, "key = ", key, " is not a mixcut_option (1 .. 4)");
+    }
+  });
+}
+
+mixcut_status mixcut_ctx_isa(const mixcut_ctx* ctx, int32_t* isa) {
+  return guarded("mixcut_ctx_isa", [&] {
+    require_pointer(isa, "isa");
+    const mixcut::Context context = ctx != nullptr ? ctx->context : mixcut::capi::default_context();
+    *isa = static_cast<int32_t>(mixcut::cpu::effective_isa(context));
+  });
+}
+
+const char* mixcut_isa_string(int32_t isa) {
+  static const char* const kNames[] = {"scalar", "sse2", "avx2", "avx512"};  // by mixcut_isa
+  if (isa < MIXCUT_ISA_SCALAR || isa > MIXCUT_ISA_AVX512) return "unknown";
+  return kNames[isa];
+}
+
+}  // extern "C"

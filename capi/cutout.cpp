@@ -1,0 +1,119 @@
+// mixcut_cutout_*: Cutout / RandomErasing plans and their application.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "convert.hpp"
+#include "cpu/apply.hpp"
+#include "ctx.hpp"
+#include "plan/plan.hpp"
+#include "status.hpp"
+
+namespace mixcut::capi {
+namespace {
+
+// The core's holes must satisfy the planner contract: n * max_count records,
+// sample i owning its block, boxes inside the image.
+void check_own_holes(const std::vector<CutoutHole>& holes, int64_t n, int32_t max_count, int64_t h,
+                     int64_t w) {
+  if (int64_t(holes.size()) != n * max_count) {
+    failf(MIXCUT_ERR_INTERNAL, "planner returned ", holes.size(),
+          " holes for n * max_count = ", n * max_count);
+  }
+  std::vector<mixcut_cutout_hole> records(holes.size());
+  std::transform(holes.begin(), holes.end(), records.begin(),
+                 [](const CutoutHole& hole) { return to_c(hole); });
+  try {
+    to_holes(records.data(), int64_t(records.size()), n, h, w, "planned");
+  } catch (const Error& e) {
+    failf(MIXCUT_ERR_INTERNAL, "planner broke its contract: ", e.what());
+  }
+  for (size_t k = 0; k < holes.size(); ++k) {
+    if (holes[k].sample != int64_t(k) / max_count) {
+      failf(MIXCUT_ERR_INTERNAL, "planner put hole ", k, " in sample ", holes[k].sample);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mixcut::capi
+
+using mixcut::capi::check_batch;
+using mixcut::capi::check_own_holes;
+using mixcut::capi::check_side;
+using mixcut::capi::check_src_dst;
+using mixcut::capi::guarded;
+using mixcut::capi::require_pointer;
+using mixcut::capi::resolve_context;
+using mixcut::capi::to_c;
+using mixcut::capi::to_cutout_policy;
+using mixcut::capi::to_fill;
+using mixcut::capi::to_holes;
+using mixcut::capi::to_normalize;
+using mixcut::capi::to_tensor;
+
+extern "C" {
+
+mixcut_status mixcut_cutout_policy_init(mixcut_cutout_policy* policy) {
+  return guarded("mixcut_cutout_policy_init", [&] {
+    require_pointer(policy, "policy");
+    mixcut_cutout_policy p;
+    std::memset(&p, 0, sizeof p);
+    p.form = MIXCUT_CUTOUT_HOLES;
+    p.prob = 1.0f;
+    p.min_count = 1;
+    p.max_count = 1;
+    p.length = 16;
+    p.scale_lo = 0.02f;
+    p.scale_hi = 1.0f / 3.0f;
+    p.ratio_lo = 0.3f;
+    p.ratio_hi = 1.0f / 0.3f;
+    p.reserved = 0;
+    *policy = p;
+  });
+}
+
+mixcut_status mixcut_cutout_plan(const mixcut_cutout_policy* policy, uint64_t seed, uint64_t step,
+                                 int64_t n, int64_t h, int64_t w, mixcut_cutout_hole* out,
+                                 int64_t* count) {
+  return guarded("mixcut_cutout_plan", [&] {
+    require_pointer(policy, "policy");
+    require_pointer(count, "count");
+    check_batch(n, "n");
+    check_side(h, "h");
+    check_side(w, "w");
+    const mixcut::CutoutPolicy p = to_cutout_policy(policy, step, h, w);
+    const int64_t total = n * p.max_count;  // <= 2^31 * 1024: no overflow
+    if (total == 0) {
+      *count = 0;
+      return;
+    }
+    require_pointer(out, "out");
+    const std::vector<mixcut::CutoutHole> holes = mixcut::plan_cutout(p, seed, step, n, h, w);
+    check_own_holes(holes, n, p.max_count, h, w);
+    std::transform(holes.begin(), holes.end(), out,
+                   [](const mixcut::CutoutHole& hole) { return to_c(hole); });
+    *count = total;
+  });
+}
+
+mixcut_status mixcut_cutout_apply(mixcut_ctx* ctx, const mixcut_cutout_hole* holes,
+                                  int64_t num_holes, const mixcut_fill* fill,
+                                  const mixcut_tensor* src, const mixcut_tensor* dst,
+                                  const mixcut_normalize* norm) {
+  return guarded("mixcut_cutout_apply", [&] {
+    mixcut::Context fallback;
+    mixcut::Context& context = resolve_context(ctx, fallback);
+    const mixcut::Tensor s = to_tensor(src, "src");
+    const mixcut::Tensor d = to_tensor(dst, "dst");
+    check_src_dst(s, d);
+    mixcut::Normalize norm_storage;
+    const mixcut::Normalize* normalize = to_normalize(norm, s, d, norm_storage);
+    const mixcut::Fill f = to_fill(fill, d);
+    const std::vector<mixcut::CutoutHole> records = to_holes(holes, num_holes, s.n, s.h, s.w);
+    if (s.n == 0) return;
+    mixcut::cpu::cutout_apply(context, records.data(), int64_t(records.size()), f, s, d, normalize);
+  });
+}
+
+}  // extern "C"

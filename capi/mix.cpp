@@ -1,0 +1,180 @@
+// mixcut_mix_*: Mixup / CutMix plans, pixels and labels.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "convert.hpp"
+#include "cpu/apply.hpp"
+#include "ctx.hpp"
+#include "kernels/labels.hpp"
+#include "plan/plan.hpp"
+#include "status.hpp"
+
+namespace mixcut::capi {
+namespace {
+
+// Label arguments shared by hard and soft labels: n, K, eps, plan and out.
+// Returns n * K (the element count of out).
+int64_t check_label_call(int64_t n, int64_t num_classes, float label_smoothing) {
+  check_batch(n, "n");
+  if (num_classes < 1) {
+    failf(MIXCUT_ERR_BAD_SIZE, "num_classes = ", num_classes, " must be >= 1");
+  }
+  int64_t elems = 0, bytes = 0;
+  if (__builtin_mul_overflow(n, num_classes, &elems) ||
+      __builtin_mul_overflow(elems, int64_t(sizeof(float)), &bytes)) {
+    failf(MIXCUT_ERR_BAD_SIZE, "n * num_classes = ", n, " * ", num_classes,
+          " floats overflows int64");
+  }
+  if (!(label_smoothing >= 0.0f && label_smoothing <= 1.0f)) {
+    failf(MIXCUT_ERR_BAD_PARAM, "label_smoothing = ", label_smoothing, " is outside [0, 1]");
+  }
+  return elems;
+}
+
+// The core's plan must satisfy the same contract as a caller's.
+void check_own_plan(const std::vector<MixSample>& plan, int64_t n, int64_t h, int64_t w) {
+  if (int64_t(plan.size()) != n) {
+    failf(MIXCUT_ERR_INTERNAL, "planner returned ", plan.size(), " records for n = ", n);
+  }
+  std::vector<mixcut_mix_sample> records(plan.size());
+  std::transform(plan.begin(), plan.end(), records.begin(),
+                 [](const MixSample& s) { return to_c(s); });
+  try {
+    to_mix_plan(records.data(), n, true, h, w, "planned");
+  } catch (const Error& e) {
+    failf(MIXCUT_ERR_INTERNAL, "planner broke its contract: ", e.what());
+  }
+}
+
+}  // namespace
+}  // namespace mixcut::capi
+
+using mixcut::capi::array_bytes;
+using mixcut::capi::ByteRange;
+using mixcut::capi::check_batch;
+using mixcut::capi::check_label_call;
+using mixcut::capi::check_own_plan;
+using mixcut::capi::check_side;
+using mixcut::capi::check_src_dst;
+using mixcut::capi::failf;
+using mixcut::capi::guarded;
+using mixcut::capi::require_pointer;
+using mixcut::capi::resolve_context;
+using mixcut::capi::to_c;
+using mixcut::capi::to_mix_plan;
+using mixcut::capi::to_mix_policy;
+using mixcut::capi::to_normalize;
+using mixcut::capi::to_tensor;
+
+extern "C" {
+
+mixcut_status mixcut_mix_policy_init(mixcut_mix_policy* policy) {
+  return guarded("mixcut_mix_policy_init", [&] {
+    require_pointer(policy, "policy");
+    mixcut_mix_policy p;
+    std::memset(&p, 0, sizeof p);
+    p.mixup_alpha = 1.0f;
+    p.cutmix_alpha = 0.0f;
+    p.cutmix_minmax_lo = 0.0f;
+    p.cutmix_minmax_hi = 0.0f;
+    p.prob = 1.0f;
+    p.switch_prob = 0.5f;
+    p.mode = MIXCUT_MODE_BATCH;
+    p.partner = MIXCUT_PARTNER_FLIP;
+    p.correct_lam = 1;
+    p.reserved = 0;
+    p.partner_index = nullptr;
+    *policy = p;
+  });
+}
+
+mixcut_status mixcut_mix_plan(const mixcut_mix_policy* policy, uint64_t seed, uint64_t step,
+                              int64_t n, int64_t h, int64_t w, mixcut_mix_sample* out) {
+  return guarded("mixcut_mix_plan", [&] {
+    require_pointer(policy, "policy");
+    check_batch(n, "n");
+    check_side(h, "h");
+    check_side(w, "w");
+    const mixcut::MixPolicy p = to_mix_policy(policy, step, n);
+    if (n == 0) return;
+    require_pointer(out, "out");
+    const std::vector<mixcut::MixSample> plan = mixcut::plan_mix(p, seed, step, n, h, w);
+    check_own_plan(plan, n, h, w);
+    std::transform(plan.begin(), plan.end(), out,
+                   [](const mixcut::MixSample& s) { return to_c(s); });
+  });
+}
+
+mixcut_status mixcut_mix_apply(mixcut_ctx* ctx, const mixcut_mix_sample* plan,
+                               const mixcut_tensor* src, const mixcut_tensor* dst,
+                               const mixcut_normalize* norm) {
+  return guarded("mixcut_mix_apply", [&] {
+    mixcut::Context fallback;
+    mixcut::Context& context = resolve_context(ctx, fallback);
+    const mixcut::Tensor s = to_tensor(src, "src");
+    const mixcut::Tensor d = to_tensor(dst, "dst");
+    check_src_dst(s, d);
+    mixcut::Normalize norm_storage;
+    const mixcut::Normalize* normalize = to_normalize(norm, s, d, norm_storage);
+    const std::vector<mixcut::MixSample> records = to_mix_plan(plan, s.n, true, s.h, s.w);
+    if (s.n == 0) return;
+    mixcut::cpu::mix_apply(context, records.data(), s, d, normalize);
+  });
+}
+
+mixcut_status mixcut_mix_labels(const mixcut_mix_sample* plan, int64_t n, const int64_t* labels,
+                                int64_t num_classes, float label_smoothing, float* out) {
+  return guarded("mixcut_mix_labels", [&] {
+    const int64_t out_elems = check_label_call(n, num_classes, label_smoothing);
+    if (n > 0) {
+      require_pointer(plan, "plan");
+      require_pointer(labels, "labels");
+      require_pointer(out, "out");
+    }
+    const ByteRange out_bytes = array_bytes(out, out_elems, sizeof(float));
+    if (out_bytes.intersects(array_bytes(labels, n, sizeof(int64_t)))) {
+      failf(MIXCUT_ERR_OVERLAP, "out (", n, " x ", num_classes, " floats) overlaps labels (", n,
+            " int64)");
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      if (labels[i] < 0 || labels[i] >= num_classes) {
+        failf(MIXCUT_ERR_BAD_LABEL, "labels[", i, "] = ", labels[i], " is outside [0, ",
+              num_classes, ")");
+      }
+    }
+    const std::vector<mixcut::MixSample> records = to_mix_plan(plan, n, false, 0, 0);
+    if (n == 0) return;
+    mixcut::mix_labels(records.data(), n, labels, num_classes, label_smoothing, out);
+  });
+}
+
+mixcut_status mixcut_mix_soft_labels(const mixcut_mix_sample* plan, int64_t n, const float* soft,
+                                     int64_t num_classes, float label_smoothing, float* out) {
+  return guarded("mixcut_mix_soft_labels", [&] {
+    const int64_t elems = check_label_call(n, num_classes, label_smoothing);
+    if (n > 0) {
+      require_pointer(plan, "plan");
+      require_pointer(soft, "soft");
+      require_pointer(out, "out");
+    }
+    const bool in_place = n > 0 && static_cast<const float*>(out) == soft;
+    if (!in_place && array_bytes(out, elems, sizeof(float))
+                         .intersects(array_bytes(soft, elems, sizeof(float)))) {
+      failf(MIXCUT_ERR_OVERLAP, "out and soft (", n, " x ", num_classes,
+            " floats each) overlap without being the same buffer");
+    }
+    for (int64_t e = 0; e < elems; ++e) {
+      if (!std::isfinite(soft[e])) {
+        failf(MIXCUT_ERR_BAD_PARAM, "soft[", e / num_classes, "][", e % num_classes,
+              "] = ", soft[e], " is not finite");
+      }
+    }
+    const std::vector<mixcut::MixSample> records = to_mix_plan(plan, n, false, 0, 0);
+    if (n == 0) return;
+    mixcut::mix_soft_labels(records.data(), n, soft, num_classes, label_smoothing, out);
+  });
+}
+
+}  // extern "C"

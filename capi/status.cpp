@@ -1,0 +1,65 @@
+// Status strings and the per-thread last error.
+#include "status.hpp"
+
+#include <cstring>
+
+namespace mixcut::capi {
+namespace {
+
+thread_local std::string last_error_message;
+
+}  // namespace
+
+void set_last_error(const char* function, const char* detail) noexcept {
+  try {
+    last_error_message.assign(function);
+    last_error_message.append(": ");
+    last_error_message.append(detail);
+  } catch (...) {
+    // Out of memory while reporting: keep a short message (fits the small
+    // string buffer, so assigning it cannot allocate).
+    last_error_message.assign("out of memory");
+  }
+}
+
+mixcut_status status_from_int(int status) noexcept {
+  if (status >= MIXCUT_ERR_NULL_POINTER && status <= MIXCUT_ERR_INTERNAL) {
+    return static_cast<mixcut_status>(status);
+  }
+  return MIXCUT_ERR_INTERNAL;
+}
+
+}  // namespace mixcut::capi
+
+extern "C" {
+
+const char* mixcut_status_string(mixcut_status status) {
+  // Indexed by the pinned status values.
+  static const char* const kStrings[] = {
+      "ok",
+      "null pointer",
+      "bad size",
+      "bad dtype",
+      "bad layout",
+      "bad enum value",
+      "bad parameter",
+      "bad partner index",
+      "bad label",
+      "bad lam",
+      "bad box",
+      "shape mismatch",
+      "overlapping buffers",
+      "unsupported",
+      "out of memory",
+      "internal error",
+  };
+  static_assert(sizeof(kStrings) / sizeof(kStrings[0]) == MIXCUT_ERR_INTERNAL + 1,
+                "one string per status");
+  const int index = static_cast<int>(status);
+  if (index < MIXCUT_OK || index > MIXCUT_ERR_INTERNAL) return "unknown status";
+  return kStrings[index];
+}
+
+const char* mixcut_last_error(void) { return mixcut::capi::last_error_message.c_str(); }
+
+}  // extern "C"
