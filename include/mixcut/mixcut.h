@@ -113,7 +113,7 @@ typedef enum mixcut_backend {
 
 typedef enum mixcut_option {
   /* Threads per call. 0 (default) = OpenMP's default (OMP_NUM_THREADS or the
-   * number of cores), read at each call. Must be >= 0. */
+   * number of cores), read at each call. 0 <= value <= INT32_MAX. */
   MIXCUT_OPT_NUM_THREADS = 1,
   /* Highest ISA the kernels may use (a mixcut_isa). Default: the best the CPU
    * has, capped by the environment variable MIXCUT_FORCE_ISA
@@ -136,7 +136,7 @@ MIXCUT_API void mixcut_ctx_destroy(mixcut_ctx* ctx);
 /* Sets one option (a mixcut_option) to value. Unknown keys: MIXCUT_ERR_BAD_ENUM;
  * out-of-domain values: MIXCUT_ERR_BAD_PARAM. */
 MIXCUT_API mixcut_status mixcut_ctx_set(mixcut_ctx* ctx, int32_t key, int64_t value);
-/* Reads one option into *value. */
+/* Reads one option into *value. ctx must not be NULL. */
 MIXCUT_API mixcut_status mixcut_ctx_get(const mixcut_ctx* ctx, int32_t key, int64_t* value);
 /* The ISA the kernels of this ctx actually run (a mixcut_isa): the CPU's best,
  * capped by MIXCUT_FORCE_ISA and MIXCUT_OPT_MAX_ISA. ctx may be NULL (defaults). */
@@ -218,7 +218,8 @@ typedef struct mixcut_mix_policy {
   float mixup_alpha;       /* Beta(a, a) for Mixup; 0 disables Mixup. Default 1. */
   float cutmix_alpha;      /* Beta(a, a) for CutMix; 0 disables CutMix. Default 0. */
   float cutmix_minmax_lo;  /* if lo < hi: CutMix box sides uniform in [lo*H, hi*H] x [lo*W, hi*W], */
-  float cutmix_minmax_hi;  /* box fully inside; implies CutMix with lam corrected. Default 0, 0 (off). */
+  float cutmix_minmax_hi;  /* box fully inside; implies CutMix with lam corrected. Default 0, 0 (off).
+                              0 <= lo < hi <= 1; lo == hi != 0 is rejected (BAD_PARAM). */
   float prob;              /* probability that a draw mixes at all. Default 1. */
   float switch_prob;       /* probability of CutMix when both are enabled. Default 0.5. */
   int32_t mode;            /* mixcut_mode. Default MIXCUT_MODE_BATCH. */
@@ -237,6 +238,8 @@ typedef struct mixcut_mix_policy {
  *   CutMix: 1 - box area/(H*W) when corrected; the box [y0,y1) x [x0,x1)
  *           satisfies 0 <= y0 <= y1 <= H, 0 <= x0 <= x1 <= W.
  *   None:   lam = 1, partner = i, box empty. */
+/* A MIXUP or CUTMIX record whose partner is the sample itself leaves it
+ * unchanged (a float blend of x with itself is not always exactly x). */
 typedef struct mixcut_mix_sample {
   int64_t partner;  /* j in [0, n) */
   float lam;        /* in [0, 1] */
@@ -303,7 +306,7 @@ typedef struct mixcut_cutout_policy {
   int32_t form;       /* mixcut_cutout_form. Default HOLES. */
   float prob;         /* probability that a sample gets any hole. Default 1. */
   int32_t min_count;  /* holes per sample, uniform in [min_count, max_count]. */
-  int32_t max_count;  /* Default 1, 1. 0 <= min <= max. */
+  int32_t max_count;  /* Default 1, 1. 0 <= min <= max <= 1024. */
   int32_t length;     /* HOLES: side in pixels, 1 <= length <= min(H, W). Default 16. */
   float scale_lo, scale_hi;  /* ERASING: area fraction range, 0 < lo <= hi <= 1. Default 0.02, 1/3. */
   float ratio_lo, ratio_hi;  /* ERASING: aspect range, 0 < lo <= hi. Default 0.3, 1/0.3. */
