@@ -1,0 +1,329 @@
+// Kernel benchmarks beside the machine's own bandwidth for the same access
+// pattern, in one binary: rooflines (memcpy, non-temporal copy, in-place
+// scale, memset) over the same byte counts, then every op x dtype x layout x
+// mode x {in place, out of place} x threads {1, 2}. Each kernel reports
+// bytes/second over the fewest bytes the op must move and `ratio`, its
+// bandwidth over the matching roofline's (measured in this process).
+//
+// Buffers are allocated and page-faulted once. For the large batch every
+// iteration starts with the caches flushed (a 64 MiB write, not timed).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <omp.h>
+
+#include "core/context.hpp"
+#include "core/types.hpp"
+#include "cpu/apply.hpp"
+#include "cpu/kernel_table.hpp"
+#include "plan/plan.hpp"
+
+namespace mixcut {
+namespace {
+
+struct Shape {
+  int64_t n, c, h, w;
+  bool flush;  // larger than the caches: flush before each iteration
+  std::string name() const {
+    return std::to_string(n) + "x" + std::to_string(c) + "x" + std::to_string(h) + "x" +
+           std::to_string(w);
+  }
+  int64_t elems() const { return n * c * h * w; }
+};
+
+const Shape kShapes[] = {{128, 3, 224, 224, true}, {256, 3, 32, 32, false}};
+
+struct FreeDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
+using Buffer = std::unique_ptr<unsigned char, FreeDeleter>;
+
+// Page-faulted once, reused by every benchmark.
+unsigned char* buffer(int slot, size_t bytes) {
+  static std::map<int, std::pair<size_t, Buffer>> buffers;
+  auto& [size, data] = buffers[slot];
+  if (size < bytes) {
+    const size_t rounded = (bytes + 4095) / 4096 * 4096;
+    data.reset(static_cast<unsigned char*>(std::aligned_alloc(4096, rounded)));
+    std::memset(data.get(), 1, rounded);
+    size = rounded;
+  }
+  return data.get();
+}
+
+constexpr size_t kFlushBytes = size_t(64) << 20;
+
+void flush_caches() {
+  static unsigned counter = 0;
+  std::memset(buffer(9, kFlushBytes), int(++counter & 0xFF), kFlushBytes);
+}
+
+// Splits [0, bytes) between threads in cache-line multiples.
+template <class Fn>
+void parallel_bytes(int threads, size_t bytes, Fn&& fn) {
+#pragma omp parallel num_threads(threads)
+  {
+    const size_t parts = size_t(omp_get_num_threads()), part = size_t(omp_get_thread_num());
+    const size_t chunk = (bytes / parts + 63) / 64 * 64;
+    const size_t begin = std::min(bytes, part * chunk), end = std::min(bytes, begin + chunk);
+    if (end > begin) fn(begin, end - begin);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Rooflines.
+
+enum class Roof { Memcpy, NtCopy, Scale, Memset };
+const char* roof_name(Roof r) {
+  switch (r) {
+    case Roof::Memcpy: return "memcpy";
+    case Roof::NtCopy: return "nt_copy";
+    case Roof::Scale: return "scale_inplace";
+    case Roof::Memset: return "memset";
+  }
+  return "?";
+}
+
+// Bytes a roofline moves over a buffer of `bytes`.
+int64_t roof_traffic(Roof r, int64_t bytes) { return r == Roof::Memset ? bytes : 2 * bytes; }
+
+void run_roof(Roof r, int threads, size_t bytes) {
+  unsigned char* src = buffer(0, bytes);
+  unsigned char* dst = buffer(1, bytes);
+  const cpu::KernelTable& k = cpu::kernels_for(cpu::detected_isa());
+  switch (r) {
+    case Roof::Memcpy:
+      parallel_bytes(threads, bytes, [&](size_t at, size_t len) { std::memcpy(dst + at, src + at, len); });
+      break;
+    case Roof::NtCopy:
+      parallel_bytes(threads, bytes,
+                     [&](size_t at, size_t len) { k.copy_stream(dst + at, src + at, int64_t(len)); });
+      break;
+    case Roof::Scale:
+      // x = x*s (+ x*0, from L1): one read and one write per element, with
+      // the same vector width as the kernels.
+      parallel_bytes(threads, bytes, [&](size_t at, size_t len) {
+        float* p = reinterpret_cast<float*>(src + at);
+        k.blend_f32(p, p, p, int64_t(len / sizeof(float)), 0.999f, 0.0f);
+      });
+      break;
+    case Roof::Memset:
+      parallel_bytes(threads, bytes, [&](size_t at, size_t len) { std::memset(dst + at, 7, len); });
+      break;
+  }
+  benchmark::ClobberMemory();
+}
+
+// Roofline bandwidth (bytes/s), median of 7 timed runs, measured once.
+double roof_bandwidth(Roof r, int threads, size_t bytes, bool flush) {
+  static std::map<std::tuple<int, int, size_t, bool>, double> cache;
+  const auto key = std::make_tuple(int(r), threads, bytes, flush);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  run_roof(r, threads, bytes);
+  std::vector<double> seconds;
+  for (int rep = 0; rep < 7; ++rep) {
+    if (flush) flush_caches();
+    const auto t0 = std::chrono::steady_clock::now();
+    run_roof(r, threads, bytes);
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  const double bw = double(roof_traffic(r, int64_t(bytes))) / seconds[3];
+  cache[key] = bw;
+  return bw;
+}
+
+void BM_Roofline(benchmark::State& state, Roof r, int threads, size_t bytes, bool flush) {
+  run_roof(r, threads, bytes);
+  for (auto _ : state) {
+    if (flush) {
+      state.PauseTiming();
+      flush_caches();
+      state.ResumeTiming();
+    }
+    run_roof(r, threads, bytes);
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * roof_traffic(r, int64_t(bytes)));
+}
+
+// ---------------------------------------------------------------------------
+// Kernels.
+
+enum class Op { Mixup, CutMix, Cutout };
+const char* op_name(Op op) {
+  switch (op) {
+    case Op::Mixup: return "mixup";
+    case Op::CutMix: return "cutmix";
+    case Op::Cutout: return "cutout";
+  }
+  return "?";
+}
+
+struct KernelCase {
+  Op op;
+  DType src_dtype, dst_dtype;
+  Layout src_layout, dst_layout;
+  Mode mode;
+  bool in_place;
+  int threads;
+  Shape shape;
+
+  std::string name() const {
+    auto dt = [](DType d) { return d == DType::U8 ? "u8" : "f32"; };
+    auto ly = [](Layout l) { return l == Layout::NCHW ? "NCHW" : "NHWC"; };
+    std::string s = std::string(op_name(op)) + "/" + dt(src_dtype);
+    if (dst_dtype != src_dtype) s += std::string("->") + dt(dst_dtype);
+    s += std::string("/") + ly(src_layout);
+    if (dst_layout != src_layout) s += std::string("->") + ly(dst_layout);
+    s += std::string("/") + (mode == Mode::Batch ? "batch" : "elem");
+    s += in_place ? "/inplace" : "/outofplace";
+    return s + "/threads:" + std::to_string(threads) + "/" + shape.name();
+  }
+};
+
+void BM_Kernel(benchmark::State& state, KernelCase kc) {
+  const Shape& s = kc.shape;
+  Tensor src;
+  src.dtype = kc.src_dtype, src.layout = kc.src_layout;
+  src.n = s.n, src.c = s.c, src.h = s.h, src.w = s.w, src.stride = s.c * s.h * s.w;
+  Tensor dst = src;
+  dst.dtype = kc.dst_dtype, dst.layout = kc.dst_layout;
+  const int64_t src_bytes = s.elems() * elem_size(src.dtype);
+  const int64_t dst_bytes = s.elems() * elem_size(dst.dtype);
+  Context ctx;
+  ctx.num_threads = kc.threads;
+  ctx.max_isa = cpu::detected_isa();
+
+  std::vector<MixSample> plan;
+  std::vector<CutoutHole> holes;
+  Fill fill;
+  int64_t must_move = 0;  // fewest bytes the op must touch
+  Roof roof = Roof::Memcpy;
+  if (kc.op == Op::Cutout) {
+    CutoutPolicy policy;
+    policy.length = int32_t(s.h / 4);
+    holes = plan_cutout(policy, 1, 1, s.n, s.h, s.w);
+    int64_t hole_pixels = 0;
+    for (const CutoutHole& h : holes) hole_pixels += h.box.area();
+    must_move = kc.in_place ? hole_pixels * s.c * elem_size(dst.dtype) : src_bytes + dst_bytes;
+    roof = kc.in_place ? Roof::Memset : Roof::Memcpy;
+  } else {
+    MixPolicy policy;
+    policy.mixup_alpha = kc.op == Op::Mixup ? 1.0 : 0.0;
+    policy.cutmix_alpha = kc.op == Op::CutMix ? 1.0 : 0.0;
+    policy.mode = kc.mode;
+    plan = plan_mix(policy, 1, 1, s.n, s.h, s.w);
+    if (kc.op == Op::CutMix && kc.in_place) {
+      int64_t box_pixels = 0;
+      for (const MixSample& m : plan) box_pixels += m.box.area();
+      must_move = 2 * box_pixels * s.c * elem_size(src.dtype);
+      roof = Roof::Memcpy;
+    } else {
+      must_move = src_bytes + dst_bytes;
+      roof = kc.in_place ? Roof::Scale : Roof::Memcpy;
+    }
+  }
+  // The roofline for the same byte count (the destination's size); out of
+  // place compares with the better of memcpy and the non-temporal copy.
+  const size_t roof_bytes = size_t(std::max(src_bytes, dst_bytes));
+  double roof_bw = roof_bandwidth(roof, kc.threads, roof_bytes, s.flush);
+  if (!kc.in_place) roof_bw = std::max(roof_bw, roof_bandwidth(Roof::NtCopy, kc.threads, roof_bytes, s.flush));
+
+  // Buffers after the rooflines: those may grow (and move) the same slots.
+  src.data = buffer(0, size_t(src_bytes));
+  dst.data = kc.in_place ? src.data : buffer(1, size_t(dst_bytes));
+  if (src.dtype == DType::F32) {  // finite values, so repeated mixing stays cheap
+    float* p = static_cast<float*>(src.data);
+    for (int64_t e = 0; e < s.elems(); ++e) p[e] = float(e % 251) * 0.01f;
+  }
+
+  auto run = [&] {
+    if (kc.op == Op::Cutout) {
+      cpu::cutout_apply(ctx, holes.data(), int64_t(holes.size()), fill, src, dst, nullptr);
+    } else {
+      cpu::mix_apply(ctx, plan.data(), src, dst, nullptr);
+    }
+    benchmark::ClobberMemory();
+  };
+  run();
+  for (auto _ : state) {
+    if (s.flush) {
+      state.PauseTiming();
+      flush_caches();
+      state.ResumeTiming();
+    }
+    run();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * must_move);
+  state.counters["ratio"] =
+      benchmark::Counter(double(must_move) * double(state.iterations()) / roof_bw,
+                         benchmark::Counter::kIsRate);
+  state.counters["roof_GBps"] = roof_bw / 1e9;
+}
+
+void register_all() {
+  for (const Shape& s : kShapes) {
+    for (int threads : {1, 2}) {
+      for (size_t bytes : {size_t(s.elems()), size_t(s.elems()) * 4}) {
+        for (Roof r : {Roof::Memcpy, Roof::NtCopy, Roof::Scale, Roof::Memset}) {
+          const std::string name = std::string("roofline/") + roof_name(r) + "/bytes:" +
+                                   std::to_string(bytes) + "/threads:" + std::to_string(threads);
+          benchmark::RegisterBenchmark(name.c_str(), BM_Roofline, r, threads, bytes, s.flush)
+              ->UseRealTime()
+              ->Unit(benchmark::kMillisecond);
+        }
+      }
+    }
+  }
+  struct Format {
+    DType sd, dd;
+    Layout sl, dl;
+  };
+  const Format formats[] = {{DType::U8, DType::U8, Layout::NCHW, Layout::NCHW},
+                            {DType::U8, DType::U8, Layout::NHWC, Layout::NHWC},
+                            {DType::F32, DType::F32, Layout::NCHW, Layout::NCHW},
+                            {DType::F32, DType::F32, Layout::NHWC, Layout::NHWC},
+                            {DType::U8, DType::F32, Layout::NHWC, Layout::NCHW},
+                            {DType::U8, DType::F32, Layout::NCHW, Layout::NCHW}};
+  for (const Shape& s : kShapes) {
+    for (Op op : {Op::Mixup, Op::CutMix, Op::Cutout}) {
+      for (const Format& f : formats) {
+        const bool same = f.sd == f.dd && f.sl == f.dl;
+        for (Mode mode : {Mode::Batch, Mode::Elem}) {
+          if (op == Op::Cutout && mode == Mode::Batch) continue;  // holes are per sample
+          for (bool in_place : {true, false}) {
+            if (in_place && !same) continue;
+            for (int threads : {1, 2}) {
+              const KernelCase kc{op, f.sd, f.dd, f.sl, f.dl, mode, in_place, threads, s};
+              benchmark::RegisterBenchmark(kc.name().c_str(), BM_Kernel, kc)
+                  ->UseRealTime()
+                  ->Unit(benchmark::kMillisecond);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mixcut
+
+int main(int argc, char** argv) {
+  mixcut::register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

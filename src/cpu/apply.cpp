@@ -1,0 +1,737 @@
+// CPU backend entry points: ISA detection and capping, thread count, and the
+// scheduling of a call onto the per-ISA kernels (cpu/kernel_table.hpp).
+//
+// Every output element depends only on the same (channel, row, column) of
+// x_i and of x_partner(i), so a batch splits into tiles (a range of pixels,
+// all channels) that are independent. Mixup/CutMix follow the partner graph
+// per tile: the samples of one connected component are walked together so
+// that each source tile is read from memory once; in place, readers of a
+// sample run before it is overwritten (Kahn order), and a cycle saves its
+// first tile in a per-thread scratch. Work items are (component, tile),
+// split between threads by cost, so elem mode costs what batch mode costs.
+#include "cpu/apply.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include <omp.h>
+
+#include "cpu/kernel_table.hpp"
+#include "cpu/tuning.hpp"
+#include "kernels/noise.hpp"
+#include "kernels/pixel.hpp"
+#include "kernels/reference.hpp"
+
+namespace mixcut::cpu {
+namespace {
+
+// ---------------------------------------------------------------------------
+// ISA and threads.
+
+std::atomic<bool> g_in_forked_child{false};
+std::atomic<int64_t> g_stream_threshold{kDefaultNonTemporalThreshold};
+
+void mark_forked_child() { g_in_forked_child.store(true, std::memory_order_relaxed); }
+
+// libgomp's thread pool does not survive fork(): a child must stay serial.
+void register_fork_handler_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { pthread_atfork(nullptr, nullptr, &mark_forked_child); });
+}
+
+// Registered at load time too, so a fork before the first call is seen.
+[[maybe_unused]] const bool g_fork_handler_registered = (register_fork_handler_once(), true);
+
+Isa detect_isa_uncached() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return Isa::Avx512;
+  if (__builtin_cpu_supports("avx2")) return Isa::Avx2;
+  if (__builtin_cpu_supports("sse4.1")) return Isa::Sse2;
+  return Isa::Scalar;
+}
+
+Isa min_isa(Isa a, Isa b) { return static_cast<int32_t>(a) < static_cast<int32_t>(b) ? a : b; }
+
+// ---------------------------------------------------------------------------
+// Geometry: a tile is the pixel range [p0, p0 + len) of one sample, all
+// channels. In NCHW that is `c` runs of `len` elements HW apart; in NHWC one
+// run of len*c elements.
+
+constexpr int64_t kTileBytes = 16 * 1024;
+
+struct Geometry {
+  int64_t n, c, h, w, hw;
+  int64_t tile_pixels, num_tiles;
+};
+
+Geometry make_geometry(const Tensor& t, int64_t max_elem_size) {
+  Geometry g{t.n, t.c, t.h, t.w, t.h * t.w, 0, 0};
+  int64_t pixels = kTileBytes / (t.c * max_elem_size);
+  pixels = std::max<int64_t>(64, pixels / 64 * 64);
+  g.tile_pixels = std::min(pixels, g.hw);
+  g.num_tiles = (g.hw + g.tile_pixels - 1) / g.tile_pixels;
+  return g;
+}
+
+// Element (run r, k) of a tile lives at ptr[r * run_stride + k].
+template <class T>
+struct View {
+  T* ptr;
+  int64_t run_stride;  // elements between runs (NCHW: channels)
+  int64_t runs;        // c in NCHW, 1 in NHWC
+  int64_t scale;       // elements per pixel inside a run (1 in NCHW, c in NHWC)
+};
+
+template <class T>
+View<T> tile_view(T* sample, Layout layout, const Geometry& g, int64_t p0) {
+  if (layout == Layout::NCHW) return {sample + p0, g.hw, g.c, 1};
+  return {sample + p0 * g.c, 0, 1, g.c};
+}
+
+// A scratch tile laid out like the source tile (runs packed).
+template <class T>
+View<T> scratch_view(T* scratch, Layout layout, const Geometry& g) {
+  if (layout == Layout::NCHW) return {scratch, g.tile_pixels, g.c, 1};
+  return {scratch, 0, 1, g.c};
+}
+
+// Calls fn(q0, q1, inside) for consecutive pixel spans [q0, q1) of the tile
+// [p0, p0 + len), relative to p0, saying whether they lie inside the box.
+template <class Fn>
+void for_each_span(const Box& box, const Geometry& g, int64_t p0, int64_t len, Fn&& fn) {
+  int64_t at = 0;
+  if (!box.empty()) {
+    const int64_t p1 = p0 + len;
+    const int64_t first_row = std::max<int64_t>(box.y0, p0 / g.w);
+    const int64_t last_row = std::min<int64_t>(box.y1, (p1 + g.w - 1) / g.w);
+    for (int64_t y = first_row; y < last_row; ++y) {
+      const int64_t s0 = std::max(y * g.w + box.x0, p0) - p0;
+      const int64_t s1 = std::min(y * g.w + box.x1, p1) - p0;
+      if (s0 >= s1) continue;
+      if (s0 > at) fn(at, s0, false);
+      fn(s0, s1, true);
+      at = s1;
+    }
+  }
+  if (at < len) fn(at, len, false);
+}
+
+// Box spans only.
+template <class Fn>
+void for_each_box_span(const Box& box, const Geometry& g, int64_t p0, int64_t len, Fn&& fn) {
+  if (box.empty()) return;
+  const int64_t p1 = p0 + len;
+  const int64_t first_row = std::max<int64_t>(box.y0, p0 / g.w);
+  const int64_t last_row = std::min<int64_t>(box.y1, (p1 + g.w - 1) / g.w);
+  for (int64_t y = first_row; y < last_row; ++y) {
+    const int64_t s0 = std::max(y * g.w + box.x0, p0) - p0;
+    const int64_t s1 = std::min(y * g.w + box.x1, p1) - p0;
+    if (s0 < s1) fn(s0, s1);
+  }
+}
+
+// Copies pixels [q0, q1) of every run of `from` to `to` (same layout).
+template <class T>
+void copy_pixels(const View<const T>& from, const View<T>& to, int64_t q0, int64_t q1) {
+  const int64_t scale = from.scale;
+  const size_t bytes = size_t((q1 - q0) * scale) * sizeof(T);
+  for (int64_t r = 0; r < from.runs; ++r) {
+    const T* s = from.ptr + r * from.run_stride + q0 * scale;
+    T* d = to.ptr + r * to.run_stride + q0 * scale;
+    if (s != d) std::memcpy(d, s, bytes);
+  }
+}
+
+// Scratch buffers of the calling thread; they only grow, so steady state
+// does not allocate.
+struct ThreadScratch {
+  std::vector<unsigned char> cycle, stage;
+};
+thread_local ThreadScratch t_scratch;
+
+template <class T>
+T* scratch_of(std::vector<unsigned char>& buffer, int64_t elems) {
+  const size_t bytes = size_t(elems) * sizeof(T) + 64;
+  if (buffer.size() < bytes) buffer.resize(bytes);
+  auto addr = reinterpret_cast<uintptr_t>(buffer.data());
+  return reinterpret_cast<T*>((addr + 63) & ~uintptr_t(63));
+}
+
+// Per-channel mean and std with defaults (0 and 1) and the exact uint8 ->
+// float32 table built with pixel::normalize_u8.
+struct ChannelNorm {
+  std::vector<float> mean, std, table;  // table[c * 256 + v]
+  void reset(const Normalize* norm, int64_t channels) {
+    mean.assign(size_t(channels), 0.0f);
+    std.assign(size_t(channels), 1.0f);
+    if (norm != nullptr && !norm->mean.empty()) {
+      std::copy(norm->mean.begin(), norm->mean.begin() + channels, mean.begin());
+    }
+    if (norm != nullptr && !norm->std.empty()) {
+      std::copy(norm->std.begin(), norm->std.begin() + channels, std.begin());
+    }
+    table.resize(size_t(channels) * 256);
+    for (int64_t ch = 0; ch < channels; ++ch) {
+      for (int v = 0; v < 256; ++v) {
+        table[size_t(ch * 256 + v)] = pixel::normalize_u8(uint8_t(v), mean[ch], std[ch]);
+      }
+    }
+  }
+};
+
+// Writes the source-layout tile `from` (pixels [0, len)) to the destination
+// tile `to`, converting dtype and layout.
+template <class S, class D>
+void convert_tile(const KernelTable& k, const View<const S>& from, Layout from_layout,
+                  const View<D>& to, Layout to_layout, int64_t len, int64_t channels,
+                  const ChannelNorm& norm) {
+  constexpr bool kSameType = std::is_same_v<S, D>;
+  if (from_layout == to_layout) {
+    if constexpr (kSameType) {
+      copy_pixels<S>(from, View<S>{to.ptr, to.run_stride, to.runs, to.scale}, 0, len);
+    } else if (from_layout == Layout::NCHW) {
+      for (int64_t ch = 0; ch < channels; ++ch) {
+        k.normalize_u8(from.ptr + ch * from.run_stride, to.ptr + ch * to.run_stride, len,
+                       norm.mean[size_t(ch)], norm.std[size_t(ch)]);
+      }
+    } else {
+      const float* table = norm.table.data();
+      for (int64_t p = 0; p < len; ++p) {
+        for (int64_t ch = 0; ch < channels; ++ch) {
+          to.ptr[p * channels + ch] = table[ch * 256 + from.ptr[p * channels + ch]];
+        }
+      }
+    }
+    return;
+  }
+  // Layout change: NHWC -> NCHW or NCHW -> NHWC, channel by channel.
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    const S* s;
+    int64_t s_step;
+    D* d;
+    int64_t d_step;
+    if (from_layout == Layout::NHWC) {
+      s = from.ptr + ch, s_step = channels;
+      d = to.ptr + ch * to.run_stride, d_step = 1;
+    } else {
+      s = from.ptr + ch * from.run_stride, s_step = 1;
+      d = to.ptr + ch, d_step = channels;
+    }
+    if constexpr (kSameType) {
+      for (int64_t p = 0; p < len; ++p) d[p * d_step] = s[p * s_step];
+    } else {
+      const float* table = norm.table.data() + ch * 256;
+      for (int64_t p = 0; p < len; ++p) d[p * d_step] = table[s[p * s_step]];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The partner graph, per call: steps grouped by connected component.
+
+enum class StepType : int32_t { Single, Pair, Cycle };
+
+struct Step {
+  StepType type;
+  int64_t first, count;  // nodes[first, first + count)
+};
+
+struct Schedule {
+  std::vector<int64_t> nodes, step_nodes_tmp;
+  std::vector<Step> steps, steps_tmp;
+  std::vector<int64_t> comp_first_step;  // components' step ranges
+  std::vector<int64_t> comp_cost_prefix;  // samples per component, prefix sums
+  // Scratch for building.
+  std::vector<int64_t> indeg, queue, parent, comp_of_root, step_comp, comp_count;
+  std::vector<char> done;
+};
+thread_local Schedule t_schedule;
+
+int64_t find_root(std::vector<int64_t>& parent, int64_t x) {
+  while (parent[size_t(x)] != x) {
+    parent[size_t(x)] = parent[size_t(parent[size_t(x)])];
+    x = parent[size_t(x)];
+  }
+  return x;
+}
+
+bool mixes(const MixSample* plan, int64_t k) {
+  const MixSample& s = plan[k];
+  if (s.kind == MixKind::None || s.partner == k) return false;
+  return s.kind == MixKind::Mixup || (s.kind == MixKind::CutMix && !s.box.empty());
+}
+
+void build_schedule(const MixSample* plan, int64_t n, bool in_place, Schedule& s) {
+  const size_t un = size_t(n);
+  s.indeg.assign(un, 0);
+  s.done.assign(un, 0);
+  s.parent.resize(un);
+  s.nodes.clear();
+  s.steps_tmp.clear();
+  for (int64_t k = 0; k < n; ++k) {
+    s.parent[size_t(k)] = k;
+    if (mixes(plan, k)) ++s.indeg[size_t(plan[k].partner)];
+  }
+  auto emit = [&](StepType type, int64_t first) {
+    s.steps_tmp.push_back({type, first, int64_t(s.nodes.size()) - first});
+  };
+  // Kahn: a sample is written only after every reader of it has run.
+  s.queue.clear();
+  for (int64_t k = 0; k < n; ++k) {
+    if (s.indeg[size_t(k)] == 0) s.queue.push_back(k);
+  }
+  for (size_t head = 0; head < s.queue.size(); ++head) {
+    const int64_t k = s.queue[head];
+    s.done[size_t(k)] = 1;
+    const bool m = mixes(plan, k);
+    if (m || !in_place) {
+      const int64_t first = int64_t(s.nodes.size());
+      s.nodes.push_back(k);
+      emit(StepType::Single, first);
+    }
+    if (m) {
+      const int64_t j = plan[k].partner;
+      const int64_t rk = find_root(s.parent, k), rj = find_root(s.parent, j);
+      if (rk != rj) s.parent[size_t(rk)] = rj;
+      if (--s.indeg[size_t(j)] == 0) s.queue.push_back(j);
+    }
+  }
+  // What is left lies on cycles (every node there mixes).
+  for (int64_t c0 = 0; c0 < n; ++c0) {
+    if (s.done[size_t(c0)]) continue;
+    const int64_t first = int64_t(s.nodes.size());
+    int64_t k = c0;
+    do {
+      s.done[size_t(k)] = 1;
+      s.nodes.push_back(k);
+      const int64_t j = plan[k].partner;
+      const int64_t rk = find_root(s.parent, k), rj = find_root(s.parent, j);
+      if (rk != rj) s.parent[size_t(rk)] = rj;
+      k = j;
+    } while (k != c0);
+    const int64_t len = int64_t(s.nodes.size()) - first;
+    const bool mixup_pair = len == 2 && plan[s.nodes[size_t(first)]].kind == MixKind::Mixup &&
+                            plan[s.nodes[size_t(first + 1)]].kind == MixKind::Mixup;
+    emit(mixup_pair ? StepType::Pair : StepType::Cycle, first);
+  }
+  // Group steps by component, keeping their order (a stable counting sort).
+  s.comp_of_root.assign(un, -1);
+  s.step_comp.resize(s.steps_tmp.size());
+  int64_t num_comps = 0;
+  for (size_t i = 0; i < s.steps_tmp.size(); ++i) {
+    const int64_t root = find_root(s.parent, s.nodes[size_t(s.steps_tmp[i].first)]);
+    if (s.comp_of_root[size_t(root)] < 0) s.comp_of_root[size_t(root)] = num_comps++;
+    s.step_comp[i] = s.comp_of_root[size_t(root)];
+  }
+  s.comp_count.assign(size_t(num_comps) + 1, 0);
+  s.comp_cost_prefix.assign(size_t(num_comps) + 1, 0);
+  for (size_t i = 0; i < s.steps_tmp.size(); ++i) {
+    ++s.comp_count[size_t(s.step_comp[i]) + 1];
+    s.comp_cost_prefix[size_t(s.step_comp[i]) + 1] += s.steps_tmp[i].count;
+  }
+  for (int64_t c = 0; c < num_comps; ++c) {
+    s.comp_count[size_t(c) + 1] += s.comp_count[size_t(c)];
+    s.comp_cost_prefix[size_t(c) + 1] += s.comp_cost_prefix[size_t(c)];
+  }
+  s.comp_first_step.assign(s.comp_count.begin(), s.comp_count.end());
+  s.steps.resize(s.steps_tmp.size());
+  for (size_t i = 0; i < s.steps_tmp.size(); ++i) {
+    s.steps[size_t(s.comp_count[size_t(s.step_comp[i])]++)] = s.steps_tmp[i];
+  }
+}
+
+// Runs items [begin, end) of a list where item (c, t) costs `cost(c)`:
+// splits the total cost evenly between `threads` and calls fn(c, t).
+template <class Fn>
+void run_items(int threads, int64_t num_comps, int64_t num_tiles,
+               const std::vector<int64_t>& cost_prefix, Fn&& fn) {
+  const int64_t total = cost_prefix[size_t(num_comps)] * num_tiles;
+  if (total == 0) return;
+  // First item whose cost range starts at or after `position`.
+  auto item_at = [&](int64_t position) -> std::pair<int64_t, int64_t> {
+    if (position >= total) return {num_comps, 0};
+    // Component c covers [prefix[c] * T, prefix[c + 1] * T).
+    const auto it = std::upper_bound(cost_prefix.begin(), cost_prefix.begin() + num_comps + 1,
+                                     position / num_tiles);
+    int64_t c = int64_t(it - cost_prefix.begin()) - 1;
+    while (c + 1 < num_comps && cost_prefix[size_t(c + 1)] * num_tiles <= position) ++c;
+    while (c > 0 && cost_prefix[size_t(c)] * num_tiles > position) --c;
+    const int64_t base = cost_prefix[size_t(c)] * num_tiles;
+    const int64_t cost = cost_prefix[size_t(c + 1)] - cost_prefix[size_t(c)];
+    int64_t t = (position - base + cost - 1) / cost;
+    if (t >= num_tiles) return {c + 1, 0};
+    return {c, t};
+  };
+  auto run_range = [&](int part, int parts) {
+    const auto [c0, t0] = item_at(total * part / parts);
+    const auto [c1, t1] = item_at(total * (part + 1) / parts);
+    for (int64_t c = c0, t = t0; c < c1 || (c == c1 && t < t1);) {
+      fn(c, t);
+      if (++t == num_tiles) t = 0, ++c;
+    }
+  };
+  if (threads <= 1) {
+    run_range(0, 1);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  run_range(omp_get_thread_num(), omp_get_num_threads());
+}
+
+// ---------------------------------------------------------------------------
+// Mixup and CutMix.
+
+template <class S>
+inline void blend_runs(const KernelTable& k, const View<const S>& a, const View<const S>& b,
+                       const View<S>& out, int64_t len, const MixSample& record, bool stream) {
+  const int64_t run_len = len * a.scale;
+  for (int64_t r = 0; r < a.runs; ++r) {
+    const S* pa = a.ptr + r * a.run_stride;
+    const S* pb = b.ptr + r * b.run_stride;
+    S* po = out.ptr + r * out.run_stride;
+    if constexpr (std::is_same_v<S, float>) {
+      const float lam = record.lam, rest = 1.0f - record.lam;
+      (stream ? k.blend_f32_stream : k.blend_f32)(pa, pb, po, run_len, lam, rest);
+    } else {
+      (stream ? k.blend_u8_stream : k.blend_u8)(pa, pb, po, run_len,
+                                                pixel::lam_weight(record.lam));
+    }
+  }
+}
+
+template <class S, class D>
+struct MixJob {
+  const KernelTable& k;
+  const MixSample* plan;
+  const Tensor& src;
+  const Tensor& dst;
+  const Geometry& g;
+  const Schedule& schedule;
+  const ChannelNorm& norm;
+  bool in_place, same_format, stream;
+
+  View<const S> src_view(int64_t i, int64_t p0) const {
+    return tile_view<const S>(src.sample<const S>(i), src.layout, g, p0);
+  }
+
+  // out = the mixed tile of sample i from a (x_i) and b (x_partner) tiles.
+  void mix_into(int64_t i, const View<const S>& a, const View<const S>& b, const View<S>& out,
+                int64_t p0, int64_t len, bool stream_out) const {
+    const MixSample& record = plan[i];
+    if (!mixes(plan, i)) {
+      if (out.ptr != a.ptr) copy_pixels<S>(a, out, 0, len);
+    } else if (record.kind == MixKind::Mixup) {
+      blend_runs<S>(k, a, b, out, len, record, stream_out);
+    } else if (out.ptr == a.ptr) {
+      for_each_box_span(record.box, g, p0, len,
+                        [&](int64_t q0, int64_t q1) { copy_pixels<S>(b, out, q0, q1); });
+    } else if (stream_out && a.scale > 1) {
+      // NHWC rows are long enough for non-temporal stores to pay.
+      for_each_span(record.box, g, p0, len, [&](int64_t q0, int64_t q1, bool inside) {
+        const View<const S>& from = inside ? b : a;
+        k.copy_stream(out.ptr + q0 * out.scale, from.ptr + q0 * from.scale,
+                      int64_t(sizeof(S)) * (q1 - q0) * from.scale);
+      });
+    } else if (stream_out) {
+      for_each_span(record.box, g, p0, len, [&](int64_t q0, int64_t q1, bool inside) {
+        const View<const S>& from = inside ? b : a;
+        for (int64_t r = 0; r < from.runs; ++r) {
+          k.copy_stream(out.ptr + r * out.run_stride + q0, from.ptr + r * from.run_stride + q0,
+                        int64_t(sizeof(S)) * (q1 - q0));
+        }
+      });
+    } else {
+      for_each_span(record.box, g, p0, len, [&](int64_t q0, int64_t q1, bool inside) {
+        copy_pixels<S>(inside ? b : a, out, q0, q1);
+      });
+    }
+  }
+
+  // Computes output tile t of sample i with partner tile `b` and stores it.
+  void single(int64_t i, const View<const S>& b, int64_t p0, int64_t len) const {
+    const View<const S> a = src_view(i, p0);
+    if (same_format) {
+      const View<S> out = tile_view<S>(dst.sample<S>(i), dst.layout, g, p0);
+      if (!mixes(plan, i) && !in_place && stream) {
+        for (int64_t r = 0; r < a.runs; ++r) {
+          k.copy_stream(out.ptr + r * out.run_stride, a.ptr + r * a.run_stride,
+                        int64_t(sizeof(S)) * len * a.scale);
+        }
+        return;
+      }
+      mix_into(i, a, b, out, p0, len, stream);
+      return;
+    }
+    const View<D> out = tile_view<D>(dst.sample<D>(i), dst.layout, g, p0);
+    View<const S> staged = a;
+    if (mixes(plan, i)) {
+      S* stage = scratch_of<S>(t_scratch.stage, g.tile_pixels * g.c);
+      const View<S> stage_view = scratch_view<S>(stage, src.layout, g);
+      mix_into(i, a, b, stage_view, p0, len, false);
+      staged = {stage, stage_view.run_stride, stage_view.runs, stage_view.scale};
+    }
+    convert_tile<S, D>(k, staged, src.layout, out, dst.layout, len, g.c, norm);
+  }
+
+  void run_tile(int64_t comp, int64_t t) const {
+    const int64_t p0 = t * g.tile_pixels;
+    const int64_t len = std::min(g.tile_pixels, g.hw - p0);
+    for (int64_t si = schedule.comp_first_step[size_t(comp)];
+         si < schedule.comp_first_step[size_t(comp) + 1]; ++si) {
+      const Step& step = schedule.steps[size_t(si)];
+      const int64_t* nodes = schedule.nodes.data() + step.first;
+      if (step.type == StepType::Single) {
+        const int64_t i = nodes[0];
+        single(i, src_view(plan[i].partner, p0), p0, len);
+      } else if (step.type == StepType::Pair && same_format) {
+        pair(nodes[0], nodes[1], p0, len);
+      } else if (step.type == StepType::Pair || !in_place) {
+        for (int64_t m = 0; m < step.count; ++m) {
+          single(nodes[m], src_view(plan[nodes[m]].partner, p0), p0, len);
+        }
+      } else {
+        cycle_in_place(nodes, step.count, p0, len);
+      }
+    }
+  }
+
+  // A 2-cycle of Mixups in one pass, no scratch (same format only).
+  void pair(int64_t i, int64_t j, int64_t p0, int64_t len) const {
+    const View<const S> a = src_view(i, p0), b = src_view(j, p0);
+    const View<S> oa = tile_view<S>(dst.sample<S>(i), dst.layout, g, p0);
+    const View<S> ob = tile_view<S>(dst.sample<S>(j), dst.layout, g, p0);
+    const int64_t run_len = len * a.scale;
+    for (int64_t r = 0; r < a.runs; ++r) {
+      const int64_t ra = r * a.run_stride, rb = r * b.run_stride, rout = r * oa.run_stride;
+      if constexpr (std::is_same_v<S, float>) {
+        k.blend_f32_pair(a.ptr + ra, b.ptr + rb, oa.ptr + rout, ob.ptr + rout, run_len,
+                         plan[i].lam, 1.0f - plan[i].lam, plan[j].lam, 1.0f - plan[j].lam);
+      } else {
+        k.blend_u8_pair(a.ptr + ra, b.ptr + rb, oa.ptr + rout, ob.ptr + rout, run_len,
+                        pixel::lam_weight(plan[i].lam), pixel::lam_weight(plan[j].lam));
+      }
+    }
+  }
+
+  // In place: x_{c0} is saved (only what its reader needs), then each sample
+  // of the cycle is overwritten right after the one that reads it.
+  void cycle_in_place(const int64_t* nodes, int64_t count, int64_t p0, int64_t len) const {
+    const int64_t first = nodes[0], last = nodes[count - 1];
+    S* saved = scratch_of<S>(t_scratch.cycle, g.tile_pixels * g.c);
+    const View<S> saved_view = scratch_view<S>(saved, src.layout, g);
+    const View<const S> from = src_view(first, p0);
+    if (plan[last].kind == MixKind::Mixup) {
+      copy_pixels<S>(from, saved_view, 0, len);
+    } else {
+      for_each_box_span(plan[last].box, g, p0, len,
+                        [&](int64_t q0, int64_t q1) { copy_pixels<S>(from, saved_view, q0, q1); });
+    }
+    for (int64_t m = 0; m + 1 < count; ++m) single(nodes[m], src_view(nodes[m + 1], p0), p0, len);
+    single(last, {saved, saved_view.run_stride, saved_view.runs, saved_view.scale}, p0, len);
+  }
+};
+
+template <class S, class D>
+void mix_typed(const KernelTable& k, int threads, const MixSample* plan, const Tensor& src,
+               const Tensor& dst, const Normalize* norm) {
+  const bool in_place = src.data == dst.data;
+  const bool same_format = src.dtype == dst.dtype && src.layout == dst.layout;
+  const Geometry g = make_geometry(src, int64_t(std::max(sizeof(S), sizeof(D))));
+  Schedule& schedule = t_schedule;
+  build_schedule(plan, src.n, in_place, schedule);
+  thread_local ChannelNorm channel_norm;
+  if constexpr (!std::is_same_v<S, D>) channel_norm.reset(norm, src.c);
+  const int64_t dst_bytes = dst.n * dst.sample_elems() * int64_t(sizeof(D));
+  const bool stream = !in_place && dst_bytes >= g_stream_threshold.load(std::memory_order_relaxed);
+  const MixJob<S, D> job{k, plan, src, dst, g, schedule, channel_norm, in_place, same_format,
+                         stream};
+  const int64_t num_comps = int64_t(schedule.comp_first_step.size()) - 1;
+  run_items(threads, num_comps, g.num_tiles, schedule.comp_cost_prefix,
+            [&](int64_t comp, int64_t t) { job.run_tile(comp, t); });
+}
+
+// ---------------------------------------------------------------------------
+// Cutout: copy/convert (out of place), then the holes, tile by tile.
+
+template <class D>
+struct FillValues {
+  std::vector<D> channel;  // per channel (Constant and Channel fills)
+};
+
+template <class S, class D>
+void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes,
+                  int64_t num_holes, const Fill& fill, const Tensor& src, const Tensor& dst,
+                  const Normalize* norm) {
+  const bool in_place = src.data == dst.data;
+  const Geometry g = make_geometry(src, int64_t(std::max(sizeof(S), sizeof(D))));
+  thread_local ChannelNorm channel_norm;
+  if constexpr (!std::is_same_v<S, D>) channel_norm.reset(norm, src.c);
+  // Values of constant fills in destination units (uint8 rounds half to even).
+  thread_local std::vector<D> channel_values;
+  channel_values.resize(size_t(g.c));
+  for (int64_t ch = 0; ch < g.c; ++ch) {
+    const float v = fill.kind == FillKind::Channel ? fill.channel_values[size_t(ch)] : fill.value;
+    if constexpr (std::is_same_v<D, uint8_t>) {
+      channel_values[size_t(ch)] = uint8_t(std::nearbyint(v));
+    } else {
+      channel_values[size_t(ch)] = v;
+    }
+  }
+  // Holes of sample i: [hole_first[i], hole_first[i + 1]).
+  thread_local std::vector<int64_t> hole_first;
+  hole_first.assign(size_t(g.n) + 1, 0);
+  for (int64_t h = 0; h < num_holes; ++h) ++hole_first[size_t(holes[h].sample) + 1];
+  for (int64_t i = 0; i < g.n; ++i) hole_first[size_t(i) + 1] += hole_first[size_t(i)];
+  // Samples to visit (cost 1 each): all of them out of place, those with holes in place.
+  thread_local std::vector<int64_t> samples, cost_prefix;
+  samples.clear();
+  for (int64_t i = 0; i < g.n; ++i) {
+    if (!in_place || hole_first[size_t(i) + 1] > hole_first[size_t(i)]) samples.push_back(i);
+  }
+  cost_prefix.resize(samples.size() + 1);
+  for (size_t i = 0; i <= samples.size(); ++i) cost_prefix[i] = int64_t(i);
+  const int64_t dst_bytes = dst.n * dst.sample_elems() * int64_t(sizeof(D));
+  const bool stream = !in_place && std::is_same_v<S, D> && src.layout == dst.layout &&
+                      dst_bytes >= g_stream_threshold.load(std::memory_order_relaxed);
+  // Thread-locals are named only here: inside the parallel region the name
+  // would mean the worker thread's own (empty) copy.
+  const D* values = channel_values.data();
+  const int64_t* first_hole = hole_first.data();
+  const int64_t* sample_of_item = samples.data();
+  const ChannelNorm& norm_table = channel_norm;
+
+  run_items(threads, int64_t(samples.size()), g.num_tiles, cost_prefix, [&](int64_t s, int64_t t) {
+    const int64_t i = sample_of_item[s];
+    const int64_t p0 = t * g.tile_pixels;
+    const int64_t len = std::min(g.tile_pixels, g.hw - p0);
+    const View<D> out = tile_view<D>(dst.sample<D>(i), dst.layout, g, p0);
+    if (!in_place) {
+      const View<const S> in = tile_view<const S>(src.sample<const S>(i), src.layout, g, p0);
+      if (stream) {
+        for (int64_t r = 0; r < in.runs; ++r) {
+          k.copy_stream(out.ptr + r * out.run_stride, in.ptr + r * in.run_stride,
+                        int64_t(sizeof(S)) * len * in.scale);
+        }
+      } else {
+        convert_tile<S, D>(k, in, src.layout, out, dst.layout, len, g.c, norm_table);
+      }
+    }
+    for (int64_t h = first_hole[i]; h < first_hole[i + 1]; ++h) {
+      const CutoutHole& hole = holes[h];
+      for_each_box_span(hole.box, g, p0, len, [&](int64_t q0, int64_t q1) {
+        for (int64_t ch = 0; ch < g.c; ++ch) {
+          D value = values[ch];
+          if (fill.kind == FillKind::ChannelNoise) {
+            if constexpr (std::is_same_v<D, uint8_t>) {
+              value = channel_noise_u8(hole.noise_key, ch);
+            } else {
+              value = channel_noise_f32(hole.noise_key, ch);
+            }
+          }
+          D* base = dst.layout == Layout::NCHW ? out.ptr + ch * out.run_stride : out.ptr + ch;
+          const int64_t step = dst.layout == Layout::NCHW ? 1 : g.c;
+          if (fill.kind == FillKind::Noise) {
+            for (int64_t q = q0; q < q1; ++q) {
+              const int64_t pixel = p0 + q;
+              const int64_t e =
+                  noise_element_index(ch, pixel / g.w, pixel % g.w, g.h, g.w);
+              if constexpr (std::is_same_v<D, uint8_t>) {
+                base[q * step] = noise_u8(hole.noise_key, e);
+              } else {
+                base[q * step] = noise_f32(hole.noise_key, e);
+              }
+            }
+          } else if (step == 1) {
+            if constexpr (std::is_same_v<D, uint8_t>) {
+              std::memset(base + q0, value, size_t(q1 - q0));
+            } else {
+              std::fill(base + q0, base + q1, value);
+            }
+          } else {
+            for (int64_t q = q0; q < q1; ++q) base[q * step] = value;
+          }
+        }
+      });
+    }
+  });
+}
+
+}  // namespace
+
+Isa detected_isa() {
+  static const Isa isa = detect_isa_uncached();
+  return isa;
+}
+
+Isa default_isa_cap() {
+  const Isa detected = detected_isa();
+  const char* forced = std::getenv("MIXCUT_FORCE_ISA");
+  if (forced == nullptr || *forced == '\0') return detected;
+  Isa cap = detected;
+  if (std::strcmp(forced, "scalar") == 0) {
+    cap = Isa::Scalar;
+  } else if (std::strcmp(forced, "sse2") == 0) {
+    cap = Isa::Sse2;
+  } else if (std::strcmp(forced, "avx2") == 0) {
+    cap = Isa::Avx2;
+  } else if (std::strcmp(forced, "avx512") == 0) {
+    cap = Isa::Avx512;
+  }
+  return min_isa(detected, cap);
+}
+
+Isa effective_isa(const Context& ctx) { return min_isa(detected_isa(), ctx.max_isa); }
+
+int thread_count(const Context& ctx) {
+  register_fork_handler_once();
+  if (g_in_forked_child.load(std::memory_order_relaxed)) return 1;
+  if (ctx.num_threads > 0) return static_cast<int>(ctx.num_threads);
+  return std::max(1, omp_get_max_threads());
+}
+
+void set_non_temporal_threshold(int64_t bytes) {
+  g_stream_threshold.store(bytes, std::memory_order_relaxed);
+}
+
+int64_t non_temporal_threshold() { return g_stream_threshold.load(std::memory_order_relaxed); }
+
+void mix_apply(Context& ctx, const MixSample* plan, const Tensor& src, const Tensor& dst,
+               const Normalize* norm) {
+  if (src.n == 0) return;
+  const KernelTable& k = kernels_for(effective_isa(ctx));
+  const int threads = thread_count(ctx);
+  if (src.dtype == DType::U8 && dst.dtype == DType::U8) {
+    mix_typed<uint8_t, uint8_t>(k, threads, plan, src, dst, norm);
+  } else if (src.dtype == DType::F32 && dst.dtype == DType::F32) {
+    mix_typed<float, float>(k, threads, plan, src, dst, norm);
+  } else if (src.dtype == DType::U8 && dst.dtype == DType::F32) {
+    mix_typed<uint8_t, float>(k, threads, plan, src, dst, norm);
+  } else {
+    reference::mix_apply(plan, src, dst, norm);  // throws the dtype error
+  }
+}
+
+void cutout_apply(Context& ctx, const CutoutHole* holes, int64_t num_holes, const Fill& fill,
+                  const Tensor& src, const Tensor& dst, const Normalize* norm) {
+  if (src.n == 0) return;
+  const KernelTable& k = kernels_for(effective_isa(ctx));
+  const int threads = thread_count(ctx);
+  if (src.dtype == DType::U8 && dst.dtype == DType::U8) {
+    cutout_typed<uint8_t, uint8_t>(k, threads, holes, num_holes, fill, src, dst, norm);
+  } else if (src.dtype == DType::F32 && dst.dtype == DType::F32) {
+    cutout_typed<float, float>(k, threads, holes, num_holes, fill, src, dst, norm);
+  } else if (src.dtype == DType::U8 && dst.dtype == DType::F32) {
+    cutout_typed<uint8_t, float>(k, threads, holes, num_holes, fill, src, dst, norm);
+  } else {
+    reference::cutout_apply(holes, num_holes, fill, src, dst, norm);  // throws
+  }
+}
+
+}  // namespace mixcut::cpu

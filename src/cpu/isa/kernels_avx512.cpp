@@ -1,0 +1,40 @@
+// AVX-512 (F + BW) instantiation of cpu/kernels.hpp.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include <xsimd/xsimd.hpp>
+
+#include "cpu/kernel_table.hpp"
+
+namespace mixcut::cpu::avx512 {
+namespace {
+
+using Arch = xsimd::avx512bw;
+
+inline xsimd::batch<int16_t, Arch> mulhrs(xsimd::batch<int16_t, Arch> x,
+                                          xsimd::batch<int16_t, Arch> y) {
+  return _mm512_mulhrs_epi16(x, y);
+}
+inline xsimd::batch<float, Arch> widen_u8_to_f32(const uint8_t* p) {
+  // maskz forms: the plain ones trip g++ 12's -Wmaybe-uninitialized.
+  const __m512i v = _mm512_maskz_cvtepu8_epi32(
+      __mmask16(0xFFFF), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm512_maskz_cvtepi32_ps(__mmask16(0xFFFF), v);
+}
+inline void stream_store(float* p, xsimd::batch<float, Arch> v) { _mm512_stream_ps(p, v); }
+inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
+  _mm512_stream_si512(reinterpret_cast<__m512i*>(p), v);
+}
+inline void stream_fence() { _mm_sfence(); }
+
+}  // namespace
+}  // namespace mixcut::cpu::avx512
+
+#define MIXCUT_CPU_ISA_NS avx512
+#define MIXCUT_CPU_ISA_NAME "avx512"
+#include "cpu/kernels.hpp"
+
+namespace mixcut::cpu {
+const KernelTable& avx512_kernels() { return avx512::table(); }
+}  // namespace mixcut::cpu

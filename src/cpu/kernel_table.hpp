@@ -1,0 +1,44 @@
+// The per-ISA kernels behind one table of function pointers, chosen once per
+// call from the ctx's effective ISA. Every kernel works on contiguous spans
+// of one dtype; scheduling, layouts and boxes live in apply.cpp.
+#pragma once
+
+#include <cstdint>
+
+#include "core/types.hpp"
+
+namespace mixcut::cpu {
+
+struct KernelTable {
+  const char* name;
+  // out = a*lam + b*one_minus_lam (two roundings). out may equal a or b.
+  void (*blend_f32)(const float* a, const float* b, float* out, int64_t n, float lam,
+                    float one_minus_lam);
+  // As blend_f32 with non-temporal stores (out must not be read back soon).
+  void (*blend_f32_stream)(const float* a, const float* b, float* out, int64_t n, float lam,
+                           float one_minus_lam);
+  // Both sides of a 2-cycle in one pass: out_a = blend(a, b), out_b = blend(b, a).
+  // out_a may equal a, out_b may equal b.
+  void (*blend_f32_pair)(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
+                         float lam_a, float one_minus_lam_a, float lam_b,
+                         float one_minus_lam_b);
+  // out = (q*a + (2^14-q)*b + 2^13) >> 14, q in [0, 2^14].
+  void (*blend_u8)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q);
+  void (*blend_u8_stream)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n,
+                          int32_t q);
+  void (*blend_u8_pair)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
+                        int64_t n, int32_t q_a, int32_t q_b);
+  // out = ((float)v / 255 - mean) / std, for one channel's span.
+  void (*normalize_u8)(const uint8_t* src, float* out, int64_t n, float mean, float std);
+  // memcpy with non-temporal stores.
+  void (*copy_stream)(void* dst, const void* src, int64_t bytes);
+};
+
+const KernelTable& scalar_kernels();
+const KernelTable& sse2_kernels();
+const KernelTable& avx2_kernels();
+const KernelTable& avx512_kernels();
+// The table for an ISA (never above what the CPU supports: the caller caps it).
+const KernelTable& kernels_for(Isa isa);
+
+}  // namespace mixcut::cpu

@@ -1,0 +1,234 @@
+// Kernel templates, instantiated once per ISA. Each src/cpu/isa/*_<isa>.cpp
+// defines MIXCUT_CPU_ISA_NS, the namespace mixcut::cpu::<ns> with `Arch` (an
+// xsimd arch) and its intrinsic shims (mulhrs, stream stores, u8 -> f32
+// widening), and then includes this file. Everything here lives in that ISA's
+// namespace, so no helper compiled with one ISA's flags is ever merged by the
+// linker with another ISA's copy. Only std C functions (memcpy) are called
+// outside it. Built with -ffp-contract=off: a*lam + b*(1-lam) rounds twice on
+// every ISA, as in pixel.hpp.
+#ifndef MIXCUT_CPU_ISA_NS
+#error "define MIXCUT_CPU_ISA_NS before including cpu/kernels.hpp"
+#endif
+
+#include <cstdint>
+#include <cstring>
+
+#include <xsimd/xsimd.hpp>
+
+#include "cpu/kernel_table.hpp"
+
+namespace mixcut::cpu::MIXCUT_CPU_ISA_NS {
+namespace {
+
+using F32 = xsimd::batch<float, Arch>;
+using U8 = xsimd::batch<uint8_t, Arch>;
+using U16 = xsimd::batch<uint16_t, Arch>;
+using I16 = xsimd::batch<int16_t, Arch>;
+
+constexpr int32_t kOne = 1 << 14;
+
+// Scalar forms of pixel.hpp's formulas, kept in this namespace (see above).
+inline float blend_f32_scalar(float a, float b, float lam, float one_minus_lam) {
+  const float ta = a * lam;
+  const float tb = b * one_minus_lam;
+  return ta + tb;
+}
+inline uint8_t blend_u8_scalar(uint8_t a, uint8_t b, int32_t q) {
+  return uint8_t((q * int32_t(a) + (kOne - q) * int32_t(b) + (kOne >> 1)) >> 14);
+}
+
+inline F32 blend_vec(F32 a, F32 b, F32 lam, F32 one_minus_lam) {
+  const F32 ta = a * lam;
+  const F32 tb = b * one_minus_lam;
+  return ta + tb;
+}
+
+// b + mulhrs(2(a-b), q) == (q*a + (2^14-q)*b + 2^13) >> 14 exactly: mulhrs
+// computes (x*q + 2^14) >> 15 with x = 2(a-b), i.e. ((a-b)*q + 2^13) >> 14,
+// and the 2^14*b term passes through the shift unchanged. Bytes are split
+// into even/odd 16-bit lanes so the lane order is kept on every ISA.
+inline U8 blend_u8_vec(U8 a, U8 b, I16 q) {
+  const U16 a16 = xsimd::bitwise_cast<U16>(a);
+  const U16 b16 = xsimd::bitwise_cast<U16>(b);
+  const U16 low_byte(uint16_t(0xFF));
+  const I16 a_even = xsimd::bitwise_cast<I16>(a16 & low_byte);
+  const I16 b_even = xsimd::bitwise_cast<I16>(b16 & low_byte);
+  const I16 a_odd = xsimd::bitwise_cast<I16>(a16 >> 8);
+  const I16 b_odd = xsimd::bitwise_cast<I16>(b16 >> 8);
+  const I16 d_even = a_even - b_even;
+  const I16 d_odd = a_odd - b_odd;
+  const I16 r_even = b_even + mulhrs(d_even + d_even, q);
+  const I16 r_odd = b_odd + mulhrs(d_odd + d_odd, q);
+  return xsimd::bitwise_cast<U8>(xsimd::bitwise_cast<U16>(r_even) |
+                                 (xsimd::bitwise_cast<U16>(r_odd) << 8));
+}
+
+template <bool kStream, class T, class B>
+inline void store(T* out, B v) {
+  if constexpr (kStream) {
+    stream_store(out, v);
+  } else {
+    v.store_unaligned(out);
+  }
+}
+
+// Scalar head so that `out` is vector-aligned (needed by streaming stores).
+template <class T>
+inline int64_t head_to_align(const T* out, int64_t n) {
+  constexpr uintptr_t kAlign = Arch::alignment();
+  const uintptr_t mis = reinterpret_cast<uintptr_t>(out) % kAlign;
+  if (mis == 0 || mis % sizeof(T) != 0) return 0;
+  const int64_t head = int64_t((kAlign - mis) / sizeof(T));
+  return head < n ? head : n;
+}
+
+template <bool kStream>
+void blend_f32_impl(const float* a, const float* b, float* out, int64_t n, float lam,
+                    float one_minus_lam) {
+  constexpr int64_t kV = int64_t(F32::size);
+  int64_t i = 0;
+  if constexpr (kStream) {
+    for (const int64_t head = head_to_align(out, n); i < head; ++i) {
+      out[i] = blend_f32_scalar(a[i], b[i], lam, one_minus_lam);
+    }
+    if (reinterpret_cast<uintptr_t>(out + i) % Arch::alignment() != 0) {
+      blend_f32_impl<false>(a + i, b + i, out + i, n - i, lam, one_minus_lam);
+      return;
+    }
+  }
+  const F32 vl(lam), vo(one_minus_lam);
+  for (; i + 2 * kV <= n; i += 2 * kV) {
+    const F32 r0 = blend_vec(F32::load_unaligned(a + i), F32::load_unaligned(b + i), vl, vo);
+    const F32 r1 =
+        blend_vec(F32::load_unaligned(a + i + kV), F32::load_unaligned(b + i + kV), vl, vo);
+    store<kStream>(out + i, r0);
+    store<kStream>(out + i + kV, r1);
+  }
+  for (; i + kV <= n; i += kV) {
+    store<kStream>(out + i,
+                   blend_vec(F32::load_unaligned(a + i), F32::load_unaligned(b + i), vl, vo));
+  }
+  for (; i < n; ++i) out[i] = blend_f32_scalar(a[i], b[i], lam, one_minus_lam);
+  if constexpr (kStream) stream_fence();
+}
+
+void blend_f32(const float* a, const float* b, float* out, int64_t n, float lam,
+               float one_minus_lam) {
+  blend_f32_impl<false>(a, b, out, n, lam, one_minus_lam);
+}
+void blend_f32_stream(const float* a, const float* b, float* out, int64_t n, float lam,
+                      float one_minus_lam) {
+  blend_f32_impl<true>(a, b, out, n, lam, one_minus_lam);
+}
+
+void blend_f32_pair(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
+                    float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b) {
+  constexpr int64_t kV = int64_t(F32::size);
+  const F32 la(lam_a), oa(one_minus_lam_a), lb(lam_b), ob(one_minus_lam_b);
+  int64_t i = 0;
+  for (; i + kV <= n; i += kV) {
+    const F32 va = F32::load_unaligned(a + i);
+    const F32 vb = F32::load_unaligned(b + i);
+    blend_vec(va, vb, la, oa).store_unaligned(out_a + i);
+    blend_vec(vb, va, lb, ob).store_unaligned(out_b + i);
+  }
+  for (; i < n; ++i) {
+    const float va = a[i], vb = b[i];
+    out_a[i] = blend_f32_scalar(va, vb, lam_a, one_minus_lam_a);
+    out_b[i] = blend_f32_scalar(vb, va, lam_b, one_minus_lam_b);
+  }
+}
+
+template <bool kStream>
+void blend_u8_impl(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q) {
+  constexpr int64_t kV = int64_t(U8::size);
+  int64_t i = 0;
+  if constexpr (kStream) {
+    for (const int64_t head = head_to_align(out, n); i < head; ++i) {
+      out[i] = blend_u8_scalar(a[i], b[i], q);
+    }
+  }
+  const I16 vq = I16(static_cast<int16_t>(q));
+  for (; i + 2 * kV <= n; i += 2 * kV) {
+    const U8 r0 = blend_u8_vec(U8::load_unaligned(a + i), U8::load_unaligned(b + i), vq);
+    const U8 r1 =
+        blend_u8_vec(U8::load_unaligned(a + i + kV), U8::load_unaligned(b + i + kV), vq);
+    store<kStream>(out + i, r0);
+    store<kStream>(out + i + kV, r1);
+  }
+  for (; i + kV <= n; i += kV) {
+    store<kStream>(out + i, blend_u8_vec(U8::load_unaligned(a + i), U8::load_unaligned(b + i), vq));
+  }
+  for (; i < n; ++i) out[i] = blend_u8_scalar(a[i], b[i], q);
+  if constexpr (kStream) stream_fence();
+}
+
+void blend_u8(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q) {
+  blend_u8_impl<false>(a, b, out, n, q);
+}
+void blend_u8_stream(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q) {
+  blend_u8_impl<true>(a, b, out, n, q);
+}
+
+void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b, int64_t n,
+                   int32_t q_a, int32_t q_b) {
+  constexpr int64_t kV = int64_t(U8::size);
+  const I16 vqa = I16(static_cast<int16_t>(q_a));
+  const I16 vqb = I16(static_cast<int16_t>(q_b));
+  int64_t i = 0;
+  for (; i + kV <= n; i += kV) {
+    const U8 va = U8::load_unaligned(a + i);
+    const U8 vb = U8::load_unaligned(b + i);
+    blend_u8_vec(va, vb, vqa).store_unaligned(out_a + i);
+    blend_u8_vec(vb, va, vqb).store_unaligned(out_b + i);
+  }
+  for (; i < n; ++i) {
+    const uint8_t va = a[i], vb = b[i];
+    out_a[i] = blend_u8_scalar(va, vb, q_a);
+    out_b[i] = blend_u8_scalar(vb, va, q_b);
+  }
+}
+
+// Divisions, not reciprocals: IEEE division is correctly rounded on every
+// ISA, so this equals pixel::normalize_u8 bit for bit.
+void normalize_u8(const uint8_t* src, float* out, int64_t n, float mean, float std) {
+  constexpr int64_t kV = int64_t(F32::size);
+  const F32 k255(255.0f), vmean(mean), vstd(std);
+  int64_t i = 0;
+  for (; i + kV <= n; i += kV) {
+    const F32 v = widen_u8_to_f32(src + i);
+    ((v / k255 - vmean) / vstd).store_unaligned(out + i);
+  }
+  for (; i < n; ++i) out[i] = (float(src[i]) / 255.0f - mean) / std;
+}
+
+void copy_stream(void* dst, const void* src, int64_t bytes) {
+  auto* d = static_cast<uint8_t*>(dst);
+  const auto* s = static_cast<const uint8_t*>(src);
+  constexpr int64_t kV = int64_t(U8::size);
+  int64_t i = head_to_align(d, bytes);
+  std::memcpy(d, s, size_t(i));
+  for (; i + 4 * kV <= bytes; i += 4 * kV) {
+    const U8 v0 = U8::load_unaligned(s + i), v1 = U8::load_unaligned(s + i + kV);
+    const U8 v2 = U8::load_unaligned(s + i + 2 * kV), v3 = U8::load_unaligned(s + i + 3 * kV);
+    stream_store(d + i, v0);
+    stream_store(d + i + kV, v1);
+    stream_store(d + i + 2 * kV, v2);
+    stream_store(d + i + 3 * kV, v3);
+  }
+  for (; i + kV <= bytes; i += kV) stream_store(d + i, U8::load_unaligned(s + i));
+  std::memcpy(d + i, s + i, size_t(bytes - i));
+  stream_fence();
+}
+
+}  // namespace
+
+const KernelTable& table() {
+  static const KernelTable kTable = {
+      MIXCUT_CPU_ISA_NAME, &blend_f32,     &blend_f32_stream, &blend_f32_pair, &blend_u8,
+      &blend_u8_stream,    &blend_u8_pair, &normalize_u8,     &copy_stream,
+  };
+  return kTable;
+}
+
+}  // namespace mixcut::cpu::MIXCUT_CPU_ISA_NS

@@ -1,0 +1,68 @@
+// The scalar level of the kernel table (MIXCUT_FORCE_ISA=scalar, or a CPU
+// without SSE4.1): plain loops over pixel.hpp's formulas.
+#include <cstring>
+
+#include "cpu/kernel_table.hpp"
+#include "kernels/pixel.hpp"
+
+namespace mixcut::cpu {
+namespace {
+
+void blend_f32(const float* a, const float* b, float* out, int64_t n, float lam,
+               float one_minus_lam) {
+  for (int64_t i = 0; i < n; ++i) out[i] = pixel::blend_f32(a[i], b[i], lam, one_minus_lam);
+}
+
+void blend_f32_pair(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
+                    float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float va = a[i], vb = b[i];
+    out_a[i] = pixel::blend_f32(va, vb, lam_a, one_minus_lam_a);
+    out_b[i] = pixel::blend_f32(vb, va, lam_b, one_minus_lam_b);
+  }
+}
+
+void blend_u8(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q) {
+  for (int64_t i = 0; i < n; ++i) out[i] = pixel::blend_u8(a[i], b[i], q);
+}
+
+void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b, int64_t n,
+                   int32_t q_a, int32_t q_b) {
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t va = a[i], vb = b[i];
+    out_a[i] = pixel::blend_u8(va, vb, q_a);
+    out_b[i] = pixel::blend_u8(vb, va, q_b);
+  }
+}
+
+void normalize_u8(const uint8_t* src, float* out, int64_t n, float mean, float std) {
+  for (int64_t i = 0; i < n; ++i) out[i] = pixel::normalize_u8(src[i], mean, std);
+}
+
+void copy(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, size_t(bytes)); }
+
+}  // namespace
+
+const KernelTable& scalar_kernels() {
+  static const KernelTable kTable = {
+      "scalar", &blend_f32,     &blend_f32,    &blend_f32_pair, &blend_u8,
+      &blend_u8, &blend_u8_pair, &normalize_u8, &copy,
+  };
+  return kTable;
+}
+
+const KernelTable& kernels_for(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512:
+      return avx512_kernels();
+    case Isa::Avx2:
+      return avx2_kernels();
+    case Isa::Sse2:
+      return sse2_kernels();
+    case Isa::Scalar:
+      break;
+  }
+  return scalar_kernels();
+}
+
+}  // namespace mixcut::cpu

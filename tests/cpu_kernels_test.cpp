@@ -1,0 +1,489 @@
+// The fast CPU backend against the scalar reference, byte for byte, on every
+// ISA this CPU has, several thread counts, every dtype and layout pair, every
+// partner pattern, in place and out of place, with padded sample strides.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/context.hpp"
+#include "core/types.hpp"
+#include "cpu/apply.hpp"
+#include "cpu/tuning.hpp"
+#include "kernels/reference.hpp"
+#include "plan/plan.hpp"
+
+namespace mixcut {
+namespace {
+
+constexpr uint8_t kPadByte = 0xA5;
+
+std::vector<Isa> isas_of_this_cpu() {
+  std::vector<Isa> isas;
+  for (int level = 0; level <= static_cast<int>(cpu::detected_isa()); ++level) {
+    isas.push_back(static_cast<Isa>(level));
+  }
+  return isas;
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Scalar: return "scalar";
+    case Isa::Sse2: return "sse2";
+    case Isa::Avx2: return "avx2";
+    case Isa::Avx512: return "avx512";
+  }
+  return "?";
+}
+
+struct Shape {
+  int64_t n, c, h, w;
+};
+
+// A batch in its own buffer; the gap between samples (stride padding) holds
+// kPadByte so that writes outside the samples are caught.
+struct Batch {
+  std::vector<unsigned char> bytes;
+  Tensor t;
+
+  Batch(const Shape& s, DType dtype, Layout layout, int64_t pad) {
+    t.dtype = dtype;
+    t.layout = layout;
+    t.n = s.n, t.c = s.c, t.h = s.h, t.w = s.w;
+    t.stride = s.c * s.h * s.w + pad;
+    bytes.assign(size_t(std::max<int64_t>(1, t.n * t.stride) * elem_size(dtype)), kPadByte);
+    t.data = bytes.data();
+  }
+  Batch(const Batch& other) : bytes(other.bytes), t(other.t) { t.data = bytes.data(); }
+
+  void randomize(std::mt19937_64& rng) {
+    const int64_t elems = t.sample_elems();
+    for (int64_t i = 0; i < t.n; ++i) {
+      if (t.dtype == DType::U8) {
+        uint8_t* p = t.sample<uint8_t>(i);
+        for (int64_t e = 0; e < elems; ++e) p[e] = uint8_t(rng() >> 56);
+      } else {
+        float* p = t.sample<float>(i);
+        std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
+        for (int64_t e = 0; e < elems; ++e) p[e] = dist(rng);
+      }
+    }
+  }
+};
+
+// First differing byte, for a readable failure.
+std::string first_difference(const Batch& got, const Batch& want) {
+  for (size_t b = 0; b < got.bytes.size(); ++b) {
+    if (got.bytes[b] != want.bytes[b]) {
+      std::ostringstream os;
+      const int64_t elem = int64_t(b) / elem_size(got.t.dtype);
+      os << "first difference at element " << elem << " (sample " << elem / got.t.stride
+         << ", offset " << elem % got.t.stride << ")";
+      return os.str();
+    }
+  }
+  return "";
+}
+
+enum class Pattern { Flip, Roll, Permutation, Explicit, Pairs };
+const Pattern kPatterns[] = {Pattern::Flip, Pattern::Roll, Pattern::Permutation,
+                             Pattern::Explicit, Pattern::Pairs};
+const char* pattern_name(Pattern p) {
+  switch (p) {
+    case Pattern::Flip: return "flip";
+    case Pattern::Roll: return "roll";
+    case Pattern::Permutation: return "permutation";
+    case Pattern::Explicit: return "explicit";
+    case Pattern::Pairs: return "pairs";
+  }
+  return "?";
+}
+
+std::vector<int64_t> partners(Pattern pattern, int64_t n, std::mt19937_64& rng) {
+  std::vector<int64_t> j(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    switch (pattern) {
+      case Pattern::Flip: j[size_t(i)] = n - 1 - i; break;
+      case Pattern::Roll: j[size_t(i)] = (i - 1 + n) % n; break;
+      case Pattern::Explicit: j[size_t(i)] = int64_t(rng() % uint64_t(n)); break;
+      default: j[size_t(i)] = i; break;
+    }
+  }
+  if (pattern == Pattern::Permutation) std::shuffle(j.begin(), j.end(), rng);
+  if (pattern == Pattern::Pairs) {  // timm's pair mode partners: (0,1), (2,3), ...
+    for (int64_t i = 0; i + 1 < n; i += 2) j[size_t(i)] = i + 1, j[size_t(i + 1)] = i;
+  }
+  return j;
+}
+
+Box random_box(int64_t h, int64_t w, std::mt19937_64& rng) {
+  Box box;
+  switch (rng() % 5) {
+    case 0:  // empty
+      box.y0 = box.y1 = int32_t(rng() % uint64_t(h + 1));
+      box.x0 = 0, box.x1 = int32_t(w);
+      return box;
+    case 1:  // whole image
+      box.y1 = int32_t(h), box.x1 = int32_t(w);
+      return box;
+    case 2:  // touching the bottom-right border
+      box.y0 = int32_t(rng() % uint64_t(h)), box.x0 = int32_t(rng() % uint64_t(w));
+      box.y1 = int32_t(h), box.x1 = int32_t(w);
+      return box;
+    default: {
+      const int64_t y0 = int64_t(rng() % uint64_t(h)), x0 = int64_t(rng() % uint64_t(w));
+      box.y0 = int32_t(y0), box.x0 = int32_t(x0);
+      box.y1 = int32_t(y0 + 1 + int64_t(rng() % uint64_t(h - y0)));
+      box.x1 = int32_t(x0 + 1 + int64_t(rng() % uint64_t(w - x0)));
+      return box;
+    }
+  }
+}
+
+// Per-sample (elem-mode) plan by hand: mixed kinds, lams on the 2^-14 grid
+// (both ends included), boxes of every sort.
+std::vector<MixSample> random_plan(const Shape& s, Pattern pattern, std::mt19937_64& rng) {
+  const std::vector<int64_t> j = partners(pattern, s.n, rng);
+  std::vector<MixSample> plan(static_cast<size_t>(s.n));
+  for (int64_t i = 0; i < s.n; ++i) {
+    MixSample& r = plan[size_t(i)];
+    r.partner = j[size_t(i)];
+    const uint64_t dice = rng() % 10;
+    if (dice == 0) {
+      r.partner = i;  // a NONE record as the planner writes it
+      continue;
+    }
+    if (dice < 6) {
+      r.kind = MixKind::Mixup;
+      const uint64_t q_dice = rng() % 8;
+      const int64_t q = q_dice == 0 ? 0 : q_dice == 1 ? kLamOne : int64_t(rng() % kLamOne);
+      r.lam = float(double(q) / kLamOne);
+    } else {
+      r.kind = MixKind::CutMix;
+      r.box = random_box(s.h, s.w, rng);
+      r.lam = 1.0f - float(r.box.area()) / float(s.h * s.w);
+    }
+  }
+  return plan;
+}
+
+struct Format {
+  DType src_dtype, dst_dtype;
+  Layout src_layout, dst_layout;
+};
+
+std::vector<Format> all_formats() {
+  std::vector<Format> formats;
+  const std::pair<DType, DType> dtypes[] = {
+      {DType::U8, DType::U8}, {DType::F32, DType::F32}, {DType::U8, DType::F32}};
+  for (const auto& [sd, dd] : dtypes) {
+    for (Layout sl : {Layout::NCHW, Layout::NHWC}) {
+      for (Layout dl : {Layout::NCHW, Layout::NHWC}) formats.push_back({sd, dd, sl, dl});
+    }
+  }
+  return formats;
+}
+
+std::string describe(const Format& f, const Shape& s, bool in_place, int threads, Isa isa) {
+  std::ostringstream os;
+  os << (f.src_dtype == DType::U8 ? "u8" : "f32") << (f.src_layout == Layout::NCHW ? "NCHW" : "NHWC")
+     << "->" << (f.dst_dtype == DType::U8 ? "u8" : "f32")
+     << (f.dst_layout == Layout::NCHW ? "NCHW" : "NHWC") << " n=" << s.n << " c=" << s.c
+     << " h=" << s.h << " w=" << s.w << (in_place ? " in place" : " out of place")
+     << " threads=" << threads << " isa=" << isa_name(isa);
+  return os.str();
+}
+
+Normalize random_norm(int64_t c, std::mt19937_64& rng) {
+  Normalize norm;
+  std::uniform_real_distribution<float> mean(0.0f, 1.0f), sd(0.1f, 0.5f);
+  for (int64_t ch = 0; ch < c; ++ch) norm.mean.push_back(mean(rng)), norm.std.push_back(sd(rng));
+  return norm;
+}
+
+// One mix case against the reference on every ISA and thread count.
+void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector<MixSample>& plan,
+               std::mt19937_64& rng) {
+  if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
+  const int64_t src_pad = int64_t(rng() % 2) * 5, dst_pad = int64_t(rng() % 2) * 3;
+  Batch src(s, f.src_dtype, f.src_layout, src_pad);
+  src.randomize(rng);
+  const Normalize norm = random_norm(s.c, rng);
+  const bool use_norm = f.src_dtype != f.dst_dtype && rng() % 2 == 0;
+  const Normalize* norm_ptr = use_norm ? &norm : nullptr;
+  Batch want = in_place ? src : Batch(s, f.dst_dtype, f.dst_layout, dst_pad);
+  const Batch dst_initial = want;
+  reference::mix_apply(plan.data(), src.t, want.t, norm_ptr);
+  for (Isa isa : isas_of_this_cpu()) {
+    for (int threads : {1, 2, 3}) {
+      SCOPED_TRACE(describe(f, s, in_place, threads, isa));
+      Context ctx;
+      ctx.max_isa = isa;
+      ctx.num_threads = threads;
+      Batch input = src;
+      Batch got = in_place ? input : dst_initial;
+      const Tensor& in = in_place ? got.t : input.t;
+      cpu::mix_apply(ctx, plan.data(), in, got.t, norm_ptr);
+      ASSERT_TRUE(got.bytes == want.bytes) << first_difference(got, want);
+      if (!in_place) {
+        ASSERT_TRUE(input.bytes == src.bytes) << "source modified";
+      }
+    }
+  }
+}
+
+const Shape kSmallShapes[] = {{1, 3, 1, 1}, {2, 1, 2, 3},   {3, 3, 17, 17},
+                              {64, 3, 3, 2}, {5, 4, 17, 3}, {2, 3, 1, 17}};
+
+TEST(CpuKernels, MixMatchesReferenceSmallShapes) {
+  std::mt19937_64 rng(1);
+  for (const Format& f : all_formats()) {
+    for (const Shape& s : kSmallShapes) {
+      for (Pattern p : kPatterns) {
+        SCOPED_TRACE(pattern_name(p));
+        const std::vector<MixSample> plan = random_plan(s, p, rng);
+        for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
+        if (HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+TEST(CpuKernels, MixMatchesReferenceLargeImages) {
+  std::mt19937_64 rng(2);
+  const Shape shapes[] = {{3, 3, 224, 224}, {2, 1, 224, 17}};
+  for (const Format& f : all_formats()) {
+    for (const Shape& s : shapes) {
+      for (Pattern p : {Pattern::Flip, Pattern::Permutation, Pattern::Explicit}) {
+        SCOPED_TRACE(pattern_name(p));
+        const std::vector<MixSample> plan = random_plan(s, p, rng);
+        for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
+        if (HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+// Long cycles and trees of readers with a 64-sample batch of 17x17 images:
+// every sample spans several tiles in no format, so this also covers batches
+// whose tiles are whole samples.
+TEST(CpuKernels, MixMatchesReferenceAllPatternsN64) {
+  std::mt19937_64 rng(3);
+  const Shape s{64, 3, 17, 17};
+  for (const Format& f : all_formats()) {
+    for (Pattern p : kPatterns) {
+      SCOPED_TRACE(pattern_name(p));
+      const std::vector<MixSample> plan = random_plan(s, p, rng);
+      for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+// Only Mixup, so every partner edge is live: the in-place walk over cycles
+// must save and restore the first tile of each cycle correctly.
+TEST(CpuKernels, MixupOnlyCyclesInPlace) {
+  std::mt19937_64 rng(4);
+  const Shape s{17, 3, 40, 40};
+  for (Pattern p : kPatterns) {
+    std::vector<MixSample> plan = random_plan(s, p, rng);
+    for (int64_t i = 0; i < s.n; ++i) {
+      plan[size_t(i)].kind = MixKind::Mixup;
+      plan[size_t(i)].lam = float(double(rng() % kLamOne) / kLamOne);
+    }
+    for (const Format& f : all_formats()) {
+      SCOPED_TRACE(pattern_name(p));
+      for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+TEST(CpuKernels, MixWithPlannerPlans) {
+  std::mt19937_64 rng(5);
+  const Shape s{9, 3, 31, 29};
+  for (Mode mode : {Mode::Batch, Mode::Pair, Mode::Elem}) {
+    for (PartnerRule rule : {PartnerRule::Flip, PartnerRule::Roll, PartnerRule::Permutation}) {
+      MixPolicy policy;
+      policy.mixup_alpha = 1.0;
+      policy.cutmix_alpha = 1.0;
+      policy.mode = mode;
+      policy.partner = rule;
+      const std::vector<MixSample> plan = plan_mix(policy, 7, uint64_t(mode) * 10 + 1, s.n, s.h, s.w);
+      for (const Format& f : all_formats()) {
+        for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
+        if (HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+// Streaming stores are chosen by output size; force them on small batches.
+TEST(CpuKernels, MixWithNonTemporalStores) {
+  std::mt19937_64 rng(6);
+  const int64_t saved = cpu::non_temporal_threshold();
+  cpu::set_non_temporal_threshold(0);
+  for (const Format& f : all_formats()) {
+    for (const Shape& s : {Shape{4, 3, 37, 41}, Shape{3, 1, 1, 5}}) {
+      for (Pattern p : kPatterns) {
+        check_mix(f, s, false, random_plan(s, p, rng), rng);
+      }
+    }
+  }
+  cpu::set_non_temporal_threshold(saved);
+}
+
+// Holes sorted by sample, 0..3 per sample, some overlapping, some empty.
+std::vector<CutoutHole> random_holes(const Shape& s, std::mt19937_64& rng) {
+  std::vector<CutoutHole> holes;
+  for (int64_t i = 0; i < s.n; ++i) {
+    const uint64_t count = rng() % 4;
+    for (uint64_t k = 0; k < count; ++k) {
+      CutoutHole hole;
+      hole.sample = i;
+      hole.box = random_box(s.h, s.w, rng);
+      if (rng() % 3 != 0 && s.h > 2 && s.w > 2) {  // mostly small holes, as in Cutout
+        hole.box.y1 = std::min<int32_t>(hole.box.y1, hole.box.y0 + 5);
+        hole.box.x1 = std::min<int32_t>(hole.box.x1, hole.box.x0 + 5);
+      }
+      hole.noise_key = rng();
+      holes.push_back(hole);
+    }
+  }
+  return holes;
+}
+
+Fill random_fill(FillKind kind, const Format& f, int64_t c, std::mt19937_64& rng) {
+  Fill fill;
+  fill.kind = kind;
+  // Destination units; uint8 values include exact halves (round half to even).
+  auto value = [&]() -> float {
+    if (f.dst_dtype == DType::U8) return float(rng() % 510) / 2.0f;
+    return std::uniform_real_distribution<float>(-2.0f, 2.0f)(rng);
+  };
+  fill.value = value();
+  for (int64_t ch = 0; ch < c; ++ch) fill.channel_values.push_back(value());
+  return fill;
+}
+
+void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
+                  std::mt19937_64& rng) {
+  if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
+  const std::vector<CutoutHole> holes = random_holes(s, rng);
+  const Fill fill = random_fill(kind, f, s.c, rng);
+  Batch src(s, f.src_dtype, f.src_layout, int64_t(rng() % 2) * 7);
+  src.randomize(rng);
+  const Normalize norm = random_norm(s.c, rng);
+  const Normalize* norm_ptr = f.src_dtype != f.dst_dtype && rng() % 2 ? &norm : nullptr;
+  Batch want = in_place ? src : Batch(s, f.dst_dtype, f.dst_layout, int64_t(rng() % 2));
+  const Batch dst_initial = want;
+  reference::cutout_apply(holes.data(), int64_t(holes.size()), fill, src.t, want.t, norm_ptr);
+  for (Isa isa : isas_of_this_cpu()) {
+    for (int threads : {1, 2, 3}) {
+      SCOPED_TRACE(describe(f, s, in_place, threads, isa) + " fill " +
+                   std::to_string(static_cast<int>(kind)));
+      Context ctx;
+      ctx.max_isa = isa;
+      ctx.num_threads = threads;
+      Batch input = src;
+      Batch got = in_place ? input : dst_initial;
+      const Tensor& in = in_place ? got.t : input.t;
+      cpu::cutout_apply(ctx, holes.data(), int64_t(holes.size()), fill, in, got.t, norm_ptr);
+      ASSERT_TRUE(got.bytes == want.bytes) << first_difference(got, want);
+    }
+  }
+}
+
+TEST(CpuKernels, CutoutMatchesReference) {
+  std::mt19937_64 rng(7);
+  const Shape shapes[] = {{1, 3, 1, 1}, {3, 3, 17, 17}, {64, 1, 3, 17}, {2, 3, 224, 224}};
+  for (const Format& f : all_formats()) {
+    for (const Shape& s : shapes) {
+      for (FillKind kind :
+           {FillKind::Constant, FillKind::Channel, FillKind::Noise, FillKind::ChannelNoise}) {
+        for (bool in_place : {false, true}) check_cutout(f, s, in_place, kind, rng);
+        if (HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+TEST(CpuKernels, CutoutWithNonTemporalStores) {
+  std::mt19937_64 rng(8);
+  const int64_t saved = cpu::non_temporal_threshold();
+  cpu::set_non_temporal_threshold(0);
+  for (const Format& f : all_formats()) {
+    check_cutout(f, Shape{5, 3, 19, 23}, false, FillKind::Channel, rng);
+  }
+  cpu::set_non_temporal_threshold(saved);
+}
+
+TEST(CpuKernels, EmptyBatchIsANoOp) {
+  Context ctx;
+  Batch b(Shape{0, 3, 4, 4}, DType::F32, Layout::NCHW, 0);
+  const std::vector<unsigned char> before = b.bytes;
+  cpu::mix_apply(ctx, nullptr, b.t, b.t, nullptr);
+  cpu::cutout_apply(ctx, nullptr, 0, Fill{}, b.t, b.t, nullptr);
+  EXPECT_EQ(b.bytes, before);
+}
+
+TEST(CpuDispatch, EffectiveIsaIsCappedByCtxAndCpu) {
+  Context ctx;
+  for (Isa cap : {Isa::Scalar, Isa::Sse2, Isa::Avx2, Isa::Avx512}) {
+    ctx.max_isa = cap;
+    const Isa got = cpu::effective_isa(ctx);
+    EXPECT_LE(static_cast<int>(got), static_cast<int>(cap));
+    EXPECT_LE(static_cast<int>(got), static_cast<int>(cpu::detected_isa()));
+    EXPECT_EQ(static_cast<int>(got),
+              std::min(static_cast<int>(cap), static_cast<int>(cpu::detected_isa())));
+  }
+  EXPECT_LE(static_cast<int>(cpu::default_isa_cap()), static_cast<int>(cpu::detected_isa()));
+}
+
+TEST(CpuDispatch, ThreadCountFollowsCtx) {
+  Context ctx;
+  ctx.num_threads = 3;
+  EXPECT_EQ(cpu::thread_count(ctx), 3);
+  ctx.num_threads = 0;
+  EXPECT_GE(cpu::thread_count(ctx), 1);
+}
+
+// libgomp's pool does not survive fork(): a forked child runs serially, and
+// its results are still the reference's.
+TEST(CpuDispatch, ForkedChildRunsSeriallyAndCorrectly) {
+  std::mt19937_64 rng(9);
+  const Shape s{8, 3, 20, 20};
+  Batch src(s, DType::F32, Layout::NCHW, 0);
+  src.randomize(rng);
+  const std::vector<MixSample> plan = random_plan(s, Pattern::Permutation, rng);
+  Batch want = src;
+  reference::mix_apply(plan.data(), src.t, want.t, nullptr);
+  Context ctx;
+  ctx.num_threads = 2;
+  Batch warm = src;
+  cpu::mix_apply(ctx, plan.data(), warm.t, warm.t, nullptr);  // starts the parent's pool
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    Batch got = src;
+    cpu::mix_apply(ctx, plan.data(), got.t, got.t, nullptr);
+    const bool ok = cpu::thread_count(ctx) == 1 && got.bytes == want.bytes;
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(cpu::thread_count(ctx), 2);
+}
+
+}  // namespace
+}  // namespace mixcut
