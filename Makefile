@@ -38,7 +38,7 @@ asan: deps
 	@ctest --preset asan -j2
 
 bench: build
-	@build/release/bench/mixcut_bench --benchmark_repetitions=5 \
+	@build/release/bench/kernels_bench --benchmark_repetitions=5 --benchmark_min_time=0.1 \
 	  --benchmark_report_aggregates_only=true \
 	  --benchmark_out=build/release/bench/results.json --benchmark_out_format=json
 
