@@ -57,18 +57,19 @@ extern "C" {
 mixcut_status mixcut_cutout_policy_init(mixcut_cutout_policy* policy) {
   return guarded("mixcut_cutout_policy_init", [&] {
     require_pointer(policy, "policy");
+    // The defaults live in one place: the core's CutoutPolicy.
+    const mixcut::CutoutPolicy d;
     mixcut_cutout_policy p;
     std::memset(&p, 0, sizeof p);
-    p.form = MIXCUT_CUTOUT_HOLES;
-    p.prob = 1.0f;
-    p.min_count = 1;
-    p.max_count = 1;
-    p.length = 16;
-    p.scale_lo = 0.02f;
-    p.scale_hi = 1.0f / 3.0f;
-    p.ratio_lo = 0.3f;
-    p.ratio_hi = 1.0f / 0.3f;
-    p.reserved = 0;
+    p.form = static_cast<int32_t>(d.form);
+    p.prob = float(d.prob);
+    p.min_count = d.min_count;
+    p.max_count = d.max_count;
+    p.length = d.length;
+    p.scale_lo = float(d.scale_lo);
+    p.scale_hi = float(d.scale_hi);
+    p.ratio_lo = float(d.ratio_lo);
+    p.ratio_hi = float(d.ratio_hi);
     *policy = p;
   });
 }

@@ -73,18 +73,19 @@ extern "C" {
 mixcut_status mixcut_mix_policy_init(mixcut_mix_policy* policy) {
   return guarded("mixcut_mix_policy_init", [&] {
     require_pointer(policy, "policy");
+    // The defaults live in one place: the core's MixPolicy.
+    const mixcut::MixPolicy d;
     mixcut_mix_policy p;
     std::memset(&p, 0, sizeof p);
-    p.mixup_alpha = 1.0f;
-    p.cutmix_alpha = 0.0f;
-    p.cutmix_minmax_lo = 0.0f;
-    p.cutmix_minmax_hi = 0.0f;
-    p.prob = 1.0f;
-    p.switch_prob = 0.5f;
-    p.mode = MIXCUT_MODE_BATCH;
-    p.partner = MIXCUT_PARTNER_FLIP;
-    p.correct_lam = 1;
-    p.reserved = 0;
+    p.mixup_alpha = float(d.mixup_alpha);
+    p.cutmix_alpha = float(d.cutmix_alpha);
+    p.cutmix_minmax_lo = float(d.minmax_lo);
+    p.cutmix_minmax_hi = float(d.minmax_hi);
+    p.prob = float(d.prob);
+    p.switch_prob = float(d.switch_prob);
+    p.mode = static_cast<int32_t>(d.mode);
+    p.partner = static_cast<int32_t>(d.partner);
+    p.correct_lam = d.correct_lam ? 1 : 0;
     p.partner_index = nullptr;
     *policy = p;
   });
