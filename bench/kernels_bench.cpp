@@ -124,23 +124,67 @@ void run_roof(Roof r, int threads, size_t bytes) {
   benchmark::ClobberMemory();
 }
 
+// Median seconds of 7 runs of fn, each after a cache flush when `flush`.
+template <class Fn>
+double median_seconds(bool flush, Fn&& fn) {
+  fn();
+  std::vector<double> seconds;
+  for (int rep = 0; rep < 7; ++rep) {
+    if (flush) flush_caches();
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  return seconds[3];
+}
+
 // Roofline bandwidth (bytes/s), median of 7 timed runs, measured once.
 double roof_bandwidth(Roof r, int threads, size_t bytes, bool flush) {
   static std::map<std::tuple<int, int, size_t, bool>, double> cache;
   const auto key = std::make_tuple(int(r), threads, bytes, flush);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
-  run_roof(r, threads, bytes);
-  std::vector<double> seconds;
-  for (int rep = 0; rep < 7; ++rep) {
-    if (flush) flush_caches();
-    const auto t0 = std::chrono::steady_clock::now();
-    run_roof(r, threads, bytes);
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(seconds.begin(), seconds.end());
-  const double bw = double(roof_traffic(r, int64_t(bytes))) / seconds[3];
+  const double bw = double(roof_traffic(r, int64_t(bytes))) /
+                    median_seconds(flush, [&] { run_roof(r, threads, bytes); });
   cache[key] = bw;
   return bw;
+}
+
+// The box rows an in-place CutMix or Cutout must touch, moved by glibc alone
+// (memcpy from the partner's box, memset of the holes): the machine's
+// bandwidth for that scattered pattern of short rows, so the kernel's own
+// overhead can be told apart from the cost of the access pattern.
+void run_box_pattern(int threads, const Tensor& t, const std::vector<MixSample>& plan,
+                     const std::vector<CutoutHole>& holes) {
+  const int64_t es = elem_size(t.dtype);
+  const bool nchw = t.layout == Layout::NCHW;
+  auto* base = static_cast<unsigned char*>(t.data);
+  auto rows = [&](int64_t to, int64_t from, const Box& box) {  // from < 0: memset
+    if (box.empty()) return;
+    const size_t bytes = size_t((box.x1 - box.x0) * (nchw ? 1 : t.c) * es);
+    for (int64_t ch = 0; ch < (nchw ? t.c : 1); ++ch) {
+      for (int64_t y = box.y0; y < box.y1; ++y) {
+        const int64_t at = t.offset(ch, y, box.x0) * es;
+        unsigned char* d = base + to * t.stride * es + at;
+        if (from < 0) {
+          std::memset(d, 7, bytes);
+        } else {
+          std::memcpy(d, base + from * t.stride * es + at, bytes);
+        }
+      }
+    }
+  };
+  const int64_t items = int64_t(holes.empty() ? plan.size() : holes.size());
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t k = 0; k < items; ++k) {
+    if (holes.empty()) {
+      const MixSample& m = plan[size_t(k)];
+      if (m.kind == MixKind::CutMix) rows(k, m.partner, m.box);
+    } else {
+      rows(holes[size_t(k)].sample, -1, holes[size_t(k)].box);
+    }
+  }
+  benchmark::ClobberMemory();
 }
 
 void BM_Roofline(benchmark::State& state, Roof r, int threads, size_t bytes, bool flush) {
@@ -255,6 +299,13 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
     }
     benchmark::ClobberMemory();
   };
+  // In-place CutMix / Cutout: also the same rows moved by glibc (see
+  // run_box_pattern), measured before `run` so the buffer state matches.
+  double pattern_seconds = 0.0;
+  const bool box_only = kc.in_place && (kc.op == Op::Cutout || kc.op == Op::CutMix);
+  if (box_only) {
+    pattern_seconds = median_seconds(s.flush, [&] { run_box_pattern(kc.threads, src, plan, holes); });
+  }
   run();
   for (auto _ : state) {
     if (s.flush) {
@@ -269,6 +320,12 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
       benchmark::Counter(double(must_move) * double(state.iterations()) / roof_bw,
                          benchmark::Counter::kIsRate);
   state.counters["roof_GBps"] = roof_bw / 1e9;
+  if (box_only) {
+    // Kernel bandwidth over glibc's on the same rows (1 = no overhead).
+    state.counters["pattern_ratio"] = benchmark::Counter(
+        double(must_move) * double(state.iterations()) / (double(must_move) / pattern_seconds),
+        benchmark::Counter::kIsRate);
+  }
 }
 
 void register_all() {

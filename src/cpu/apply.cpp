@@ -153,6 +153,7 @@ void copy_pixels(const View<const T>& from, const View<T>& to, int64_t q0, int64
 // does not allocate.
 struct ThreadScratch {
   std::vector<unsigned char> cycle, stage;
+  std::vector<unsigned char> planar;  // a u8 NHWC tile split into planes (convert_tile)
 };
 thread_local ThreadScratch t_scratch;
 
@@ -164,10 +165,19 @@ T* scratch_of(std::vector<unsigned char>& buffer, int64_t elems) {
   return reinterpret_cast<T*>((addr + 63) & ~uintptr_t(63));
 }
 
+// a / b as the kernel table's normalize_u8_fma computes it (std::fma rounds
+// once, like the vector FMA).
+float divide_fma(float a, float b, float inv_b) {
+  const float q = a * inv_b;
+  return std::fma(std::fma(-q, b, a), inv_b, q);
+}
+
 // Per-channel mean and std with defaults (0 and 1) and the exact uint8 ->
-// float32 table built with pixel::normalize_u8.
+// float32 table built with pixel::normalize_u8; fma_exact[c]: the kernels'
+// normalize_u8_fma gives that table bit for bit on channel c (all 256 inputs).
 struct ChannelNorm {
   std::vector<float> mean, std, table;  // table[c * 256 + v]
+  std::vector<char> fma_exact;
   void reset(const Normalize* norm, int64_t channels) {
     mean.assign(size_t(channels), 0.0f);
     std.assign(size_t(channels), 1.0f);
@@ -178,29 +188,54 @@ struct ChannelNorm {
       std::copy(norm->std.begin(), norm->std.begin() + channels, std.begin());
     }
     table.resize(size_t(channels) * 256);
+    fma_exact.assign(size_t(channels), 1);
     for (int64_t ch = 0; ch < channels; ++ch) {
+      const float m = mean[size_t(ch)], s = std[size_t(ch)];
       for (int v = 0; v < 256; ++v) {
-        table[size_t(ch * 256 + v)] = pixel::normalize_u8(uint8_t(v), mean[ch], std[ch]);
+        const float exact = pixel::normalize_u8(uint8_t(v), m, s);
+        table[size_t(ch * 256 + v)] = exact;
+        const float scaled = divide_fma(float(v), 255.0f, 1.0f / 255.0f);
+        const float fast = divide_fma(scaled - m, s, 1.0f / s);
+        if (std::memcmp(&fast, &exact, sizeof(float)) != 0) fma_exact[size_t(ch)] = 0;
       }
     }
   }
 };
 
 // Writes the source-layout tile `from` (pixels [0, len)) to the destination
-// tile `to`, converting dtype and layout.
+// tile `to`, converting dtype and layout. `stream`: the destination is written
+// with non-temporal stores where a kernel has them (u8 -> f32 into NCHW).
 template <class S, class D>
 void convert_tile(const KernelTable& k, const View<const S>& from, Layout from_layout,
                   const View<D>& to, Layout to_layout, int64_t len, int64_t channels,
-                  const ChannelNorm& norm) {
+                  const ChannelNorm& norm, bool stream) {
   constexpr bool kSameType = std::is_same_v<S, D>;
+  if constexpr (!kSameType) {
+    // u8 -> f32 into NCHW planes: vector normalize per channel; a 3-channel
+    // NHWC tile is first split into planes in (L1-resident) scratch.
+    const bool planar_src = from_layout == Layout::NCHW;
+    if (to_layout == Layout::NCHW && (planar_src || channels == 3)) {
+      const S* planes = from.ptr;
+      int64_t plane_stride = from.run_stride;
+      if (!planar_src) {
+        uint8_t* split = scratch_of<uint8_t>(t_scratch.planar, 3 * len);
+        k.deinterleave3_u8(from.ptr, split, split + len, split + 2 * len, len);
+        planes = split, plane_stride = len;
+      }
+      for (int64_t ch = 0; ch < channels; ++ch) {
+        const auto normalize = norm.fma_exact[size_t(ch)]
+                                   ? (stream ? k.normalize_u8_fma_stream : k.normalize_u8_fma)
+                                   : (stream ? k.normalize_u8_stream : k.normalize_u8);
+        normalize(planes + ch * plane_stride, to.ptr + ch * to.run_stride, len,
+                  norm.mean[size_t(ch)], norm.std[size_t(ch)]);
+      }
+      if (stream) k.stream_fence();  // once per tile, not per channel
+      return;
+    }
+  }
   if (from_layout == to_layout) {
     if constexpr (kSameType) {
       copy_pixels<S>(from, View<S>{to.ptr, to.run_stride, to.runs, to.scale}, 0, len);
-    } else if (from_layout == Layout::NCHW) {
-      for (int64_t ch = 0; ch < channels; ++ch) {
-        k.normalize_u8(from.ptr + ch * from.run_stride, to.ptr + ch * to.run_stride, len,
-                       norm.mean[size_t(ch)], norm.std[size_t(ch)]);
-      }
     } else {
       const float* table = norm.table.data();
       for (int64_t p = 0; p < len; ++p) {
@@ -231,6 +266,19 @@ void convert_tile(const KernelTable& k, const View<const S>& from, Layout from_l
       for (int64_t p = 0; p < len; ++p) d[p * d_step] = table[s[p * s_step]];
     }
   }
+}
+
+// Whether any of `count` holes reaches the rows of the tile [p0, p0 + len).
+// Such a tile is converted without non-temporal stores: its hole rows are
+// written right after, and a streamed line would come back from DRAM.
+bool holes_touch_tile(const CutoutHole* holes, int64_t count, const Geometry& g, int64_t p0,
+                      int64_t len) {
+  const int64_t first_row = p0 / g.w, last_row = (p0 + len - 1) / g.w;
+  for (int64_t h = 0; h < count; ++h) {
+    const Box& box = holes[h].box;
+    if (!box.empty() && box.y0 <= last_row && box.y1 > first_row) return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------
@@ -433,20 +481,25 @@ struct MixJob {
       for_each_box_span(record.box, g, p0, len,
                         [&](int64_t q0, int64_t q1) { copy_pixels<S>(b, out, q0, q1); });
     } else if (stream_out && a.scale > 1) {
-      // NHWC rows are long enough for non-temporal stores to pay.
+      // NHWC box rows span c*w elements: long enough to stream directly.
       for_each_span(record.box, g, p0, len, [&](int64_t q0, int64_t q1, bool inside) {
         const View<const S>& from = inside ? b : a;
         k.copy_stream(out.ptr + q0 * out.scale, from.ptr + q0 * from.scale,
                       int64_t(sizeof(S)) * (q1 - q0) * from.scale);
       });
     } else if (stream_out) {
-      for_each_span(record.box, g, p0, len, [&](int64_t q0, int64_t q1, bool inside) {
-        const View<const S>& from = inside ? b : a;
-        for (int64_t r = 0; r < from.runs; ++r) {
-          k.copy_stream(out.ptr + r * out.run_stride + q0, from.ptr + r * from.run_stride + q0,
-                        int64_t(sizeof(S)) * (q1 - q0));
-        }
-      });
+      // NCHW: assemble the tile in cache, then stream whole runs; box rows
+      // of one channel are too short to stream well on their own (measured).
+      // (The cycle scratch is free: cycles only run in place.)
+      S* stage = scratch_of<S>(t_scratch.cycle, g.tile_pixels * g.c);
+      const View<S> staged = scratch_view<S>(stage, src.layout, g);
+      copy_pixels<S>(a, staged, 0, len);
+      for_each_box_span(record.box, g, p0, len,
+                        [&](int64_t q0, int64_t q1) { copy_pixels<S>(b, staged, q0, q1); });
+      for (int64_t r = 0; r < staged.runs; ++r) {
+        k.copy_stream(out.ptr + r * out.run_stride, staged.ptr + r * staged.run_stride,
+                      int64_t(sizeof(S)) * len * staged.scale);
+      }
     } else {
       for_each_span(record.box, g, p0, len, [&](int64_t q0, int64_t q1, bool inside) {
         copy_pixels<S>(inside ? b : a, out, q0, q1);
@@ -477,7 +530,7 @@ struct MixJob {
       mix_into(i, a, b, stage_view, p0, len, false);
       staged = {stage, stage_view.run_stride, stage_view.runs, stage_view.scale};
     }
-    convert_tile<S, D>(k, staged, src.layout, out, dst.layout, len, g.c, norm);
+    convert_tile<S, D>(k, staged, src.layout, out, dst.layout, len, g.c, norm, stream);
   }
 
   void run_tile(int64_t comp, int64_t t) const {
@@ -584,6 +637,15 @@ void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes,
       channel_values[size_t(ch)] = v;
     }
   }
+  // NHWC constant fills: a row of interleaved values, so that each box row is
+  // one memcpy instead of c strided passes.
+  const bool nhwc_row_fill = dst.layout == Layout::NHWC &&
+                             (fill.kind == FillKind::Constant || fill.kind == FillKind::Channel);
+  thread_local std::vector<D> fill_row_values;
+  if (nhwc_row_fill) {
+    fill_row_values.resize(size_t(g.w * g.c));
+    for (int64_t e = 0; e < g.w * g.c; ++e) fill_row_values[size_t(e)] = channel_values[size_t(e % g.c)];
+  }
   // Holes of sample i: [hole_first[i], hole_first[i + 1]).
   thread_local std::vector<int64_t> hole_first;
   hole_first.assign(size_t(g.n) + 1, 0);
@@ -600,9 +662,12 @@ void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes,
   const int64_t dst_bytes = dst.n * dst.sample_elems() * int64_t(sizeof(D));
   const bool stream = !in_place && std::is_same_v<S, D> && src.layout == dst.layout &&
                       dst_bytes >= g_stream_threshold.load(std::memory_order_relaxed);
+  const bool convert_stream =
+      !in_place && dst_bytes >= g_stream_threshold.load(std::memory_order_relaxed);
   // Thread-locals are named only here: inside the parallel region the name
   // would mean the worker thread's own (empty) copy.
   const D* values = channel_values.data();
+  const D* fill_row = fill_row_values.data();
   const int64_t* first_hole = hole_first.data();
   const int64_t* sample_of_item = samples.data();
   const ChannelNorm& norm_table = channel_norm;
@@ -620,12 +685,19 @@ void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes,
                         int64_t(sizeof(S)) * len * in.scale);
         }
       } else {
-        convert_tile<S, D>(k, in, src.layout, out, dst.layout, len, g.c, norm_table);
+        convert_tile<S, D>(k, in, src.layout, out, dst.layout, len, g.c, norm_table,
+                           convert_stream && !holes_touch_tile(holes + first_hole[i],
+                                                               first_hole[i + 1] - first_hole[i],
+                                                               g, p0, len));
       }
     }
     for (int64_t h = first_hole[i]; h < first_hole[i + 1]; ++h) {
       const CutoutHole& hole = holes[h];
       for_each_box_span(hole.box, g, p0, len, [&](int64_t q0, int64_t q1) {
+        if (nhwc_row_fill) {
+          std::memcpy(out.ptr + q0 * g.c, fill_row, size_t((q1 - q0) * g.c) * sizeof(D));
+          return;
+        }
         for (int64_t ch = 0; ch < g.c; ++ch) {
           D value = values[ch];
           if (fill.kind == FillKind::ChannelNoise) {

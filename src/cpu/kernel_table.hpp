@@ -30,8 +30,24 @@ struct KernelTable {
                         int64_t n, int32_t q_a, int32_t q_b);
   // out = ((float)v / 255 - mean) / std, for one channel's span.
   void (*normalize_u8)(const uint8_t* src, float* out, int64_t n, float mean, float std);
+  // As normalize_u8 with non-temporal stores, and no fence: the caller calls stream_fence
+  // after a batch of them (a fence per short span costs as much as the stores save).
+  void (*normalize_u8_stream)(const uint8_t* src, float* out, int64_t n, float mean,
+                              float std);
+  // As normalize_u8 (and _stream) with each division a/b computed as q = a*(1/b) plus one
+  // FMA correction, fma(fma(-q, b, a), 1/b, q): about twice as fast, and equal to
+  // normalize_u8 whenever that formula, checked for all 256 inputs (see apply.cpp),
+  // is; callers use it only then. ISAs without FMA point these at the division kernels.
+  void (*normalize_u8_fma)(const uint8_t* src, float* out, int64_t n, float mean, float std);
+  void (*normalize_u8_fma_stream)(const uint8_t* src, float* out, int64_t n, float mean,
+                                  float std);
+  // Splits `pixels` interleaved 3-channel pixels (src[3p + ch]) into three planes.
+  void (*deinterleave3_u8)(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2,
+                           int64_t pixels);
   // memcpy with non-temporal stores.
   void (*copy_stream)(void* dst, const void* src, int64_t bytes);
+  // Orders earlier non-temporal stores before later stores (sfence).
+  void (*stream_fence)();
 };
 
 const KernelTable& scalar_kernels();

@@ -1,7 +1,9 @@
 // Kernel templates, instantiated once per ISA. Each src/cpu/isa/*_<isa>.cpp
 // defines MIXCUT_CPU_ISA_NS, the namespace mixcut::cpu::<ns> with `Arch` (an
 // xsimd arch) and its intrinsic shims (mulhrs, stream stores, u8 -> f32
-// widening), and then includes this file. Everything here lives in that ISA's
+// widening; with MIXCUT_CPU_ISA_HAS_FMA also fused_mul_add and
+// fused_neg_mul_add), and then includes this file. Every level has SSSE3,
+// used directly by deinterleave3_u8. Everything here lives in that ISA's
 // namespace, so no helper compiled with one ISA's flags is ever merged by the
 // linker with another ISA's copy. Only std C functions (memcpy) are called
 // outside it. Built with -ffp-contract=off: a*lam + b*(1-lam) rounds twice on
@@ -12,6 +14,8 @@
 
 #include <cstdint>
 #include <cstring>
+
+#include <immintrin.h>
 
 #include <xsimd/xsimd.hpp>
 
@@ -191,15 +195,137 @@ void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* 
 
 // Divisions, not reciprocals: IEEE division is correctly rounded on every
 // ISA, so this equals pixel::normalize_u8 bit for bit.
-void normalize_u8(const uint8_t* src, float* out, int64_t n, float mean, float std) {
+inline float normalize_u8_scalar(uint8_t v, float mean, float std) {
+  return (float(v) / 255.0f - mean) / std;
+}
+
+template <bool kStream>
+void normalize_u8_impl(const uint8_t* src, float* out, int64_t n, float mean, float std) {
   constexpr int64_t kV = int64_t(F32::size);
-  const F32 k255(255.0f), vmean(mean), vstd(std);
   int64_t i = 0;
-  for (; i + kV <= n; i += kV) {
-    const F32 v = widen_u8_to_f32(src + i);
-    ((v / k255 - vmean) / vstd).store_unaligned(out + i);
+  if constexpr (kStream) {
+    for (const int64_t head = head_to_align(out, n); i < head; ++i) {
+      out[i] = normalize_u8_scalar(src[i], mean, std);
+    }
+    if (reinterpret_cast<uintptr_t>(out + i) % Arch::alignment() != 0) {
+      normalize_u8_impl<false>(src + i, out + i, n - i, mean, std);
+      return;
+    }
   }
-  for (; i < n; ++i) out[i] = (float(src[i]) / 255.0f - mean) / std;
+  const F32 k255(255.0f), vmean(mean), vstd(std);
+  for (; i + 2 * kV <= n; i += 2 * kV) {
+    const F32 v0 = widen_u8_to_f32(src + i);
+    const F32 v1 = widen_u8_to_f32(src + i + kV);
+    store<kStream>(out + i, (v0 / k255 - vmean) / vstd);
+    store<kStream>(out + i + kV, (v1 / k255 - vmean) / vstd);
+  }
+  for (; i + kV <= n; i += kV) {
+    store<kStream>(out + i, (widen_u8_to_f32(src + i) / k255 - vmean) / vstd);
+  }
+  for (; i < n; ++i) out[i] = normalize_u8_scalar(src[i], mean, std);
+}
+
+void normalize_u8(const uint8_t* src, float* out, int64_t n, float mean, float std) {
+  normalize_u8_impl<false>(src, out, n, mean, std);
+}
+void normalize_u8_stream(const uint8_t* src, float* out, int64_t n, float mean, float std) {
+  normalize_u8_impl<true>(src, out, n, mean, std);
+}
+
+#ifdef MIXCUT_CPU_ISA_HAS_FMA
+// a / b as in the kernel table's normalize_u8_fma: the product with the
+// reciprocal and one correction step (the residual a - q*b is exact in an FMA).
+inline F32 divide_fma(F32 a, F32 b, F32 inv_b) {
+  const F32 q = a * inv_b;
+  return fused_mul_add(fused_neg_mul_add(q, b, a), inv_b, q);
+}
+
+// The heads and tails use divisions: the caller has checked that both forms
+// agree on every input.
+template <bool kStream>
+void normalize_u8_fma_impl(const uint8_t* src, float* out, int64_t n, float mean, float std) {
+  constexpr int64_t kV = int64_t(F32::size);
+  int64_t i = 0;
+  if constexpr (kStream) {
+    for (const int64_t head = head_to_align(out, n); i < head; ++i) {
+      out[i] = normalize_u8_scalar(src[i], mean, std);
+    }
+    if (reinterpret_cast<uintptr_t>(out + i) % Arch::alignment() != 0) {
+      normalize_u8_fma_impl<false>(src + i, out + i, n - i, mean, std);
+      return;
+    }
+  }
+  const F32 k255(255.0f), inv255(1.0f / 255.0f), vmean(mean), vstd(std), inv_std(1.0f / std);
+  auto normalize = [&](F32 v) {
+    return divide_fma(divide_fma(v, k255, inv255) - vmean, vstd, inv_std);
+  };
+  for (; i + 2 * kV <= n; i += 2 * kV) {
+    const F32 v0 = widen_u8_to_f32(src + i);
+    const F32 v1 = widen_u8_to_f32(src + i + kV);
+    store<kStream>(out + i, normalize(v0));
+    store<kStream>(out + i + kV, normalize(v1));
+  }
+  for (; i + kV <= n; i += kV) store<kStream>(out + i, normalize(widen_u8_to_f32(src + i)));
+  for (; i < n; ++i) out[i] = normalize_u8_scalar(src[i], mean, std);
+}
+
+void normalize_u8_fma(const uint8_t* src, float* out, int64_t n, float mean, float std) {
+  normalize_u8_fma_impl<false>(src, out, n, mean, std);
+}
+void normalize_u8_fma_stream(const uint8_t* src, float* out, int64_t n, float mean, float std) {
+  normalize_u8_fma_impl<true>(src, out, n, mean, std);
+}
+#else
+// Without FMA the table's fma entries are the division kernels.
+constexpr auto& normalize_u8_fma = normalize_u8;
+constexpr auto& normalize_u8_fma_stream = normalize_u8_stream;
+#endif
+
+// pshufb masks that gather channel `ch` of 16 interleaved 3-byte pixels from
+// source vector `part` (bytes 16*part .. 16*part + 15) into its lanes; lanes
+// fed by another part get 0x80 (zero). Every ISA level here has SSSE3.
+struct Deinterleave3Masks {
+  alignas(16) int8_t mask[3][3][16];  // [ch][part][lane]
+};
+constexpr Deinterleave3Masks make_deinterleave3_masks() {
+  Deinterleave3Masks t{};
+  for (int ch = 0; ch < 3; ++ch) {
+    for (int part = 0; part < 3; ++part) {
+      for (int lane = 0; lane < 16; ++lane) {
+        const int byte = 3 * lane + ch;
+        t.mask[ch][part][lane] = byte / 16 == part ? int8_t(byte % 16) : int8_t(-128);
+      }
+    }
+  }
+  return t;
+}
+constexpr Deinterleave3Masks kDeinterleave3Masks = make_deinterleave3_masks();
+
+inline __m128i gather_channel(__m128i p0, __m128i p1, __m128i p2, const __m128i* masks) {
+  return _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(p0, masks[0]), _mm_shuffle_epi8(p1, masks[1])),
+                      _mm_shuffle_epi8(p2, masks[2]));
+}
+
+void deinterleave3_u8(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2,
+                      int64_t pixels) {
+  __m128i m[9];
+  for (int e = 0; e < 9; ++e) {
+    m[e] = _mm_load_si128(reinterpret_cast<const __m128i*>(kDeinterleave3Masks.mask[e / 3][e % 3]));
+  }
+  int64_t p = 0;
+  for (; p + 16 <= pixels; p += 16) {
+    const __m128i* in = reinterpret_cast<const __m128i*>(src + 3 * p);
+    const __m128i p0 = _mm_loadu_si128(in), p1 = _mm_loadu_si128(in + 1);
+    const __m128i p2 = _mm_loadu_si128(in + 2);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(c0 + p), gather_channel(p0, p1, p2, m));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(c1 + p), gather_channel(p0, p1, p2, m + 3));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(c2 + p), gather_channel(p0, p1, p2, m + 6));
+  }
+  for (; p < pixels; ++p) {
+    c0[p] = src[3 * p];
+    c1[p] = src[3 * p + 1];
+    c2[p] = src[3 * p + 2];
+  }
 }
 
 void copy_stream(void* dst, const void* src, int64_t bytes) {
@@ -225,8 +351,10 @@ void copy_stream(void* dst, const void* src, int64_t bytes) {
 
 const KernelTable& table() {
   static const KernelTable kTable = {
-      MIXCUT_CPU_ISA_NAME, &blend_f32,     &blend_f32_stream, &blend_f32_pair, &blend_u8,
-      &blend_u8_stream,    &blend_u8_pair, &normalize_u8,     &copy_stream,
+      MIXCUT_CPU_ISA_NAME,  &blend_f32,        &blend_f32_stream, &blend_f32_pair,
+      &blend_u8,            &blend_u8_stream,  &blend_u8_pair,    &normalize_u8,
+      &normalize_u8_stream, &normalize_u8_fma, &normalize_u8_fma_stream,
+      &deinterleave3_u8,    &copy_stream,      &stream_fence,
   };
   return kTable;
 }

@@ -27,12 +27,24 @@ inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
   _mm512_stream_si512(reinterpret_cast<__m512i*>(p), v);
 }
 inline void stream_fence() { _mm_sfence(); }
+// a*b + c and c - a*b, each rounded once (AVX-512F has FMA).
+inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,
+                                               xsimd::batch<float, Arch> b,
+                                               xsimd::batch<float, Arch> c) {
+  return _mm512_fmadd_ps(a, b, c);
+}
+inline xsimd::batch<float, Arch> fused_neg_mul_add(xsimd::batch<float, Arch> a,
+                                                   xsimd::batch<float, Arch> b,
+                                                   xsimd::batch<float, Arch> c) {
+  return _mm512_fnmadd_ps(a, b, c);
+}
 
 }  // namespace
 }  // namespace mixcut::cpu::avx512
 
 #define MIXCUT_CPU_ISA_NS avx512
 #define MIXCUT_CPU_ISA_NAME "avx512"
+#define MIXCUT_CPU_ISA_HAS_FMA 1
 #include "cpu/kernels.hpp"
 
 namespace mixcut::cpu {
