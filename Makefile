@@ -37,10 +37,12 @@ asan: deps
 	@cmake --build --preset asan
 	@ctest --preset asan -j2
 
+# Runs every benchmark (about 5 minutes), then prints the ratio table.
 bench: build
 	@build/release/bench/kernels_bench --benchmark_repetitions=5 --benchmark_min_time=0.1 \
 	  --benchmark_report_aggregates_only=true \
 	  --benchmark_out=build/release/bench/results.json --benchmark_out_format=json
+	@python3 scripts/bench_report.py build/release/bench/results.json --table
 
 bench-report: pyenv
 	@$(PY) -c "import matplotlib" 2>/dev/null || $(PY) -m pip install -q matplotlib

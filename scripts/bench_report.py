@@ -2,6 +2,7 @@
 """Plots mixcut's Google Benchmark results: GB/s per kernel beside the rooflines.
 
     python scripts/bench_report.py BENCH.json [-o PLOT.png] [--filter REGEX]
+    python scripts/bench_report.py BENCH.json --table   (Markdown ratio table, no matplotlib)
 
 BENCH.json is what a Google Benchmark binary writes with
 `--benchmark_out=BENCH.json --benchmark_out_format=json`. Each benchmark is one
@@ -33,13 +34,22 @@ STANDARD_FIELDS = {
 }
 
 
+def counter(b, name):
+    """A user counter: `name` exactly, else the first whose name contains it."""
+    if isinstance(b.get(name), (int, float)):
+        return b[name]
+    return next((v for k, v in b.items() if k not in STANDARD_FIELDS
+                 and name in k.lower() and isinstance(v, (int, float))), None)
+
+
 def load_rows(path):
-    """[(label, bytes_per_second, ratio or None)] in the file's order."""
+    """[(label, bytes_per_second, ratio or None, extra)] in the file's order;
+    extra holds the median milliseconds and the pattern_ratio counter."""
     with open(path, encoding="utf-8") as f:
         report = json.load(f)
     benchmarks = report.get("benchmarks", [])
     has_median = any(b.get("aggregate_name") == "median" for b in benchmarks)
-    grouped = {}  # run name -> list of (bytes_per_second, ratio); dicts keep order
+    grouped = {}  # run name -> list of runs; dicts keep order
     for b in benchmarks:
         if "bytes_per_second" not in b or b.get("error_occurred"):
             continue
@@ -48,15 +58,32 @@ def load_rows(path):
         if not has_median and b.get("run_type") == "aggregate":
             continue
         name = b.get("run_name") or b["name"]
-        ratio = next((v for k, v in b.items() if k not in STANDARD_FIELDS
-                      and "ratio" in k.lower() and isinstance(v, (int, float))), None)
-        grouped.setdefault(name, []).append((float(b["bytes_per_second"]), ratio))
+        scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}.get(b.get("time_unit", "ns"), 1e-6)
+        grouped.setdefault(name, []).append((float(b["bytes_per_second"]), counter(b, "ratio"),
+                                             counter(b, "pattern_ratio"),
+                                             float(b.get("real_time", 0.0)) * scale))
     rows = []
     for name, runs in grouped.items():
-        rate = statistics.median(r for r, _ in runs)
-        ratios = [q for _, q in runs if q is not None]
-        rows.append((pretty(name), rate, statistics.median(ratios) if ratios else None))
+        def median_of(k):
+            values = [r[k] for r in runs if r[k] is not None]
+            return statistics.median(values) if values else None
+        rows.append((pretty(name), median_of(0), median_of(1),
+                     {"ms": median_of(3), "pattern_ratio": median_of(2)}))
     return report.get("context", {}), rows
+
+
+def print_table(rows, roofline):
+    """The ratio table as Markdown (kernels only; rooflines give the ratios)."""
+    print("| benchmark | ms | GB/s | ratio to roofline | ratio to glibc on the same rows |")
+    print("|---|---:|---:|---:|---:|")
+    for label, rate, ratio, extra in rows:
+        if roofline.search(label) and ratio is None:
+            print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | | |")
+            continue
+        pattern = extra["pattern_ratio"]
+        print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | "
+              f"{'' if ratio is None else f'{ratio:.2f}'} | "
+              f"{'' if pattern is None else f'{pattern:.2f}'} |")
 
 
 def pretty(name):
@@ -74,14 +101,14 @@ def plot(context, rows, roofline, title, out_path):
     import matplotlib.pyplot as plt
 
     families = []
-    for label, _, _ in rows:
+    for label, *_ in rows:
         if not roofline.search(label) and family(label) not in families:
             families.append(family(label))
     palette = plt.get_cmap("tab10")
     colours = {f: palette(i % 10) for i, f in enumerate(families)}
 
-    labels = [label for label, _, _ in rows]
-    rates = [rate / 1e9 for _, rate, _ in rows]
+    labels = [label for label, *_ in rows]
+    rates = [rate / 1e9 for _, rate, *_ in rows]
     bar_colours = ["#a0a0a0" if roofline.search(label) else colours[family(label)]
                    for label in labels]
 
@@ -97,7 +124,7 @@ def plot(context, rows, roofline, title, out_path):
     ax.set_xlabel("GB/s (bytes the operation must move / time; higher is better)")
     peak = max(rates) if rates else 1.0
     ax.set_xlim(0, peak * 1.35)  # room for the labels at the bar ends
-    for y, (label, rate, ratio) in zip(positions, rows):
+    for y, (label, rate, ratio, _) in zip(positions, rows):
         text = f"{rate / 1e9:.1f}"
         if ratio is not None and not roofline.search(label):
             text += f"  ({100 * ratio:.0f}% of roofline)"
@@ -126,6 +153,8 @@ def main(argv=None):
     parser.add_argument("--roofline", default=DEFAULT_ROOFLINE,
                         help=f"regex naming the roofline benchmarks (default {DEFAULT_ROOFLINE!r})")
     parser.add_argument("--title", default="mixcut kernels beside the machine's rooflines")
+    parser.add_argument("--table", action="store_true",
+                        help="print the ratio table as Markdown instead of plotting")
     args = parser.parse_args(argv)
 
     try:
@@ -137,14 +166,17 @@ def main(argv=None):
         rows = [row for row in rows if wanted.search(row[0])]
     if not rows:
         sys.exit(f"bench_report: no benchmark with bytes_per_second in {args.json}")
+    if args.table:
+        print_table(rows, re.compile(args.roofline))
+        return
     out_path = args.output or os.path.splitext(args.json)[0] + ".png"
     try:
         plot(context, rows, re.compile(args.roofline), args.title, out_path)
     except ImportError:
         sys.exit("bench_report: needs matplotlib (pip install matplotlib)")
 
-    width = max(len(label) for label, _, _ in rows)
-    for label, rate, ratio in rows:
+    width = max(len(label) for label, *_ in rows)
+    for label, rate, ratio, _ in rows:
         share = f"{100 * ratio:5.0f}%" if ratio is not None else ""
         print(f"{label:<{width}}  {rate / 1e9:8.2f} GB/s  {share}")
     print(os.path.abspath(out_path))
