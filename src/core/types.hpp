@@ -70,6 +70,11 @@ struct MixPolicy {
 
 struct Box {
   int32_t y0 = 0, x0 = 0, y1 = 0, x1 = 0;
+  // [y0, y1) x [x0, x1) clipped to an h x w image (bounds may lie outside it).
+  static Box clipped(int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t h, int64_t w) {
+    const auto clamp = [](int64_t v, int64_t hi) { return int32_t(v < 0 ? 0 : v > hi ? hi : v); };
+    return Box{clamp(y0, h), clamp(x0, w), clamp(y1, h), clamp(x1, w)};
+  }
   bool empty() const { return y1 <= y0 || x1 <= x0; }
   int64_t area() const { return empty() ? 0 : int64_t(y1 - y0) * (x1 - x0); }
 };

@@ -13,8 +13,6 @@ namespace {
 
 constexpr int kErasingTries = 10;
 
-int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return std::min(std::max(v, lo), hi); }
-
 // Cutout: centre uniform over the image, [c - L/2, c - L/2 + L) clipped. For
 // even L this is the paper's [c - L/2, c + L/2); for odd L the paper's code
 // loses a pixel (side L - 1, and L = 1 erases nothing) while this keeps side L.
@@ -22,12 +20,7 @@ Box cutout_box(Stream& stream, int64_t length, int64_t h, int64_t w) {
   const int64_t cy = int64_t(stream.below(uint64_t(h)));
   const int64_t cx = int64_t(stream.below(uint64_t(w)));
   const int64_t half = length / 2;
-  Box box;
-  box.y0 = int32_t(clamp64(cy - half, 0, h));
-  box.y1 = int32_t(clamp64(cy - half + length, 0, h));
-  box.x0 = int32_t(clamp64(cx - half, 0, w));
-  box.x1 = int32_t(clamp64(cx - half + length, 0, w));
-  return box;
+  return Box::clipped(cy - half, cy - half + length, cx - half, cx - half + length, h, w);
 }
 
 // timm RandomErasing._erase for one hole: up to 10 tries of (area, aspect),
@@ -46,12 +39,7 @@ Box erasing_box(Stream& stream, const CutoutPolicy& p, int64_t count, int64_t h,
     const int64_t bh = int64_t(eh), bw = int64_t(ew);
     const int64_t y0 = stream.uniform_int(0, h - bh);
     const int64_t x0 = stream.uniform_int(0, w - bw);
-    Box box;
-    box.y0 = int32_t(y0);
-    box.y1 = int32_t(y0 + bh);
-    box.x0 = int32_t(x0);
-    box.x1 = int32_t(x0 + bw);
-    return box;
+    return Box::clipped(y0, y0 + bh, x0, x0 + bw, h, w);  // inside already
   }
   return Box{};
 }

@@ -24,8 +24,6 @@ struct MixDraw {
   Box box;
 };
 
-int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return std::min(std::max(v, lo), hi); }
-
 // timm's rand_bbox: sides floor(H * sqrt(1 - lam)), centre uniform over the
 // image, [c - side/2, c + side/2) with integer halves, clipped.
 Box centred_box(Stream& box_stream, double lam, int64_t h, int64_t w) {
@@ -34,20 +32,17 @@ Box centred_box(Stream& box_stream, double lam, int64_t h, int64_t w) {
   const int64_t cut_w = int64_t(std::floor(double(w) * r));
   const int64_t cy = int64_t(box_stream.below(uint64_t(h)));
   const int64_t cx = int64_t(box_stream.below(uint64_t(w)));
-  Box box;
-  box.y0 = int32_t(clamp64(cy - cut_h / 2, 0, h));
-  box.y1 = int32_t(clamp64(cy + cut_h / 2, 0, h));
-  box.x0 = int32_t(clamp64(cx - cut_w / 2, 0, w));
-  box.x1 = int32_t(clamp64(cx + cut_w / 2, 0, w));
-  return box;
+  return Box::clipped(cy - cut_h / 2, cy + cut_h / 2, cx - cut_w / 2, cx + cut_w / 2, h, w);
 }
 
 // timm's rand_bbox_minmax, with inclusive bounds: timm's exclusive randint
 // never reached the largest side nor the bottom/right border.
 Box minmax_box(Stream& box_stream, const MixPolicy& p, int64_t h, int64_t w) {
   const auto side_range = [&](int64_t extent) {
-    const int64_t lo = clamp64(int64_t(std::floor(p.minmax_lo * double(extent))), 0, extent);
-    const int64_t hi = clamp64(int64_t(std::floor(p.minmax_hi * double(extent))), lo, extent);
+    const int64_t lo =
+        std::clamp<int64_t>(int64_t(std::floor(p.minmax_lo * double(extent))), 0, extent);
+    const int64_t hi =
+        std::clamp<int64_t>(int64_t(std::floor(p.minmax_hi * double(extent))), lo, extent);
     return std::pair<int64_t, int64_t>(lo, hi);
   };
   const auto [h_lo, h_hi] = side_range(h);
@@ -56,12 +51,7 @@ Box minmax_box(Stream& box_stream, const MixPolicy& p, int64_t h, int64_t w) {
   const int64_t cut_w = box_stream.uniform_int(w_lo, w_hi);
   const int64_t y0 = box_stream.uniform_int(0, h - cut_h);
   const int64_t x0 = box_stream.uniform_int(0, w - cut_w);
-  Box box;
-  box.y0 = int32_t(y0);
-  box.y1 = int32_t(y0 + cut_h);
-  box.x0 = int32_t(x0);
-  box.x1 = int32_t(x0 + cut_w);
-  return box;
+  return Box::clipped(y0, y0 + cut_h, x0, x0 + cut_w, h, w);  // inside already
 }
 
 MixDraw draw_for_key(const MixPolicy& p, uint64_t seed, uint64_t step, uint32_t key, int64_t h,
