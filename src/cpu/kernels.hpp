@@ -199,7 +199,18 @@ inline float normalize_u8_scalar(uint8_t v, float mean, float std) {
   return (float(v) / 255.0f - mean) / std;
 }
 
-template <bool kStream>
+#ifdef MIXCUT_CPU_ISA_HAS_FMA
+// a / b as in the kernel table's normalize_u8_fma: the product with the
+// reciprocal and one correction step (the residual a - q*b is exact in an FMA).
+inline F32 divide_fma(F32 a, F32 b, F32 inv_b) {
+  const F32 q = a * inv_b;
+  return fused_mul_add(fused_neg_mul_add(q, b, a), inv_b, q);
+}
+#endif
+
+// kFma: divisions as divide_fma (callers have checked that both forms agree
+// on every input of the channel); heads and tails always divide.
+template <bool kStream, bool kFma>
 void normalize_u8_impl(const uint8_t* src, float* out, int64_t n, float mean, float std) {
   constexpr int64_t kV = int64_t(F32::size);
   int64_t i = 0;
@@ -208,56 +219,17 @@ void normalize_u8_impl(const uint8_t* src, float* out, int64_t n, float mean, fl
       out[i] = normalize_u8_scalar(src[i], mean, std);
     }
     if (reinterpret_cast<uintptr_t>(out + i) % Arch::alignment() != 0) {
-      normalize_u8_impl<false>(src + i, out + i, n - i, mean, std);
+      normalize_u8_impl<false, kFma>(src + i, out + i, n - i, mean, std);
       return;
     }
   }
   const F32 k255(255.0f), vmean(mean), vstd(std);
-  for (; i + 2 * kV <= n; i += 2 * kV) {
-    const F32 v0 = widen_u8_to_f32(src + i);
-    const F32 v1 = widen_u8_to_f32(src + i + kV);
-    store<kStream>(out + i, (v0 / k255 - vmean) / vstd);
-    store<kStream>(out + i + kV, (v1 / k255 - vmean) / vstd);
-  }
-  for (; i + kV <= n; i += kV) {
-    store<kStream>(out + i, (widen_u8_to_f32(src + i) / k255 - vmean) / vstd);
-  }
-  for (; i < n; ++i) out[i] = normalize_u8_scalar(src[i], mean, std);
-}
-
-void normalize_u8(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  normalize_u8_impl<false>(src, out, n, mean, std);
-}
-void normalize_u8_stream(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  normalize_u8_impl<true>(src, out, n, mean, std);
-}
-
-#ifdef MIXCUT_CPU_ISA_HAS_FMA
-// a / b as in the kernel table's normalize_u8_fma: the product with the
-// reciprocal and one correction step (the residual a - q*b is exact in an FMA).
-inline F32 divide_fma(F32 a, F32 b, F32 inv_b) {
-  const F32 q = a * inv_b;
-  return fused_mul_add(fused_neg_mul_add(q, b, a), inv_b, q);
-}
-
-// The heads and tails use divisions: the caller has checked that both forms
-// agree on every input.
-template <bool kStream>
-void normalize_u8_fma_impl(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  constexpr int64_t kV = int64_t(F32::size);
-  int64_t i = 0;
-  if constexpr (kStream) {
-    for (const int64_t head = head_to_align(out, n); i < head; ++i) {
-      out[i] = normalize_u8_scalar(src[i], mean, std);
-    }
-    if (reinterpret_cast<uintptr_t>(out + i) % Arch::alignment() != 0) {
-      normalize_u8_fma_impl<false>(src + i, out + i, n - i, mean, std);
-      return;
-    }
-  }
-  const F32 k255(255.0f), inv255(1.0f / 255.0f), vmean(mean), vstd(std), inv_std(1.0f / std);
+  [[maybe_unused]] const F32 inv255(1.0f / 255.0f), inv_std(1.0f / std);
   auto normalize = [&](F32 v) {
-    return divide_fma(divide_fma(v, k255, inv255) - vmean, vstd, inv_std);
+#ifdef MIXCUT_CPU_ISA_HAS_FMA
+    if constexpr (kFma) return divide_fma(divide_fma(v, k255, inv255) - vmean, vstd, inv_std);
+#endif
+    return (v / k255 - vmean) / vstd;
   };
   for (; i + 2 * kV <= n; i += 2 * kV) {
     const F32 v0 = widen_u8_to_f32(src + i);
@@ -269,11 +241,19 @@ void normalize_u8_fma_impl(const uint8_t* src, float* out, int64_t n, float mean
   for (; i < n; ++i) out[i] = normalize_u8_scalar(src[i], mean, std);
 }
 
+void normalize_u8(const uint8_t* src, float* out, int64_t n, float mean, float std) {
+  normalize_u8_impl<false, false>(src, out, n, mean, std);
+}
+void normalize_u8_stream(const uint8_t* src, float* out, int64_t n, float mean, float std) {
+  normalize_u8_impl<true, false>(src, out, n, mean, std);
+}
+
+#ifdef MIXCUT_CPU_ISA_HAS_FMA
 void normalize_u8_fma(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  normalize_u8_fma_impl<false>(src, out, n, mean, std);
+  normalize_u8_impl<false, true>(src, out, n, mean, std);
 }
 void normalize_u8_fma_stream(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  normalize_u8_fma_impl<true>(src, out, n, mean, std);
+  normalize_u8_impl<true, true>(src, out, n, mean, std);
 }
 #else
 // Without FMA the table's fma entries are the division kernels.
