@@ -106,8 +106,10 @@ void run_roof(Roof r, int threads, size_t bytes) {
       parallel_bytes(threads, bytes, [&](size_t at, size_t len) { std::memcpy(dst + at, src + at, len); });
       break;
     case Roof::NtCopy:
-      parallel_bytes(threads, bytes,
-                     [&](size_t at, size_t len) { k.copy_stream(dst + at, src + at, int64_t(len)); });
+      parallel_bytes(threads, bytes, [&](size_t at, size_t len) {
+        k.copy_stream(dst + at, src + at, int64_t(len));
+        k.stream_fence();
+      });
       break;
     case Roof::Scale:
       // x = x*s (+ x*0, from L1): one read and one write per element, with

@@ -229,7 +229,6 @@ void convert_tile(const KernelTable& k, const View<const S>& from, Layout from_l
         normalize(planes + ch * plane_stride, to.ptr + ch * to.run_stride, len,
                   norm.mean[size_t(ch)], norm.std[size_t(ch)]);
       }
-      if (stream) k.stream_fence();  // once per tile, not per channel
       return;
     }
   }
@@ -396,10 +395,12 @@ void build_schedule(const MixSample* plan, int64_t n, bool in_place, Schedule& s
 }
 
 // Runs items [begin, end) of a list where item (c, t) costs `cost(c)`:
-// splits the total cost evenly between `threads` and calls fn(c, t).
-template <class Fn>
+// splits the total cost evenly between `threads` and calls fn(c, t); each
+// thread calls done() after its last item (the one sfence of its streamed
+// stores: a fence per span costs about what the streaming saves).
+template <class Fn, class Done>
 void run_items(int threads, int64_t num_comps, int64_t num_tiles,
-               const std::vector<int64_t>& cost_prefix, Fn&& fn) {
+               const std::vector<int64_t>& cost_prefix, Fn&& fn, Done&& done) {
   const int64_t total = cost_prefix[size_t(num_comps)] * num_tiles;
   if (total == 0) return;
   // First item whose cost range starts at or after `position`.
@@ -424,6 +425,7 @@ void run_items(int threads, int64_t num_comps, int64_t num_tiles,
       fn(c, t);
       if (++t == num_tiles) t = 0, ++c;
     }
+    done();
   };
   if (threads <= 1) {
     run_range(0, 1);
@@ -606,8 +608,12 @@ void mix_typed(const KernelTable& k, int threads, const MixSample* plan, const T
   const MixJob<S, D> job{k, plan, src, dst, g, schedule, channel_norm, in_place, same_format,
                          stream};
   const int64_t num_comps = int64_t(schedule.comp_first_step.size()) - 1;
-  run_items(threads, num_comps, g.num_tiles, schedule.comp_cost_prefix,
-            [&](int64_t comp, int64_t t) { job.run_tile(comp, t); });
+  run_items(
+      threads, num_comps, g.num_tiles, schedule.comp_cost_prefix,
+      [&](int64_t comp, int64_t t) { job.run_tile(comp, t); },
+      [&] {
+        if (stream) k.stream_fence();
+      });
 }
 
 // ---------------------------------------------------------------------------
@@ -660,10 +666,8 @@ void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes,
   cost_prefix.resize(samples.size() + 1);
   for (size_t i = 0; i <= samples.size(); ++i) cost_prefix[i] = int64_t(i);
   const int64_t dst_bytes = dst.n * dst.sample_elems() * int64_t(sizeof(D));
-  const bool stream = !in_place && std::is_same_v<S, D> && src.layout == dst.layout &&
-                      dst_bytes >= g_stream_threshold.load(std::memory_order_relaxed);
-  const bool convert_stream =
-      !in_place && dst_bytes >= g_stream_threshold.load(std::memory_order_relaxed);
+  const bool same_format = std::is_same_v<S, D> && src.layout == dst.layout;
+  const bool stream = !in_place && dst_bytes >= g_stream_threshold.load(std::memory_order_relaxed);
   // Thread-locals are named only here: inside the parallel region the name
   // would mean the worker thread's own (empty) copy.
   const D* values = channel_values.data();
@@ -679,16 +683,16 @@ void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes,
     const View<D> out = tile_view<D>(dst.sample<D>(i), dst.layout, g, p0);
     if (!in_place) {
       const View<const S> in = tile_view<const S>(src.sample<const S>(i), src.layout, g, p0);
-      if (stream) {
+      const bool tile_stream =
+          stream && !holes_touch_tile(holes + first_hole[i], first_hole[i + 1] - first_hole[i],
+                                      g, p0, len);
+      if (tile_stream && same_format) {
         for (int64_t r = 0; r < in.runs; ++r) {
           k.copy_stream(out.ptr + r * out.run_stride, in.ptr + r * in.run_stride,
                         int64_t(sizeof(S)) * len * in.scale);
         }
       } else {
-        convert_tile<S, D>(k, in, src.layout, out, dst.layout, len, g.c, norm_table,
-                           convert_stream && !holes_touch_tile(holes + first_hole[i],
-                                                               first_hole[i + 1] - first_hole[i],
-                                                               g, p0, len));
+        convert_tile<S, D>(k, in, src.layout, out, dst.layout, len, g.c, norm_table, tile_stream);
       }
     }
     for (int64_t h = first_hole[i]; h < first_hole[i + 1]; ++h) {
@@ -732,6 +736,8 @@ void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes,
         }
       });
     }
+  }, [&] {
+    if (stream) k.stream_fence();
   });
 }
 

@@ -9,6 +9,9 @@
 
 namespace mixcut::cpu {
 
+// The *_stream kernels and copy_stream use non-temporal stores and do not
+// fence: a caller calls stream_fence once after a batch of them (a fence per
+// short span costs about what the streaming saves).
 struct KernelTable {
   const char* name;
   // out = a*lam + b*one_minus_lam (two roundings). out may equal a or b.
@@ -30,8 +33,7 @@ struct KernelTable {
                         int64_t n, int32_t q_a, int32_t q_b);
   // out = ((float)v / 255 - mean) / std, for one channel's span.
   void (*normalize_u8)(const uint8_t* src, float* out, int64_t n, float mean, float std);
-  // As normalize_u8 with non-temporal stores, and no fence: the caller calls stream_fence
-  // after a batch of them (a fence per short span costs as much as the stores save).
+  // As normalize_u8 with non-temporal stores.
   void (*normalize_u8_stream)(const uint8_t* src, float* out, int64_t n, float mean,
                               float std);
   // As normalize_u8 (and _stream) with each division a/b computed as q = a*(1/b) plus one

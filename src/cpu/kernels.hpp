@@ -113,7 +113,6 @@ void blend_f32_impl(const float* a, const float* b, float* out, int64_t n, float
                    blend_vec(F32::load_unaligned(a + i), F32::load_unaligned(b + i), vl, vo));
   }
   for (; i < n; ++i) out[i] = blend_f32_scalar(a[i], b[i], lam, one_minus_lam);
-  if constexpr (kStream) stream_fence();
 }
 
 void blend_f32(const float* a, const float* b, float* out, int64_t n, float lam,
@@ -164,7 +163,6 @@ void blend_u8_impl(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, 
     store<kStream>(out + i, blend_u8_vec(U8::load_unaligned(a + i), U8::load_unaligned(b + i), vq));
   }
   for (; i < n; ++i) out[i] = blend_u8_scalar(a[i], b[i], q);
-  if constexpr (kStream) stream_fence();
 }
 
 void blend_u8(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q) {
@@ -324,7 +322,6 @@ void copy_stream(void* dst, const void* src, int64_t bytes) {
   }
   for (; i + kV <= bytes; i += kV) stream_store(d + i, U8::load_unaligned(s + i));
   std::memcpy(d + i, s + i, size_t(bytes - i));
-  stream_fence();
 }
 
 }  // namespace
