@@ -8,6 +8,7 @@
 // Buffers are allocated and page-faulted once. For the large batch every
 // iteration starts with the caches flushed (a 64 MiB write, not timed).
 #include <benchmark/benchmark.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,8 +20,6 @@
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include <omp.h>
 
 #include "core/context.hpp"
 #include "core/types.hpp"
@@ -86,10 +85,14 @@ void parallel_bytes(int threads, size_t bytes, Fn&& fn) {
 enum class Roof { Memcpy, NtCopy, Scale, Memset };
 const char* roof_name(Roof r) {
   switch (r) {
-    case Roof::Memcpy: return "memcpy";
-    case Roof::NtCopy: return "nt_copy";
-    case Roof::Scale: return "scale_inplace";
-    case Roof::Memset: return "memset";
+    case Roof::Memcpy:
+      return "memcpy";
+    case Roof::NtCopy:
+      return "nt_copy";
+    case Roof::Scale:
+      return "scale_inplace";
+    case Roof::Memset:
+      return "memset";
   }
   return "?";
 }
@@ -103,7 +106,8 @@ void run_roof(Roof r, int threads, size_t bytes) {
   const cpu::KernelTable& k = cpu::kernels_for(cpu::detected_isa());
   switch (r) {
     case Roof::Memcpy:
-      parallel_bytes(threads, bytes, [&](size_t at, size_t len) { std::memcpy(dst + at, src + at, len); });
+      parallel_bytes(threads, bytes,
+                     [&](size_t at, size_t len) { std::memcpy(dst + at, src + at, len); });
       break;
     case Roof::NtCopy:
       parallel_bytes(threads, bytes, [&](size_t at, size_t len) {
@@ -208,9 +212,12 @@ void BM_Roofline(benchmark::State& state, Roof r, int threads, size_t bytes, boo
 enum class Op { Mixup, CutMix, Cutout };
 const char* op_name(Op op) {
   switch (op) {
-    case Op::Mixup: return "mixup";
-    case Op::CutMix: return "cutmix";
-    case Op::Cutout: return "cutout";
+    case Op::Mixup:
+      return "mixup";
+    case Op::CutMix:
+      return "cutmix";
+    case Op::Cutout:
+      return "cutout";
   }
   return "?";
 }
@@ -283,7 +290,8 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   // place compares with the better of memcpy and the non-temporal copy.
   const size_t roof_bytes = size_t(std::max(src_bytes, dst_bytes));
   double roof_bw = roof_bandwidth(roof, kc.threads, roof_bytes, s.flush);
-  if (!kc.in_place) roof_bw = std::max(roof_bw, roof_bandwidth(Roof::NtCopy, kc.threads, roof_bytes, s.flush));
+  if (!kc.in_place)
+    roof_bw = std::max(roof_bw, roof_bandwidth(Roof::NtCopy, kc.threads, roof_bytes, s.flush));
 
   // Buffers after the rooflines: those may grow (and move) the same slots.
   src.data = buffer(0, size_t(src_bytes));
@@ -306,7 +314,8 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   double pattern_seconds = 0.0;
   const bool box_only = kc.in_place && (kc.op == Op::Cutout || kc.op == Op::CutMix);
   if (box_only) {
-    pattern_seconds = median_seconds(s.flush, [&] { run_box_pattern(kc.threads, src, plan, holes); });
+    pattern_seconds =
+        median_seconds(s.flush, [&] { run_box_pattern(kc.threads, src, plan, holes); });
   }
   run();
   for (auto _ : state) {
@@ -318,9 +327,8 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
     run();
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * must_move);
-  state.counters["ratio"] =
-      benchmark::Counter(double(must_move) * double(state.iterations()) / roof_bw,
-                         benchmark::Counter::kIsRate);
+  state.counters["ratio"] = benchmark::Counter(
+      double(must_move) * double(state.iterations()) / roof_bw, benchmark::Counter::kIsRate);
   state.counters["roof_GBps"] = roof_bw / 1e9;
   if (box_only) {
     // Kernel bandwidth over glibc's on the same rows (1 = no overhead).
@@ -335,8 +343,9 @@ void register_all() {
     for (int threads : {1, 2}) {
       for (size_t bytes : {size_t(s.elems()), size_t(s.elems()) * 4}) {
         for (Roof r : {Roof::Memcpy, Roof::NtCopy, Roof::Scale, Roof::Memset}) {
-          const std::string name = std::string("roofline/") + roof_name(r) + "/bytes:" +
-                                   std::to_string(bytes) + "/threads:" + std::to_string(threads);
+          const std::string name = std::string("roofline/") + roof_name(r) +
+                                   "/bytes:" + std::to_string(bytes) +
+                                   "/threads:" + std::to_string(threads);
           benchmark::RegisterBenchmark(name.c_str(), BM_Roofline, r, threads, bytes, s.flush)
               ->UseRealTime()
               ->Unit(benchmark::kMillisecond);

@@ -65,7 +65,8 @@ bool Collate(mixcut_ctx* ctx, const std::vector<uint8_t>& dataset, int64_t epoch
   return Check(mixcut_mix_plan(&policy, kSeed, step, kBatch, kSide, kSide, plan.data()), "plan") &&
          Check(mixcut_mix_apply(ctx, plan.data(), &src, &dst, &norm), "apply") &&
          Check(mixcut_mix_labels(plan.data(), kBatch, labels.data(), kClasses, 0.1f,
-                                 out->targets.data()), "labels");
+                                 out->targets.data()),
+               "labels");
 }
 
 }  // namespace

@@ -36,10 +36,14 @@ std::vector<Isa> isas_of_this_cpu() {
 
 const char* isa_name(Isa isa) {
   switch (isa) {
-    case Isa::Scalar: return "scalar";
-    case Isa::Sse2: return "sse2";
-    case Isa::Avx2: return "avx2";
-    case Isa::Avx512: return "avx512";
+    case Isa::Scalar:
+      return "scalar";
+    case Isa::Sse2:
+      return "sse2";
+    case Isa::Avx2:
+      return "avx2";
+    case Isa::Avx512:
+      return "avx512";
   }
   return "?";
 }
@@ -94,15 +98,20 @@ std::string first_difference(const Batch& got, const Batch& want) {
 }
 
 enum class Pattern { Flip, Roll, Permutation, Explicit, Pairs };
-const Pattern kPatterns[] = {Pattern::Flip, Pattern::Roll, Pattern::Permutation,
-                             Pattern::Explicit, Pattern::Pairs};
+const Pattern kPatterns[] = {Pattern::Flip, Pattern::Roll, Pattern::Permutation, Pattern::Explicit,
+                             Pattern::Pairs};
 const char* pattern_name(Pattern p) {
   switch (p) {
-    case Pattern::Flip: return "flip";
-    case Pattern::Roll: return "roll";
-    case Pattern::Permutation: return "permutation";
-    case Pattern::Explicit: return "explicit";
-    case Pattern::Pairs: return "pairs";
+    case Pattern::Flip:
+      return "flip";
+    case Pattern::Roll:
+      return "roll";
+    case Pattern::Permutation:
+      return "permutation";
+    case Pattern::Explicit:
+      return "explicit";
+    case Pattern::Pairs:
+      return "pairs";
   }
   return "?";
 }
@@ -111,10 +120,18 @@ std::vector<int64_t> partners(Pattern pattern, int64_t n, std::mt19937_64& rng) 
   std::vector<int64_t> j(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     switch (pattern) {
-      case Pattern::Flip: j[size_t(i)] = n - 1 - i; break;
-      case Pattern::Roll: j[size_t(i)] = (i - 1 + n) % n; break;
-      case Pattern::Explicit: j[size_t(i)] = int64_t(rng() % uint64_t(n)); break;
-      default: j[size_t(i)] = i; break;
+      case Pattern::Flip:
+        j[size_t(i)] = n - 1 - i;
+        break;
+      case Pattern::Roll:
+        j[size_t(i)] = (i - 1 + n) % n;
+        break;
+      case Pattern::Explicit:
+        j[size_t(i)] = int64_t(rng() % uint64_t(n));
+        break;
+      default:
+        j[size_t(i)] = i;
+        break;
     }
   }
   if (pattern == Pattern::Permutation) std::shuffle(j.begin(), j.end(), rng);
@@ -194,8 +211,9 @@ std::vector<Format> all_formats() {
 
 std::string describe(const Format& f, const Shape& s, bool in_place, int threads, Isa isa) {
   std::ostringstream os;
-  os << (f.src_dtype == DType::U8 ? "u8" : "f32") << (f.src_layout == Layout::NCHW ? "NCHW" : "NHWC")
-     << "->" << (f.dst_dtype == DType::U8 ? "u8" : "f32")
+  os << (f.src_dtype == DType::U8 ? "u8" : "f32")
+     << (f.src_layout == Layout::NCHW ? "NCHW" : "NHWC") << "->"
+     << (f.dst_dtype == DType::U8 ? "u8" : "f32")
      << (f.dst_layout == Layout::NCHW ? "NCHW" : "NHWC") << " n=" << s.n << " c=" << s.c
      << " h=" << s.h << " w=" << s.w << (in_place ? " in place" : " out of place")
      << " threads=" << threads << " isa=" << isa_name(isa);
@@ -240,7 +258,7 @@ void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector
   }
 }
 
-const Shape kSmallShapes[] = {{1, 3, 1, 1}, {2, 1, 2, 3},   {3, 3, 17, 17},
+const Shape kSmallShapes[] = {{1, 3, 1, 1},  {2, 1, 2, 3},  {3, 3, 17, 17},
                               {64, 3, 3, 2}, {5, 4, 17, 3}, {2, 3, 1, 17}};
 
 TEST(CpuKernels, MixMatchesReferenceSmallShapes) {
@@ -317,7 +335,8 @@ TEST(CpuKernels, MixWithPlannerPlans) {
       policy.cutmix_alpha = 1.0;
       policy.mode = mode;
       policy.partner = rule;
-      const std::vector<MixSample> plan = plan_mix(policy, 7, uint64_t(mode) * 10 + 1, s.n, s.h, s.w);
+      const std::vector<MixSample> plan =
+          plan_mix(policy, 7, uint64_t(mode) * 10 + 1, s.n, s.h, s.w);
       for (const Format& f : all_formats()) {
         for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
         if (HasFatalFailure()) return;

@@ -125,8 +125,7 @@ void CropAndResize(const uint8_t* src, int w, int h, int size, uint8_t* dst) {
       const float fx = sx - static_cast<float>(x0);
       for (int c = 0; c < 3; ++c) {
         auto at = [&](int xx, int yy) {
-          const size_t index =
-              (static_cast<size_t>(yy + y_offset) * w + (xx + x_offset)) * 3 + c;
+          const size_t index = (static_cast<size_t>(yy + y_offset) * w + (xx + x_offset)) * 3 + c;
           return static_cast<float>(src[index]);
         };
         const float top = at(x0, y0) + (at(x1, y0) - at(x0, y0)) * fx;

@@ -9,9 +9,9 @@ namespace mixcut_demo {
 
 struct LabelledBatch {
   int n = 0;
-  int size = 0;                      // every image is size x size x 3
-  std::vector<uint8_t> pixels;       // n * size * size * 3, NHWC
-  std::vector<int64_t> labels;       // n labels in [0, class_names.size())
+  int size = 0;                 // every image is size x size x 3
+  std::vector<uint8_t> pixels;  // n * size * size * 3, NHWC
+  std::vector<int64_t> labels;  // n labels in [0, class_names.size())
   std::vector<std::string> class_names;
 };
 

@@ -107,7 +107,7 @@ struct GridRow {
   std::vector<std::string> notes;  // lines under the title
   std::vector<uint8_t> pixels;     // NHWC, like the batch
   std::vector<mixcut_mix_sample> plan;
-  bool show_kind = false;          // caption says mixup/cutmix (the switch row)
+  bool show_kind = false;  // caption says mixup/cutmix (the switch row)
 };
 
 // A plan that leaves every sample alone: what Cutout means for the labels.
@@ -124,7 +124,8 @@ bool MixRow(mixcut_ctx* ctx, const LabelledBatch& batch, const mixcut_mix_policy
   row->plan.resize(static_cast<size_t>(batch.n));
   row->pixels.resize(batch.pixels.size());
   if (!Check(mixcut_mix_plan(&policy, seed, /*step=*/0, batch.n, batch.size, batch.size,
-                             row->plan.data()), "mixcut_mix_plan")) {
+                             row->plan.data()),
+             "mixcut_mix_plan")) {
     return false;
   }
   // mixcut never writes its source, so the const_cast only satisfies the view type.
@@ -144,7 +145,8 @@ bool CutoutRow(mixcut_ctx* ctx, const LabelledBatch& batch, uint64_t seed, GridR
   std::vector<mixcut_cutout_hole> holes(static_cast<size_t>(batch.n * policy.max_count));
   int64_t count = 0;
   if (!Check(mixcut_cutout_plan(&policy, seed, /*step=*/0, batch.n, batch.size, batch.size,
-                                holes.data(), &count), "mixcut_cutout_plan")) {
+                                holes.data(), &count),
+             "mixcut_cutout_plan")) {
     return false;
   }
   // The ImageNet mean (0.485, 0.456, 0.406) in uint8 units: what a normalised
@@ -213,9 +215,10 @@ bool DrawGrid(const LabelledBatch& batch, const std::vector<GridRow>& rows,
   int column_width = tile;
   size_t caption_lines = 0;
   for (size_t r = 0; r < rows.size(); ++r) {
-    if (!Check(mixcut_mix_labels(rows[r].plan.data(), batch.n, batch.labels.data(),
-                                 static_cast<int64_t>(classes), /*label_smoothing=*/0.0f,
-                                 soft.data()), "mixcut_mix_labels")) {
+    if (!Check(
+            mixcut_mix_labels(rows[r].plan.data(), batch.n, batch.labels.data(),
+                              static_cast<int64_t>(classes), /*label_smoothing=*/0.0f, soft.data()),
+            "mixcut_mix_labels")) {
       return false;
     }
     for (int i = 0; i < batch.n; ++i) {
@@ -271,14 +274,14 @@ bool DrawGrid(const LabelledBatch& batch, const std::vector<GridRow>& rows,
       for (size_t k = 0; k < lines.size(); ++k) {
         Rgb color = k == 0 ? kFaint : kInk;
         if (k == 0 && rows[r].show_kind) {
-          color = s.kind == MIXCUT_KIND_CUTMIX ? kCutmixInk
+          color = s.kind == MIXCUT_KIND_CUTMIX  ? kCutmixInk
                   : s.kind == MIXCUT_KIND_MIXUP ? kMixupInk
                                                 : kFaint;
         }
         if (k == 2) color = kFaint;
         const int line_x = left + i * column_width + (column_width - TextWidth(lines[k], 2)) / 2;
-        canvas->DrawText(line_x, y + tile + 10 + static_cast<int>(k) * line_height, lines[k],
-                         color, text_scale);
+        canvas->DrawText(line_x, y + tile + 10 + static_cast<int>(k) * line_height, lines[k], color,
+                         text_scale);
       }
     }
   }
@@ -360,8 +363,8 @@ int Run(const Options& options) {
     std::fprintf(stderr, "mixcut-demo: cannot write %s\n", options.output.c_str());
     return 1;
   }
-  std::printf("wrote a %dx%d grid: rows original, cutout, mixup, cutmix, switch\n",
-              canvas.width(), canvas.height());
+  std::printf("wrote a %dx%d grid: rows original, cutout, mixup, cutmix, switch\n", canvas.width(),
+              canvas.height());
 
   if (options.bench) {
     ThroughputConfig config;

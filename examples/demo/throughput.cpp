@@ -115,10 +115,12 @@ bool PrintThroughputTable(mixcut_ctx* ctx, const ThroughputConfig& config) {
   cutmix.cutmix_alpha = 1.0f;
   std::vector<mixcut_mix_sample> mixup_plan(static_cast<size_t>(config.n));
   std::vector<mixcut_mix_sample> cutmix_plan(static_cast<size_t>(config.n));
-  if (!Check(mixcut_mix_plan(&mixup, config.seed, 0, config.n, config.h, config.w,
-                             mixup_plan.data()), "mixcut_mix_plan (mixup)") ||
+  if (!Check(
+          mixcut_mix_plan(&mixup, config.seed, 0, config.n, config.h, config.w, mixup_plan.data()),
+          "mixcut_mix_plan (mixup)") ||
       !Check(mixcut_mix_plan(&cutmix, config.seed, 0, config.n, config.h, config.w,
-                             cutmix_plan.data()), "mixcut_mix_plan (cutmix)")) {
+                             cutmix_plan.data()),
+             "mixcut_mix_plan (cutmix)")) {
     return false;
   }
   double box_pixels = 0;
@@ -132,8 +134,9 @@ bool PrintThroughputTable(mixcut_ctx* ctx, const ThroughputConfig& config) {
   cutout.length = static_cast<int32_t>(std::min(config.h, config.w) / 2);
   std::vector<mixcut_cutout_hole> holes(static_cast<size_t>(config.n * cutout.max_count));
   int64_t hole_count = 0;
-  if (!Check(mixcut_cutout_plan(&cutout, config.seed, 0, config.n, config.h, config.w,
-                                holes.data(), &hole_count), "mixcut_cutout_plan")) {
+  if (!Check(mixcut_cutout_plan(&cutout, config.seed, 0, config.n, config.h, config.w, holes.data(),
+                                &hole_count),
+             "mixcut_cutout_plan")) {
     return false;
   }
   double hole_pixels = 0;
@@ -151,13 +154,14 @@ bool PrintThroughputTable(mixcut_ctx* ctx, const ThroughputConfig& config) {
       !Check(mixcut_ctx_isa(ctx, &effective_isa), "mixcut_ctx_isa")) {
     return false;
   }
-  std::printf("\nthroughput: %lldx%lldx%lldx%lld NCHW batch (float32 %.1f MB, uint8 %.1f MB), "
-              "ISA %s, threads %s, median of %d cold runs\n",
-              static_cast<long long>(config.n), static_cast<long long>(config.c),
-              static_cast<long long>(config.h), static_cast<long long>(config.w),
-              static_cast<double>(f32_bytes) / 1e6, static_cast<double>(u8_bytes) / 1e6,
-              mixcut_isa_string(effective_isa),
-              threads == 0 ? "OpenMP default" : std::to_string(threads).c_str(), config.reps);
+  std::printf(
+      "\nthroughput: %lldx%lldx%lldx%lld NCHW batch (float32 %.1f MB, uint8 %.1f MB), "
+      "ISA %s, threads %s, median of %d cold runs\n",
+      static_cast<long long>(config.n), static_cast<long long>(config.c),
+      static_cast<long long>(config.h), static_cast<long long>(config.w),
+      static_cast<double>(f32_bytes) / 1e6, static_cast<double>(u8_bytes) / 1e6,
+      mixcut_isa_string(effective_isa),
+      threads == 0 ? "OpenMP default" : std::to_string(threads).c_str(), config.reps);
   std::printf("  %-26s %9s %10s %8s %8s\n", "operation", "ms", "MB moved", "GB/s", "memcpy");
 
   bool ok = true;
@@ -177,23 +181,23 @@ bool PrintThroughputTable(mixcut_ctx* ctx, const ThroughputConfig& config) {
   });
   const double copy_f32_rate = f32_moved / copy_f32 / 1e9;
   PrintRow({"memcpy float32 (1 thread)", copy_f32, f32_moved, 0});
-  PrintRow({"mixup float32 in place",
-            time([&] {
-              return Check(mixcut_mix_apply(ctx, mixup_plan.data(), &f32_batch, &f32_batch,
-                                            nullptr), "mixcut_mix_apply");
+  PrintRow({"mixup float32 in place", time([&] {
+              return Check(
+                  mixcut_mix_apply(ctx, mixup_plan.data(), &f32_batch, &f32_batch, nullptr),
+                  "mixcut_mix_apply");
             }),
             f32_moved, copy_f32_rate});
   const double f32_pixel_bytes = static_cast<double>(config.c) * sizeof(float);
-  PrintRow({"cutmix float32 in place",
-            time([&] {
-              return Check(mixcut_mix_apply(ctx, cutmix_plan.data(), &f32_batch, &f32_batch,
-                                            nullptr), "mixcut_mix_apply");
+  PrintRow({"cutmix float32 in place", time([&] {
+              return Check(
+                  mixcut_mix_apply(ctx, cutmix_plan.data(), &f32_batch, &f32_batch, nullptr),
+                  "mixcut_mix_apply");
             }),
             2.0 * box_pixels * f32_pixel_bytes, copy_f32_rate});
-  PrintRow({"cutout float32 in place",
-            time([&] {
+  PrintRow({"cutout float32 in place", time([&] {
               return Check(mixcut_cutout_apply(ctx, holes.data(), hole_count, &fill, &f32_batch,
-                                               &f32_batch, nullptr), "mixcut_cutout_apply");
+                                               &f32_batch, nullptr),
+                           "mixcut_cutout_apply");
             }),
             hole_pixels * f32_pixel_bytes, copy_f32_rate});
 
@@ -203,16 +207,16 @@ bool PrintThroughputTable(mixcut_ctx* ctx, const ThroughputConfig& config) {
     return true;
   });
   PrintRow({"memcpy uint8 (1 thread)", copy_u8, u8_moved, 0});
-  PrintRow({"mixup uint8 in place",
-            time([&] {
-              return Check(mixcut_mix_apply(ctx, mixup_plan.data(), &u8_batch, &u8_batch,
-                                            nullptr), "mixcut_mix_apply");
+  PrintRow({"mixup uint8 in place", time([&] {
+              return Check(mixcut_mix_apply(ctx, mixup_plan.data(), &u8_batch, &u8_batch, nullptr),
+                           "mixcut_mix_apply");
             }),
             u8_moved, u8_moved / copy_u8 / 1e9});
-  std::printf("  MB moved = the least each operation must read + write: mixup 2x the batch,\n"
-              "  cutmix 2x its boxes, cutout 1x its holes (in place, nothing else is touched).\n"
-              "  memcpy writes a second buffer, whose lines the CPU also reads first, so an\n"
-              "  in-place kernel can pass 100%%.\n");
+  std::printf(
+      "  MB moved = the least each operation must read + write: mixup 2x the batch,\n"
+      "  cutmix 2x its boxes, cutout 1x its holes (in place, nothing else is touched).\n"
+      "  memcpy writes a second buffer, whose lines the CPU also reads first, so an\n"
+      "  in-place kernel can pass 100%%.\n");
   return ok;
 }
 

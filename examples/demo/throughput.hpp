@@ -9,7 +9,7 @@ namespace mixcut_demo {
 
 struct ThroughputConfig {
   int64_t n = 64, c = 3, h = 224, w = 224;
-  int reps = 7;       // timed runs per row; the median is reported
+  int reps = 7;  // timed runs per row; the median is reported
   uint64_t seed = 1;
 };
 

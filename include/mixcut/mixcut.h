@@ -29,6 +29,8 @@
 #ifndef MIXCUT_MIXCUT_H
 #define MIXCUT_MIXCUT_H
 
+/* clang-format off: the contract comments are aligned by hand. */
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -361,5 +363,7 @@ MIXCUT_API mixcut_status mixcut_cutout_apply(mixcut_ctx* ctx, const mixcut_cutou
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
+
+/* clang-format on */
 
 #endif /* MIXCUT_MIXCUT_H */

@@ -11,6 +11,7 @@
 // split between threads by cost, so elem mode costs what batch mode costs.
 #include "cpu/apply.hpp"
 
+#include <omp.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -20,8 +21,6 @@
 #include <cstring>
 #include <mutex>
 #include <vector>
-
-#include <omp.h>
 
 #include "cpu/kernel_table.hpp"
 #include "cpu/tuning.hpp"
@@ -293,7 +292,7 @@ struct Step {
 struct Schedule {
   std::vector<int64_t> nodes, step_nodes_tmp;
   std::vector<Step> steps, steps_tmp;
-  std::vector<int64_t> comp_first_step;  // components' step ranges
+  std::vector<int64_t> comp_first_step;   // components' step ranges
   std::vector<int64_t> comp_cost_prefix;  // samples per component, prefix sums
   // Scratch for building.
   std::vector<int64_t> indeg, queue, parent, comp_of_root, step_comp, comp_count;
@@ -450,8 +449,7 @@ inline void blend_runs(const KernelTable& k, const View<const S>& a, const View<
       const float lam = record.lam, rest = 1.0f - record.lam;
       (stream ? k.blend_f32_stream : k.blend_f32)(pa, pb, po, run_len, lam, rest);
     } else {
-      (stream ? k.blend_u8_stream : k.blend_u8)(pa, pb, po, run_len,
-                                                pixel::lam_weight(record.lam));
+      (stream ? k.blend_u8_stream : k.blend_u8)(pa, pb, po, run_len, pixel::lam_weight(record.lam));
     }
   }
 }
@@ -566,8 +564,8 @@ struct MixJob {
     for (int64_t r = 0; r < a.runs; ++r) {
       const int64_t ra = r * a.run_stride, rb = r * b.run_stride, rout = r * oa.run_stride;
       if constexpr (std::is_same_v<S, float>) {
-        k.blend_f32_pair(a.ptr + ra, b.ptr + rb, oa.ptr + rout, ob.ptr + rout, run_len,
-                         plan[i].lam, 1.0f - plan[i].lam, plan[j].lam, 1.0f - plan[j].lam);
+        k.blend_f32_pair(a.ptr + ra, b.ptr + rb, oa.ptr + rout, ob.ptr + rout, run_len, plan[i].lam,
+                         1.0f - plan[i].lam, plan[j].lam, 1.0f - plan[j].lam);
       } else {
         k.blend_u8_pair(a.ptr + ra, b.ptr + rb, oa.ptr + rout, ob.ptr + rout, run_len,
                         pixel::lam_weight(plan[i].lam), pixel::lam_weight(plan[j].lam));
@@ -605,8 +603,8 @@ void mix_typed(const KernelTable& k, int threads, const MixSample* plan, const T
   if constexpr (!std::is_same_v<S, D>) channel_norm.reset(norm, src.c);
   const int64_t dst_bytes = dst.n * dst.sample_elems() * int64_t(sizeof(D));
   const bool stream = !in_place && dst_bytes >= g_stream_threshold.load(std::memory_order_relaxed);
-  const MixJob<S, D> job{k, plan, src, dst, g, schedule, channel_norm, in_place, same_format,
-                         stream};
+  const MixJob<S, D> job{k,        plan,         src,      dst,         g,
+                         schedule, channel_norm, in_place, same_format, stream};
   const int64_t num_comps = int64_t(schedule.comp_first_step.size()) - 1;
   run_items(
       threads, num_comps, g.num_tiles, schedule.comp_cost_prefix,
@@ -625,9 +623,8 @@ struct FillValues {
 };
 
 template <class S, class D>
-void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes,
-                  int64_t num_holes, const Fill& fill, const Tensor& src, const Tensor& dst,
-                  const Normalize* norm) {
+void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes, int64_t num_holes,
+                  const Fill& fill, const Tensor& src, const Tensor& dst, const Normalize* norm) {
   const bool in_place = src.data == dst.data;
   const Geometry g = make_geometry(src, int64_t(std::max(sizeof(S), sizeof(D))));
   thread_local ChannelNorm channel_norm;
@@ -650,7 +647,8 @@ void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes,
   thread_local std::vector<D> fill_row_values;
   if (nhwc_row_fill) {
     fill_row_values.resize(size_t(g.w * g.c));
-    for (int64_t e = 0; e < g.w * g.c; ++e) fill_row_values[size_t(e)] = channel_values[size_t(e % g.c)];
+    for (int64_t e = 0; e < g.w * g.c; ++e)
+      fill_row_values[size_t(e)] = channel_values[size_t(e % g.c)];
   }
   // Holes of sample i: [hole_first[i], hole_first[i + 1]).
   thread_local std::vector<int64_t> hole_first;
@@ -676,69 +674,72 @@ void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes,
   const int64_t* sample_of_item = samples.data();
   const ChannelNorm& norm_table = channel_norm;
 
-  run_items(threads, int64_t(samples.size()), g.num_tiles, cost_prefix, [&](int64_t s, int64_t t) {
-    const int64_t i = sample_of_item[s];
-    const int64_t p0 = t * g.tile_pixels;
-    const int64_t len = std::min(g.tile_pixels, g.hw - p0);
-    const View<D> out = tile_view<D>(dst.sample<D>(i), dst.layout, g, p0);
-    if (!in_place) {
-      const View<const S> in = tile_view<const S>(src.sample<const S>(i), src.layout, g, p0);
-      const bool tile_stream =
-          stream && !holes_touch_tile(holes + first_hole[i], first_hole[i + 1] - first_hole[i],
-                                      g, p0, len);
-      if (tile_stream && same_format) {
-        for (int64_t r = 0; r < in.runs; ++r) {
-          k.copy_stream(out.ptr + r * out.run_stride, in.ptr + r * in.run_stride,
-                        int64_t(sizeof(S)) * len * in.scale);
-        }
-      } else {
-        convert_tile<S, D>(k, in, src.layout, out, dst.layout, len, g.c, norm_table, tile_stream);
-      }
-    }
-    for (int64_t h = first_hole[i]; h < first_hole[i + 1]; ++h) {
-      const CutoutHole& hole = holes[h];
-      for_each_box_span(hole.box, g, p0, len, [&](int64_t q0, int64_t q1) {
-        if (nhwc_row_fill) {
-          std::memcpy(out.ptr + q0 * g.c, fill_row, size_t((q1 - q0) * g.c) * sizeof(D));
-          return;
-        }
-        for (int64_t ch = 0; ch < g.c; ++ch) {
-          D value = values[ch];
-          if (fill.kind == FillKind::ChannelNoise) {
-            if constexpr (std::is_same_v<D, uint8_t>) {
-              value = channel_noise_u8(hole.noise_key, ch);
-            } else {
-              value = channel_noise_f32(hole.noise_key, ch);
-            }
-          }
-          D* base = dst.layout == Layout::NCHW ? out.ptr + ch * out.run_stride : out.ptr + ch;
-          const int64_t step = dst.layout == Layout::NCHW ? 1 : g.c;
-          if (fill.kind == FillKind::Noise) {
-            for (int64_t q = q0; q < q1; ++q) {
-              const int64_t pixel = p0 + q;
-              const int64_t e =
-                  noise_element_index(ch, pixel / g.w, pixel % g.w, g.h, g.w);
-              if constexpr (std::is_same_v<D, uint8_t>) {
-                base[q * step] = noise_u8(hole.noise_key, e);
-              } else {
-                base[q * step] = noise_f32(hole.noise_key, e);
-              }
-            }
-          } else if (step == 1) {
-            if constexpr (std::is_same_v<D, uint8_t>) {
-              std::memset(base + q0, value, size_t(q1 - q0));
-            } else {
-              std::fill(base + q0, base + q1, value);
+  run_items(
+      threads, int64_t(samples.size()), g.num_tiles, cost_prefix,
+      [&](int64_t s, int64_t t) {
+        const int64_t i = sample_of_item[s];
+        const int64_t p0 = t * g.tile_pixels;
+        const int64_t len = std::min(g.tile_pixels, g.hw - p0);
+        const View<D> out = tile_view<D>(dst.sample<D>(i), dst.layout, g, p0);
+        if (!in_place) {
+          const View<const S> in = tile_view<const S>(src.sample<const S>(i), src.layout, g, p0);
+          const bool tile_stream =
+              stream && !holes_touch_tile(holes + first_hole[i], first_hole[i + 1] - first_hole[i],
+                                          g, p0, len);
+          if (tile_stream && same_format) {
+            for (int64_t r = 0; r < in.runs; ++r) {
+              k.copy_stream(out.ptr + r * out.run_stride, in.ptr + r * in.run_stride,
+                            int64_t(sizeof(S)) * len * in.scale);
             }
           } else {
-            for (int64_t q = q0; q < q1; ++q) base[q * step] = value;
+            convert_tile<S, D>(k, in, src.layout, out, dst.layout, len, g.c, norm_table,
+                               tile_stream);
           }
         }
+        for (int64_t h = first_hole[i]; h < first_hole[i + 1]; ++h) {
+          const CutoutHole& hole = holes[h];
+          for_each_box_span(hole.box, g, p0, len, [&](int64_t q0, int64_t q1) {
+            if (nhwc_row_fill) {
+              std::memcpy(out.ptr + q0 * g.c, fill_row, size_t((q1 - q0) * g.c) * sizeof(D));
+              return;
+            }
+            for (int64_t ch = 0; ch < g.c; ++ch) {
+              D value = values[ch];
+              if (fill.kind == FillKind::ChannelNoise) {
+                if constexpr (std::is_same_v<D, uint8_t>) {
+                  value = channel_noise_u8(hole.noise_key, ch);
+                } else {
+                  value = channel_noise_f32(hole.noise_key, ch);
+                }
+              }
+              D* base = dst.layout == Layout::NCHW ? out.ptr + ch * out.run_stride : out.ptr + ch;
+              const int64_t step = dst.layout == Layout::NCHW ? 1 : g.c;
+              if (fill.kind == FillKind::Noise) {
+                for (int64_t q = q0; q < q1; ++q) {
+                  const int64_t pixel = p0 + q;
+                  const int64_t e = noise_element_index(ch, pixel / g.w, pixel % g.w, g.h, g.w);
+                  if constexpr (std::is_same_v<D, uint8_t>) {
+                    base[q * step] = noise_u8(hole.noise_key, e);
+                  } else {
+                    base[q * step] = noise_f32(hole.noise_key, e);
+                  }
+                }
+              } else if (step == 1) {
+                if constexpr (std::is_same_v<D, uint8_t>) {
+                  std::memset(base + q0, value, size_t(q1 - q0));
+                } else {
+                  std::fill(base + q0, base + q1, value);
+                }
+              } else {
+                for (int64_t q = q0; q < q1; ++q) base[q * step] = value;
+              }
+            }
+          });
+        }
+      },
+      [&] {
+        if (stream) k.stream_fence();
       });
-    }
-  }, [&] {
-    if (stream) k.stream_fence();
-  });
 }
 
 }  // namespace

@@ -23,26 +23,22 @@ struct KernelTable {
   // Both sides of a 2-cycle in one pass: out_a = blend(a, b), out_b = blend(b, a).
   // out_a may equal a, out_b may equal b.
   void (*blend_f32_pair)(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
-                         float lam_a, float one_minus_lam_a, float lam_b,
-                         float one_minus_lam_b);
+                         float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b);
   // out = (q*a + (2^14-q)*b + 2^13) >> 14, q in [0, 2^14].
   void (*blend_u8)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q);
-  void (*blend_u8_stream)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n,
-                          int32_t q);
+  void (*blend_u8_stream)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q);
   void (*blend_u8_pair)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                         int64_t n, int32_t q_a, int32_t q_b);
   // out = ((float)v / 255 - mean) / std, for one channel's span.
   void (*normalize_u8)(const uint8_t* src, float* out, int64_t n, float mean, float std);
   // As normalize_u8 with non-temporal stores.
-  void (*normalize_u8_stream)(const uint8_t* src, float* out, int64_t n, float mean,
-                              float std);
+  void (*normalize_u8_stream)(const uint8_t* src, float* out, int64_t n, float mean, float std);
   // As normalize_u8 (and _stream) with each division a/b computed as q = a*(1/b) plus one
   // FMA correction, fma(fma(-q, b, a), 1/b, q): about twice as fast, and equal to
   // normalize_u8 whenever that formula, checked for all 256 inputs (see apply.cpp),
   // is; callers use it only then. ISAs without FMA point these at the division kernels.
   void (*normalize_u8_fma)(const uint8_t* src, float* out, int64_t n, float mean, float std);
-  void (*normalize_u8_fma_stream)(const uint8_t* src, float* out, int64_t n, float mean,
-                                  float std);
+  void (*normalize_u8_fma_stream)(const uint8_t* src, float* out, int64_t n, float mean, float std);
   // Splits `pixels` interleaved 3-channel pixels (src[3p + ch]) into three planes.
   void (*deinterleave3_u8)(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2,
                            int64_t pixels);

@@ -12,11 +12,10 @@
 #error "define MIXCUT_CPU_ISA_NS before including cpu/kernels.hpp"
 #endif
 
-#include <cstdint>
-#include <cstring>
-
 #include <immintrin.h>
 
+#include <cstdint>
+#include <cstring>
 #include <xsimd/xsimd.hpp>
 
 #include "cpu/kernel_table.hpp"
@@ -154,8 +153,7 @@ void blend_u8_impl(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, 
   const I16 vq = I16(static_cast<int16_t>(q));
   for (; i + 2 * kV <= n; i += 2 * kV) {
     const U8 r0 = blend_u8_vec(U8::load_unaligned(a + i), U8::load_unaligned(b + i), vq);
-    const U8 r1 =
-        blend_u8_vec(U8::load_unaligned(a + i + kV), U8::load_unaligned(b + i + kV), vq);
+    const U8 r1 = blend_u8_vec(U8::load_unaligned(a + i + kV), U8::load_unaligned(b + i + kV), vq);
     store<kStream>(out + i, r0);
     store<kStream>(out + i + kV, r1);
   }
@@ -284,8 +282,7 @@ inline __m128i gather_channel(__m128i p0, __m128i p1, __m128i p2, const __m128i*
                       _mm_shuffle_epi8(p2, masks[2]));
 }
 
-void deinterleave3_u8(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2,
-                      int64_t pixels) {
+void deinterleave3_u8(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2, int64_t pixels) {
   __m128i m[9];
   for (int e = 0; e < 9; ++e) {
     m[e] = _mm_load_si128(reinterpret_cast<const __m128i*>(kDeinterleave3Masks.mask[e / 3][e % 3]));
@@ -328,10 +325,20 @@ void copy_stream(void* dst, const void* src, int64_t bytes) {
 
 const KernelTable& table() {
   static const KernelTable kTable = {
-      MIXCUT_CPU_ISA_NAME,  &blend_f32,        &blend_f32_stream, &blend_f32_pair,
-      &blend_u8,            &blend_u8_stream,  &blend_u8_pair,    &normalize_u8,
-      &normalize_u8_stream, &normalize_u8_fma, &normalize_u8_fma_stream,
-      &deinterleave3_u8,    &copy_stream,      &stream_fence,
+      MIXCUT_CPU_ISA_NAME,
+      &blend_f32,
+      &blend_f32_stream,
+      &blend_f32_pair,
+      &blend_u8,
+      &blend_u8_stream,
+      &blend_u8_pair,
+      &normalize_u8,
+      &normalize_u8_stream,
+      &normalize_u8_fma,
+      &normalize_u8_fma_stream,
+      &deinterleave3_u8,
+      &copy_stream,
+      &stream_fence,
   };
   return kTable;
 }

@@ -39,8 +39,7 @@ void normalize_u8(const uint8_t* src, float* out, int64_t n, float mean, float s
   for (int64_t i = 0; i < n; ++i) out[i] = pixel::normalize_u8(src[i], mean, std);
 }
 
-void deinterleave3_u8(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2,
-                      int64_t pixels) {
+void deinterleave3_u8(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2, int64_t pixels) {
   for (int64_t p = 0; p < pixels; ++p) {
     c0[p] = src[3 * p];
     c1[p] = src[3 * p + 1];
@@ -58,7 +57,7 @@ const KernelTable& scalar_kernels() {
   static const KernelTable kTable = {
       "scalar",      &blend_f32,        &blend_f32,    &blend_f32_pair, &blend_u8,
       &blend_u8,     &blend_u8_pair,    &normalize_u8, &normalize_u8,   &normalize_u8,
-      &normalize_u8, &deinterleave3_u8, &copy,           &no_fence,
+      &normalize_u8, &deinterleave3_u8, &copy,         &no_fence,
   };
   return kTable;
 }

@@ -12,9 +12,7 @@
 namespace mixcut::pixel {
 
 // uint8 weight of x_i for lam (the plan keeps lam on this grid already).
-inline int32_t lam_weight(float lam) {
-  return int32_t(std::nearbyint(double(lam) * kLamOne));
-}
+inline int32_t lam_weight(float lam) { return int32_t(std::nearbyint(double(lam) * kLamOne)); }
 
 // Exact fixed-point blend, rounding half up: (q*a + (2^14-q)*b + 2^13) >> 14.
 inline uint8_t blend_u8(uint8_t a, uint8_t b, int32_t q) {

@@ -11,10 +11,9 @@
 
 namespace mixcut::reference {
 
-void mix_apply(const MixSample* plan, const Tensor& src, const Tensor& dst,
-               const Normalize* norm);
+void mix_apply(const MixSample* plan, const Tensor& src, const Tensor& dst, const Normalize* norm);
 
-void cutout_apply(const CutoutHole* holes, int64_t num_holes, const Fill& fill,
-                  const Tensor& src, const Tensor& dst, const Normalize* norm);
+void cutout_apply(const CutoutHole* holes, int64_t num_holes, const Fill& fill, const Tensor& src,
+                  const Tensor& dst, const Normalize* norm);
 
 }  // namespace mixcut::reference

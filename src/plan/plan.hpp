@@ -12,13 +12,13 @@ namespace mixcut {
 // Philox counter purposes: each kind of draw has its own stream so that
 // changing one knob (e.g. the box rule) never shifts another draw.
 enum class Purpose : uint32_t {
-  MixDecision = 1,  // apply? cutmix or mixup?
-  MixLam = 2,       // Gamma variates for Beta(a, a)
-  MixBox = 3,       // CutMix box size and centre
-  Permutation = 4,  // partner permutation
-  Cutout = 5,       // hole counts, sizes, positions, noise keys
-  Noise = 6,        // per-element noise fills (keyed by a hole's noise_key)
-  ChannelNoise = 7, // per-channel noise fills
+  MixDecision = 1,   // apply? cutmix or mixup?
+  MixLam = 2,        // Gamma variates for Beta(a, a)
+  MixBox = 3,        // CutMix box size and centre
+  Permutation = 4,   // partner permutation
+  Cutout = 5,        // hole counts, sizes, positions, noise keys
+  Noise = 6,         // per-element noise fills (keyed by a hole's noise_key)
+  ChannelNoise = 7,  // per-channel noise fills
 };
 
 // Largest step accepted (counters keep 8 bits for the purpose).

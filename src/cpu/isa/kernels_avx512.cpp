@@ -2,7 +2,6 @@
 #include <immintrin.h>
 
 #include <cstdint>
-
 #include <xsimd/xsimd.hpp>
 
 #include "cpu/kernel_table.hpp"

@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <cstring>
-
 #include <xsimd/xsimd.hpp>
 
 #include "cpu/kernel_table.hpp"
