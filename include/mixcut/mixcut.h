@@ -29,7 +29,8 @@
 #ifndef MIXCUT_MIXCUT_H
 #define MIXCUT_MIXCUT_H
 
-/* clang-format off: the contract comments are aligned by hand. */
+/* The contract comments below are aligned by hand. */
+/* clang-format off */
 
 #include <stddef.h>
 #include <stdint.h>
