@@ -56,6 +56,13 @@ Isa detect_isa_uncached() {
   return Isa::Scalar;
 }
 
+// Whether a call writes its output with non-temporal stores: out of place
+// and at least the threshold (such outputs exceed the caches).
+bool streams_output(bool in_place, const Tensor& dst) {
+  const int64_t bytes = dst.n * dst.sample_elems() * elem_size(dst.dtype);
+  return !in_place && bytes >= g_stream_threshold.load(std::memory_order_relaxed);
+}
+
 Isa min_isa(Isa a, Isa b) { return static_cast<int32_t>(a) < static_cast<int32_t>(b) ? a : b; }
 
 // ---------------------------------------------------------------------------
@@ -604,8 +611,7 @@ void mix_typed(const KernelTable& k, int threads, const MixSample* plan, const T
   build_schedule(plan, src.n, in_place, schedule);
   thread_local ChannelNorm channel_norm;
   if constexpr (!std::is_same_v<S, D>) channel_norm.reset(norm, src.c);
-  const int64_t dst_bytes = dst.n * dst.sample_elems() * int64_t(sizeof(D));
-  const bool stream = !in_place && dst_bytes >= g_stream_threshold.load(std::memory_order_relaxed);
+  const bool stream = streams_output(in_place, dst);
   const MixJob<S, D> job{k,        plan,         src,      dst,         g,
                          schedule, channel_norm, in_place, same_format, stream};
   const int64_t num_comps = int64_t(schedule.comp_first_step.size()) - 1;
@@ -666,9 +672,8 @@ void cutout_typed(const KernelTable& k, int threads, const CutoutHole* holes, in
   }
   cost_prefix.resize(samples.size() + 1);
   for (size_t i = 0; i <= samples.size(); ++i) cost_prefix[i] = int64_t(i);
-  const int64_t dst_bytes = dst.n * dst.sample_elems() * int64_t(sizeof(D));
   const bool same_format = std::is_same_v<S, D> && src.layout == dst.layout;
-  const bool stream = !in_place && dst_bytes >= g_stream_threshold.load(std::memory_order_relaxed);
+  const bool stream = streams_output(in_place, dst);
   // Thread-locals are named only here: inside the parallel region the name
   // would mean the worker thread's own (empty) copy.
   const D* values = channel_values.data();
