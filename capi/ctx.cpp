@@ -81,8 +81,15 @@ mixcut_status mixcut_ctx_set(mixcut_ctx* ctx, int32_t key, int64_t value) {
       case MIXCUT_OPT_CUDA_STREAM:
         c.cuda_stream = value;  // any handle; the CPU backend ignores it
         return;
+      case MIXCUT_OPT_STREAM_THRESHOLD:
+        if (value < 0) {
+          failf(MIXCUT_ERR_BAD_PARAM, "value = ", value,
+                " for MIXCUT_OPT_STREAM_THRESHOLD is negative (bytes; 0 = always stream)");
+        }
+        c.stream_threshold = value;
+        return;
       default:
-        failf(MIXCUT_ERR_BAD_ENUM, "key = ", key, " is not a mixcut_option (1 .. 4)");
+        failf(MIXCUT_ERR_BAD_ENUM, "key = ", key, " is not a mixcut_option (1 .. 5)");
     }
   });
 }
@@ -105,8 +112,11 @@ mixcut_status mixcut_ctx_get(const mixcut_ctx* ctx, int32_t key, int64_t* value)
       case MIXCUT_OPT_CUDA_STREAM:
         *value = c.cuda_stream;
         return;
+      case MIXCUT_OPT_STREAM_THRESHOLD:
+        *value = c.stream_threshold;
+        return;
       default:
-        failf(MIXCUT_ERR_BAD_ENUM, "key = ", key, " is not a mixcut_option (1 .. 4)");
+        failf(MIXCUT_ERR_BAD_ENUM, "key = ", key, " is not a mixcut_option (1 .. 5)");
     }
   });
 }

@@ -130,6 +130,8 @@ TEST(CapiCtx, DefaultsSetGetAndDestroy) {
   ASSERT_EQ(mixcut_ctx_get(ctx, MIXCUT_OPT_MAX_ISA, &value), MIXCUT_OK);
   EXPECT_GE(value, MIXCUT_ISA_SCALAR);
   EXPECT_LE(value, MIXCUT_ISA_AVX512);
+  ASSERT_EQ(mixcut_ctx_get(ctx, MIXCUT_OPT_STREAM_THRESHOLD, &value), MIXCUT_OK);
+  EXPECT_EQ(value, int64_t(16) << 20);
 
   const struct {
     int32_t key;
@@ -138,7 +140,9 @@ TEST(CapiCtx, DefaultsSetGetAndDestroy) {
                      {MIXCUT_OPT_NUM_THREADS, 0},
                      {MIXCUT_OPT_MAX_ISA, 1},
                      {MIXCUT_OPT_BACKEND, MIXCUT_BACKEND_CPU},
-                     {MIXCUT_OPT_CUDA_STREAM, 12345}};
+                     {MIXCUT_OPT_CUDA_STREAM, 12345},
+                     {MIXCUT_OPT_STREAM_THRESHOLD, 0},
+                     {MIXCUT_OPT_STREAM_THRESHOLD, INT64_MAX}};
   for (const auto& rt : round_trips) {
     ASSERT_EQ(mixcut_ctx_set(ctx, rt.key, rt.value), MIXCUT_OK) << mixcut_last_error();
     ASSERT_EQ(mixcut_ctx_get(ctx, rt.key, &value), MIXCUT_OK);
@@ -525,7 +529,7 @@ TEST(CapiMixApply, SampleStrideLeavesGapsAlone) {
   }
 }
 
-TEST(CapiMixApply, SameBytesForEveryThreadCountAndIsa) {
+TEST(CapiMixApply, SameBytesForEveryThreadCountIsaAndStreamThreshold) {
   const int64_t n = 6, c = 3, h = 32, w = 40;
   mixcut_mix_policy policy = MixPolicy();
   policy.cutmix_alpha = 1.0f;
@@ -541,9 +545,13 @@ TEST(CapiMixApply, SameBytesForEveryThreadCountAndIsa) {
   ASSERT_EQ(mixcut_ctx_create(&ctx), MIXCUT_OK);
   for (int64_t threads : {1, 2, 0}) {
     for (int64_t isa = MIXCUT_ISA_SCALAR; isa <= MIXCUT_ISA_AVX512; ++isa) {
-      SCOPED_TRACE(testing::Message() << threads << " threads, isa cap " << isa);
+      // 0: this small output is written with non-temporal stores.
+      const int64_t stream_threshold = (threads + isa) % 2 == 0 ? 0 : INT64_MAX;
+      SCOPED_TRACE(testing::Message() << threads << " threads, isa cap " << isa
+                                      << ", stream threshold " << stream_threshold);
       ASSERT_EQ(mixcut_ctx_set(ctx, MIXCUT_OPT_NUM_THREADS, threads), MIXCUT_OK);
       ASSERT_EQ(mixcut_ctx_set(ctx, MIXCUT_OPT_MAX_ISA, isa), MIXCUT_OK);
+      ASSERT_EQ(mixcut_ctx_set(ctx, MIXCUT_OPT_STREAM_THRESHOLD, stream_threshold), MIXCUT_OK);
       std::vector<float> dst(src.size());
       const mixcut_tensor d = Tensor(dst.data(), MIXCUT_FLOAT32, MIXCUT_NHWC, n, c, h, w);
       ASSERT_EQ(mixcut_mix_apply(ctx, plan.data(), &s, &d, &norm), MIXCUT_OK)

@@ -743,8 +743,8 @@ TEST(CapiCtxValidation, Faults) {
 
   mixcut_ctx* ctx = nullptr;
   ASSERT_EQ(mixcut_ctx_create(&ctx), MIXCUT_OK);
-  int64_t before[5] = {};
-  for (int32_t key = 1; key <= 4; ++key)
+  int64_t before[6] = {};
+  for (int32_t key = 1; key <= 5; ++key)
     ASSERT_EQ(mixcut_ctx_get(ctx, key, &before[key]), MIXCUT_OK);
 
   struct SetCase {
@@ -762,13 +762,14 @@ TEST(CapiCtxValidation, Faults) {
       {MIXCUT_OPT_BACKEND, 0, MIXCUT_ERR_BAD_PARAM, "BACKEND"},
       {MIXCUT_OPT_BACKEND, 3, MIXCUT_ERR_BAD_PARAM, "value = 3"},
       {0, 1, MIXCUT_ERR_BAD_ENUM, "key = 0"},
-      {5, 1, MIXCUT_ERR_BAD_ENUM, "key = 5"},
+      {MIXCUT_OPT_STREAM_THRESHOLD, -1, MIXCUT_ERR_BAD_PARAM, "STREAM_THRESHOLD"},
+      {6, 1, MIXCUT_ERR_BAD_ENUM, "key = 6"},
   };
   for (const SetCase& c : set_cases) {
     SCOPED_TRACE(testing::Message() << "key " << c.key << " value " << c.value);
     SeedLastError();
     ExpectFailure(mixcut_ctx_set(ctx, c.key, c.value), c.want, "mixcut_ctx_set", c.needle);
-    for (int32_t key = 1; key <= 4; ++key) {
+    for (int32_t key = 1; key <= 5; ++key) {
       int64_t now = 0;
       ASSERT_EQ(mixcut_ctx_get(ctx, key, &now), MIXCUT_OK);
       EXPECT_EQ(now, before[key]) << "option " << key << " changed by a failed set";

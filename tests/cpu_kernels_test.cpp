@@ -17,7 +17,6 @@
 #include "core/context.hpp"
 #include "core/types.hpp"
 #include "cpu/apply.hpp"
-#include "cpu/tuning.hpp"
 #include "kernels/reference.hpp"
 #include "plan/plan.hpp"
 
@@ -228,8 +227,10 @@ Normalize random_norm(int64_t c, std::mt19937_64& rng) {
 }
 
 // One mix case against the reference on every ISA and thread count.
+// stream_threshold: the ctx's MIXCUT_OPT_STREAM_THRESHOLD (0: every
+// out-of-place output is written with non-temporal stores).
 void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector<MixSample>& plan,
-               std::mt19937_64& rng) {
+               std::mt19937_64& rng, int64_t stream_threshold = kDefaultStreamThreshold) {
   if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
   const int64_t src_pad = int64_t(rng() % 2) * 5, dst_pad = int64_t(rng() % 2) * 3;
   Batch src(s, f.src_dtype, f.src_layout, src_pad);
@@ -246,6 +247,7 @@ void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector
       Context ctx;
       ctx.max_isa = isa;
       ctx.num_threads = threads;
+      ctx.stream_threshold = stream_threshold;
       Batch input = src;
       Batch got = in_place ? input : dst_initial;
       const Tensor& in = in_place ? got.t : input.t;
@@ -306,17 +308,23 @@ TEST(CpuKernels, MixMatchesReferenceAllPatternsN64) {
   }
 }
 
+// The plan with every record turned into a Mixup (random lam on the grid).
+// Without boxes, same-format calls run each sample as one flat run.
+std::vector<MixSample> mixup_only(std::vector<MixSample> plan, std::mt19937_64& rng) {
+  for (MixSample& record : plan) {
+    record.kind = MixKind::Mixup;
+    record.lam = float(double(rng() % kLamOne) / kLamOne);
+  }
+  return plan;
+}
+
 // Only Mixup, so every partner edge is live: the in-place walk over cycles
 // must save and restore the first tile of each cycle correctly.
 TEST(CpuKernels, MixupOnlyCyclesInPlace) {
   std::mt19937_64 rng(4);
   const Shape s{17, 3, 40, 40};
   for (Pattern p : kPatterns) {
-    std::vector<MixSample> plan = random_plan(s, p, rng);
-    for (int64_t i = 0; i < s.n; ++i) {
-      plan[size_t(i)].kind = MixKind::Mixup;
-      plan[size_t(i)].lam = float(double(rng() % kLamOne) / kLamOne);
-    }
+    const std::vector<MixSample> plan = mixup_only(random_plan(s, p, rng), rng);
     for (const Format& f : all_formats()) {
       SCOPED_TRACE(pattern_name(p));
       for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
@@ -348,16 +356,16 @@ TEST(CpuKernels, MixWithPlannerPlans) {
 // Streaming stores are chosen by output size; force them on small batches.
 TEST(CpuKernels, MixWithNonTemporalStores) {
   std::mt19937_64 rng(6);
-  const int64_t saved = cpu::non_temporal_threshold();
-  cpu::set_non_temporal_threshold(0);
   for (const Format& f : all_formats()) {
     for (const Shape& s : {Shape{4, 3, 37, 41}, Shape{3, 1, 1, 5}}) {
       for (Pattern p : kPatterns) {
-        check_mix(f, s, false, random_plan(s, p, rng), rng);
+        SCOPED_TRACE(pattern_name(p));
+        const std::vector<MixSample> plan = random_plan(s, p, rng);
+        check_mix(f, s, false, plan, rng, 0);
+        check_mix(f, s, false, mixup_only(plan, rng), rng, 0);  // streamed flat pairs
       }
     }
   }
-  cpu::set_non_temporal_threshold(saved);
 }
 
 // Holes sorted by sample, 0..3 per sample, some overlapping, some empty.
@@ -394,7 +402,7 @@ Fill random_fill(FillKind kind, const Format& f, int64_t c, std::mt19937_64& rng
 }
 
 void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
-                  std::mt19937_64& rng) {
+                  std::mt19937_64& rng, int64_t stream_threshold = kDefaultStreamThreshold) {
   if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
   const std::vector<CutoutHole> holes = random_holes(s, rng);
   const Fill fill = random_fill(kind, f, s.c, rng);
@@ -412,6 +420,7 @@ void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
       Context ctx;
       ctx.max_isa = isa;
       ctx.num_threads = threads;
+      ctx.stream_threshold = stream_threshold;
       Batch input = src;
       Batch got = in_place ? input : dst_initial;
       const Tensor& in = in_place ? got.t : input.t;
@@ -437,12 +446,9 @@ TEST(CpuKernels, CutoutMatchesReference) {
 
 TEST(CpuKernels, CutoutWithNonTemporalStores) {
   std::mt19937_64 rng(8);
-  const int64_t saved = cpu::non_temporal_threshold();
-  cpu::set_non_temporal_threshold(0);
   for (const Format& f : all_formats()) {
-    check_cutout(f, Shape{5, 3, 19, 23}, false, FillKind::Channel, rng);
+    check_cutout(f, Shape{5, 3, 19, 23}, false, FillKind::Channel, rng, 0);
   }
-  cpu::set_non_temporal_threshold(saved);
 }
 
 TEST(CpuKernels, EmptyBatchIsANoOp) {

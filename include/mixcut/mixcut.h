@@ -128,7 +128,13 @@ typedef enum mixcut_option {
   MIXCUT_OPT_BACKEND = 3,
   /* The cudaStream_t (cast to int64_t) that CUDA calls are queued on; 0 is the
    * default stream. Ignored by the CPU backend. */
-  MIXCUT_OPT_CUDA_STREAM = 4
+  MIXCUT_OPT_CUDA_STREAM = 4,
+  /* CPU: out-of-place outputs of at least this many bytes are written with
+   * non-temporal (streaming) stores, which skip the caches: faster for outputs
+   * larger than the caches, slower when the output is read again right away.
+   * Default 16 MiB; 0 = always; INT64_MAX = never. Results are the same
+   * either way. value >= 0. */
+  MIXCUT_OPT_STREAM_THRESHOLD = 5
 } mixcut_option;
 
 /* Creates a ctx with default options. *out is set only on success.

@@ -24,11 +24,17 @@ struct KernelTable {
   // out_a may equal a, out_b may equal b.
   void (*blend_f32_pair)(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
                          float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b);
+  // As blend_f32_pair with non-temporal stores (out_a, out_b distinct from a, b).
+  void (*blend_f32_pair_stream)(const float* a, const float* b, float* out_a, float* out_b,
+                                int64_t n, float lam_a, float one_minus_lam_a, float lam_b,
+                                float one_minus_lam_b);
   // out = (q*a + (2^14-q)*b + 2^13) >> 14, q in [0, 2^14].
   void (*blend_u8)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q);
   void (*blend_u8_stream)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q);
   void (*blend_u8_pair)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                         int64_t n, int32_t q_a, int32_t q_b);
+  void (*blend_u8_pair_stream)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
+                               int64_t n, int32_t q_a, int32_t q_b);
   // out = ((float)v / 255 - mean) / std, for one channel's span.
   void (*normalize_u8)(const uint8_t* src, float* out, int64_t n, float mean, float std);
   // As normalize_u8 with non-temporal stores.

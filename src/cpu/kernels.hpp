@@ -123,22 +123,52 @@ void blend_f32_stream(const float* a, const float* b, float* out, int64_t n, flo
   blend_f32_impl<true>(a, b, out, n, lam, one_minus_lam);
 }
 
-void blend_f32_pair(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
-                    float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b) {
+// Whether both outputs of a streamed pair reach vector alignment after the
+// same scalar head (true for samples whose stride is a multiple of 64 bytes).
+template <class T>
+inline bool same_alignment(const T* out_a, const T* out_b) {
+  return reinterpret_cast<uintptr_t>(out_a) % Arch::alignment() ==
+         reinterpret_cast<uintptr_t>(out_b) % Arch::alignment();
+}
+
+template <bool kStream>
+void blend_f32_pair_impl(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
+                         float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b) {
   constexpr int64_t kV = int64_t(F32::size);
-  const F32 la(lam_a), oa(one_minus_lam_a), lb(lam_b), ob(one_minus_lam_b);
   int64_t i = 0;
+  if constexpr (kStream) {
+    if (!same_alignment(out_a, out_b) || reinterpret_cast<uintptr_t>(out_a) % sizeof(float) != 0) {
+      blend_f32_impl<true>(a, b, out_a, n, lam_a, one_minus_lam_a);
+      blend_f32_impl<true>(b, a, out_b, n, lam_b, one_minus_lam_b);
+      return;
+    }
+    for (const int64_t head = head_to_align(out_a, n); i < head; ++i) {
+      const float va = a[i], vb = b[i];
+      out_a[i] = blend_f32_scalar(va, vb, lam_a, one_minus_lam_a);
+      out_b[i] = blend_f32_scalar(vb, va, lam_b, one_minus_lam_b);
+    }
+  }
+  const F32 la(lam_a), oa(one_minus_lam_a), lb(lam_b), ob(one_minus_lam_b);
   for (; i + kV <= n; i += kV) {
     const F32 va = F32::load_unaligned(a + i);
     const F32 vb = F32::load_unaligned(b + i);
-    blend_vec(va, vb, la, oa).store_unaligned(out_a + i);
-    blend_vec(vb, va, lb, ob).store_unaligned(out_b + i);
+    store<kStream>(out_a + i, blend_vec(va, vb, la, oa));
+    store<kStream>(out_b + i, blend_vec(vb, va, lb, ob));
   }
   for (; i < n; ++i) {
     const float va = a[i], vb = b[i];
     out_a[i] = blend_f32_scalar(va, vb, lam_a, one_minus_lam_a);
     out_b[i] = blend_f32_scalar(vb, va, lam_b, one_minus_lam_b);
   }
+}
+
+void blend_f32_pair(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
+                    float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b) {
+  blend_f32_pair_impl<false>(a, b, out_a, out_b, n, lam_a, one_minus_lam_a, lam_b, one_minus_lam_b);
+}
+void blend_f32_pair_stream(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
+                           float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b) {
+  blend_f32_pair_impl<true>(a, b, out_a, out_b, n, lam_a, one_minus_lam_a, lam_b, one_minus_lam_b);
 }
 
 template <bool kStream>
@@ -170,23 +200,45 @@ void blend_u8_stream(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n
   blend_u8_impl<true>(a, b, out, n, q);
 }
 
-void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b, int64_t n,
-                   int32_t q_a, int32_t q_b) {
+template <bool kStream>
+void blend_u8_pair_impl(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
+                        int64_t n, int32_t q_a, int32_t q_b) {
   constexpr int64_t kV = int64_t(U8::size);
+  int64_t i = 0;
+  if constexpr (kStream) {
+    if (!same_alignment(out_a, out_b)) {
+      blend_u8_impl<true>(a, b, out_a, n, q_a);
+      blend_u8_impl<true>(b, a, out_b, n, q_b);
+      return;
+    }
+    for (const int64_t head = head_to_align(out_a, n); i < head; ++i) {
+      const uint8_t va = a[i], vb = b[i];
+      out_a[i] = blend_u8_scalar(va, vb, q_a);
+      out_b[i] = blend_u8_scalar(vb, va, q_b);
+    }
+  }
   const I16 vqa = I16(static_cast<int16_t>(q_a));
   const I16 vqb = I16(static_cast<int16_t>(q_b));
-  int64_t i = 0;
   for (; i + kV <= n; i += kV) {
     const U8 va = U8::load_unaligned(a + i);
     const U8 vb = U8::load_unaligned(b + i);
-    blend_u8_vec(va, vb, vqa).store_unaligned(out_a + i);
-    blend_u8_vec(vb, va, vqb).store_unaligned(out_b + i);
+    store<kStream>(out_a + i, blend_u8_vec(va, vb, vqa));
+    store<kStream>(out_b + i, blend_u8_vec(vb, va, vqb));
   }
   for (; i < n; ++i) {
     const uint8_t va = a[i], vb = b[i];
     out_a[i] = blend_u8_scalar(va, vb, q_a);
     out_b[i] = blend_u8_scalar(vb, va, q_b);
   }
+}
+
+void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b, int64_t n,
+                   int32_t q_a, int32_t q_b) {
+  blend_u8_pair_impl<false>(a, b, out_a, out_b, n, q_a, q_b);
+}
+void blend_u8_pair_stream(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
+                          int64_t n, int32_t q_a, int32_t q_b) {
+  blend_u8_pair_impl<true>(a, b, out_a, out_b, n, q_a, q_b);
 }
 
 // Divisions, not reciprocals: IEEE division is correctly rounded on every
@@ -325,20 +377,10 @@ void copy_stream(void* dst, const void* src, int64_t bytes) {
 
 const KernelTable& table() {
   static const KernelTable kTable = {
-      MIXCUT_CPU_ISA_NAME,
-      &blend_f32,
-      &blend_f32_stream,
-      &blend_f32_pair,
-      &blend_u8,
-      &blend_u8_stream,
-      &blend_u8_pair,
-      &normalize_u8,
-      &normalize_u8_stream,
-      &normalize_u8_fma,
-      &normalize_u8_fma_stream,
-      &deinterleave3_u8,
-      &copy_stream,
-      &stream_fence,
+      MIXCUT_CPU_ISA_NAME,      &blend_f32,        &blend_f32_stream,    &blend_f32_pair,
+      &blend_f32_pair_stream,   &blend_u8,         &blend_u8_stream,     &blend_u8_pair,
+      &blend_u8_pair_stream,    &normalize_u8,     &normalize_u8_stream, &normalize_u8_fma,
+      &normalize_u8_fma_stream, &deinterleave3_u8, &copy_stream,         &stream_fence,
   };
   return kTable;
 }

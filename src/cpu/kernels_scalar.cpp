@@ -55,9 +55,10 @@ void no_fence() {}  // no non-temporal stores here
 
 const KernelTable& scalar_kernels() {
   static const KernelTable kTable = {
-      "scalar",      &blend_f32,        &blend_f32,    &blend_f32_pair, &blend_u8,
-      &blend_u8,     &blend_u8_pair,    &normalize_u8, &normalize_u8,   &normalize_u8,
-      &normalize_u8, &deinterleave3_u8, &copy,         &no_fence,
+      "scalar",        &blend_f32,        &blend_f32,    &blend_f32_pair,
+      &blend_f32_pair, &blend_u8,         &blend_u8,     &blend_u8_pair,
+      &blend_u8_pair,  &normalize_u8,     &normalize_u8, &normalize_u8,
+      &normalize_u8,   &deinterleave3_u8, &copy,         &no_fence,
   };
   return kTable;
 }

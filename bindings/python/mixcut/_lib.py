@@ -51,6 +51,7 @@ class Option(enum.IntEnum):
     MAX_ISA = 2
     BACKEND = 3
     CUDA_STREAM = 4
+    STREAM_THRESHOLD = 5
 
 
 class DType(enum.IntEnum):
