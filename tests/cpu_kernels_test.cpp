@@ -353,16 +353,20 @@ TEST(CpuKernels, MixWithPlannerPlans) {
   }
 }
 
-// Streaming stores are chosen by output size; force them on small batches.
+// Streaming stores are chosen by batch size; force them on small batches.
+// Out of place the whole output streams; in place, CutMix box rows of 128
+// bytes or more (37x41 and 3x70 have such rows in both layouts and dtypes).
 TEST(CpuKernels, MixWithNonTemporalStores) {
   std::mt19937_64 rng(6);
   for (const Format& f : all_formats()) {
-    for (const Shape& s : {Shape{4, 3, 37, 41}, Shape{3, 1, 1, 5}}) {
+    for (const Shape& s : {Shape{4, 3, 37, 41}, Shape{3, 1, 1, 5}, Shape{5, 3, 3, 70}}) {
       for (Pattern p : kPatterns) {
         SCOPED_TRACE(pattern_name(p));
         const std::vector<MixSample> plan = random_plan(s, p, rng);
-        check_mix(f, s, false, plan, rng, 0);
-        check_mix(f, s, false, mixup_only(plan, rng), rng, 0);  // streamed flat pairs
+        for (bool in_place : {false, true}) {
+          check_mix(f, s, in_place, plan, rng, 0);
+          check_mix(f, s, in_place, mixup_only(plan, rng), rng, 0);  // streamed flat pairs
+        }
       }
     }
   }
@@ -447,7 +451,11 @@ TEST(CpuKernels, CutoutMatchesReference) {
 TEST(CpuKernels, CutoutWithNonTemporalStores) {
   std::mt19937_64 rng(8);
   for (const Format& f : all_formats()) {
-    check_cutout(f, Shape{5, 3, 19, 23}, false, FillKind::Channel, rng, 0);
+    for (const Shape& s : {Shape{5, 3, 19, 23}, Shape{3, 3, 9, 150}}) {
+      for (FillKind kind : {FillKind::Constant, FillKind::Channel, FillKind::ChannelNoise}) {
+        for (bool in_place : {false, true}) check_cutout(f, s, in_place, kind, rng, 0);
+      }
+    }
   }
 }
 
