@@ -48,6 +48,17 @@ struct KernelTable {
   // Splits `pixels` interleaved 3-channel pixels (src[3p + ch]) into three planes.
   void (*deinterleave3_u8)(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2,
                            int64_t pixels);
+  // out[p] = p inside a span ? b[p] : a[p] for bytes p in [0, bytes); spans are
+  // `count` sorted, disjoint byte ranges [spans[2k], spans[2k+1]). stream:
+  // non-temporal stores for every whole aligned block of out (out must not
+  // overlap a or b then).
+  void (*select_spans)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
+                       const int64_t* spans, int64_t count, bool stream);
+  // Both outputs of a CutMix 2-cycle in one walk, so a and b are each read in
+  // order: out_a = select_spans(a, b, spans_a), out_b = select_spans(b, a, spans_b).
+  void (*select_spans_pair)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
+                            int64_t bytes, const int64_t* spans_a, int64_t count_a,
+                            const int64_t* spans_b, int64_t count_b, bool stream);
   // memcpy with non-temporal stores.
   void (*copy_stream)(void* dst, const void* src, int64_t bytes);
   // Orders earlier non-temporal stores before later stores (sfence).

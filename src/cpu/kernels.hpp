@@ -1,13 +1,12 @@
 // Kernel templates, instantiated once per ISA. Each src/cpu/isa/*_<isa>.cpp
 // defines MIXCUT_CPU_ISA_NS, the namespace mixcut::cpu::<ns> with `Arch` (an
 // xsimd arch) and its intrinsic shims (mulhrs, stream stores, u8 -> f32
-// widening; with MIXCUT_CPU_ISA_HAS_FMA also fused_mul_add and
-// fused_neg_mul_add), and then includes this file. Every level has SSSE3,
-// used directly by deinterleave3_u8. Everything here lives in that ISA's
-// namespace, so no helper compiled with one ISA's flags is ever merged by the
-// linker with another ISA's copy. Only std C functions (memcpy) are called
-// outside it. Built with -ffp-contract=off: a*lam + b*(1-lam) rounds twice on
-// every ISA, as in pixel.hpp.
+// widening, copy_short for fewer bytes than a vector; with MIXCUT_CPU_ISA_HAS_FMA also
+// fused_mul_add and fused_neg_mul_add), and then includes this file. Every level has SSSE3, used
+// directly by deinterleave3_u8. Everything here lives in that ISA's namespace, so no helper
+// compiled with one ISA's flags is ever merged by the linker with another ISA's copy. Only std C
+// functions (memcpy) are called outside it. Built with -ffp-contract=off: a*lam + b*(1-lam) rounds
+// twice on every ISA, as in pixel.hpp.
 #ifndef MIXCUT_CPU_ISA_NS
 #error "define MIXCUT_CPU_ISA_NS before including cpu/kernels.hpp"
 #endif
@@ -355,12 +354,132 @@ void deinterleave3_u8(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2,
   }
 }
 
+// Writes one contiguous output run from consecutive pieces. Streamed, every
+// vector-aligned block inside the run is written with one non-temporal store:
+// pieces that start or end inside a block are gathered in `block_` first, so
+// no cache line is written partly by regular and partly by streaming stores
+// (a regular store reads its line first; a partial streamed line is a slow
+// write). Only the run's own first and last blocks, if shared, are regular.
+template <bool kStream>
+class RunWriter {
+ public:
+  static constexpr int64_t kV = int64_t(U8::size);
+
+  explicit RunWriter(uint8_t* out) : out_(out) {
+    if constexpr (kStream) head_ = head_to_align(out, INT64_MAX);
+  }
+  ~RunWriter() {
+    if (have_ > 0) std::memcpy(out_ + at_ - have_, block_, size_t(have_));
+  }
+  RunWriter(const RunWriter&) = delete;
+  RunWriter& operator=(const RunWriter&) = delete;
+
+  void put(const uint8_t* src, int64_t n) {
+    if constexpr (!kStream) {
+      int64_t i = 0;
+      for (; i + kV <= n; i += kV) U8::load_unaligned(src + i).store_unaligned(out_ + at_ + i);
+      copy_short(out_ + at_ + i, src + i, n - i);
+      at_ += n;
+      return;
+    }
+    if (at_ < head_) {  // before the run's first aligned block
+      const int64_t take = n < head_ - at_ ? n : head_ - at_;
+      std::memcpy(out_ + at_, src, size_t(take));
+      at_ += take, src += take, n -= take;
+    }
+    while (n > 0) {
+      if (have_ == 0 && n >= kV) {
+        for (; n >= kV; n -= kV, src += kV, at_ += kV) {
+          stream_store(out_ + at_, U8::load_unaligned(src));
+        }
+        continue;
+      }
+      const int64_t take = n < kV - have_ ? n : kV - have_;
+      copy_short(block_ + have_, src, take);
+      have_ += take, at_ += take, src += take, n -= take;
+      if (have_ == kV) {
+        stream_store(out_ + at_ - kV, U8::load_aligned(block_));
+        have_ = 0;
+      }
+    }
+  }
+
+ private:
+  uint8_t* out_;
+  int64_t at_ = 0;    // bytes of the run written or gathered
+  int64_t head_ = 0;  // bytes before the first aligned block (regular stores)
+  int64_t have_ = 0;  // bytes gathered in block_
+  alignas(64) uint8_t block_[kV];
+};
+
+// Calls fn(piece_begin, piece_end, inside) over [0, bytes) split at the
+// sorted, disjoint spans [spans[2k], spans[2k+1]).
+template <class Fn>
+inline void for_each_piece(int64_t bytes, const int64_t* spans, int64_t count, Fn&& fn) {
+  int64_t at = 0;
+  for (int64_t k = 0; k < count; ++k) {
+    if (spans[2 * k] > at) fn(at, spans[2 * k], false);
+    fn(spans[2 * k], spans[2 * k + 1], true);
+    at = spans[2 * k + 1];
+  }
+  if (at < bytes) fn(at, bytes, false);
+}
+
+template <bool kStream>
+void select_spans_impl(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
+                       const int64_t* spans, int64_t count) {
+  RunWriter<kStream> writer(out);
+  for_each_piece(bytes, spans, count, [&](int64_t p0, int64_t p1, bool inside) {
+    writer.put((inside ? b : a) + p0, p1 - p0);
+  });
+}
+
+void select_spans(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
+                  const int64_t* spans, int64_t count, bool stream) {
+  if (stream) {
+    select_spans_impl<true>(a, b, out, bytes, spans, count);
+  } else {
+    select_spans_impl<false>(a, b, out, bytes, spans, count);
+  }
+}
+
+template <bool kStream>
+void select_spans_pair_impl(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
+                            int64_t bytes, const int64_t* spans_a, int64_t count_a,
+                            const int64_t* spans_b, int64_t count_b) {
+  RunWriter<kStream> wa(out_a), wb(out_b);
+  int64_t ka = 0, kb = 0;
+  for (int64_t at = 0; at < bytes;) {
+    // Where each output's current piece ends, and whether it lies in a span.
+    const bool in_a = ka < count_a && spans_a[2 * ka] <= at;
+    const bool in_b = kb < count_b && spans_b[2 * kb] <= at;
+    const int64_t end_a = ka < count_a ? spans_a[2 * ka + (in_a ? 1 : 0)] : bytes;
+    const int64_t end_b = kb < count_b ? spans_b[2 * kb + (in_b ? 1 : 0)] : bytes;
+    const int64_t end = end_a < end_b ? end_a : end_b;
+    wa.put((in_a ? b : a) + at, end - at);
+    wb.put((in_b ? a : b) + at, end - at);
+    if (in_a && end == end_a) ++ka;
+    if (in_b && end == end_b) ++kb;
+    at = end;
+  }
+}
+
+void select_spans_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
+                       int64_t bytes, const int64_t* spans_a, int64_t count_a,
+                       const int64_t* spans_b, int64_t count_b, bool stream) {
+  if (stream) {
+    select_spans_pair_impl<true>(a, b, out_a, out_b, bytes, spans_a, count_a, spans_b, count_b);
+  } else {
+    select_spans_pair_impl<false>(a, b, out_a, out_b, bytes, spans_a, count_a, spans_b, count_b);
+  }
+}
+
 void copy_stream(void* dst, const void* src, int64_t bytes) {
   auto* d = static_cast<uint8_t*>(dst);
   const auto* s = static_cast<const uint8_t*>(src);
   constexpr int64_t kV = int64_t(U8::size);
   int64_t i = head_to_align(d, bytes);
-  std::memcpy(d, s, size_t(i));
+  if (i > 0) std::memcpy(d, s, size_t(i));
   for (; i + 4 * kV <= bytes; i += 4 * kV) {
     const U8 v0 = U8::load_unaligned(s + i), v1 = U8::load_unaligned(s + i + kV);
     const U8 v2 = U8::load_unaligned(s + i + 2 * kV), v3 = U8::load_unaligned(s + i + 3 * kV);
@@ -370,17 +489,31 @@ void copy_stream(void* dst, const void* src, int64_t bytes) {
     stream_store(d + i + 3 * kV, v3);
   }
   for (; i + kV <= bytes; i += kV) stream_store(d + i, U8::load_unaligned(s + i));
-  std::memcpy(d + i, s + i, size_t(bytes - i));
+  if (i < bytes) std::memcpy(d + i, s + i, size_t(bytes - i));
 }
 
 }  // namespace
 
 const KernelTable& table() {
   static const KernelTable kTable = {
-      MIXCUT_CPU_ISA_NAME,      &blend_f32,        &blend_f32_stream,    &blend_f32_pair,
-      &blend_f32_pair_stream,   &blend_u8,         &blend_u8_stream,     &blend_u8_pair,
-      &blend_u8_pair_stream,    &normalize_u8,     &normalize_u8_stream, &normalize_u8_fma,
-      &normalize_u8_fma_stream, &deinterleave3_u8, &copy_stream,         &stream_fence,
+      MIXCUT_CPU_ISA_NAME,
+      &blend_f32,
+      &blend_f32_stream,
+      &blend_f32_pair,
+      &blend_f32_pair_stream,
+      &blend_u8,
+      &blend_u8_stream,
+      &blend_u8_pair,
+      &blend_u8_pair_stream,
+      &normalize_u8,
+      &normalize_u8_stream,
+      &normalize_u8_fma,
+      &normalize_u8_fma_stream,
+      &deinterleave3_u8,
+      &select_spans,
+      &select_spans_pair,
+      &copy_stream,
+      &stream_fence,
   };
   return kTable;
 }

@@ -47,6 +47,25 @@ void deinterleave3_u8(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2,
   }
 }
 
+void select_spans(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
+                  const int64_t* spans, int64_t count, bool) {
+  int64_t at = 0;
+  for (int64_t k = 0; k <= count; ++k) {
+    const int64_t begin = k < count ? spans[2 * k] : bytes;
+    std::memcpy(out + at, a + at, size_t(begin - at));
+    if (k == count) break;
+    std::memcpy(out + begin, b + begin, size_t(spans[2 * k + 1] - begin));
+    at = spans[2 * k + 1];
+  }
+}
+
+void select_spans_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
+                       int64_t bytes, const int64_t* spans_a, int64_t count_a,
+                       const int64_t* spans_b, int64_t count_b, bool stream) {
+  select_spans(a, b, out_a, bytes, spans_a, count_a, stream);
+  select_spans(b, a, out_b, bytes, spans_b, count_b, stream);
+}
+
 void copy(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, size_t(bytes)); }
 
 void no_fence() {}  // no non-temporal stores here
@@ -55,10 +74,10 @@ void no_fence() {}  // no non-temporal stores here
 
 const KernelTable& scalar_kernels() {
   static const KernelTable kTable = {
-      "scalar",        &blend_f32,        &blend_f32,    &blend_f32_pair,
-      &blend_f32_pair, &blend_u8,         &blend_u8,     &blend_u8_pair,
-      &blend_u8_pair,  &normalize_u8,     &normalize_u8, &normalize_u8,
-      &normalize_u8,   &deinterleave3_u8, &copy,         &no_fence,
+      "scalar",           &blend_f32,    &blend_f32,     &blend_f32_pair,   &blend_f32_pair,
+      &blend_u8,          &blend_u8,     &blend_u8_pair, &blend_u8_pair,    &normalize_u8,
+      &normalize_u8,      &normalize_u8, &normalize_u8,  &deinterleave3_u8, &select_spans,
+      &select_spans_pair, &copy,         &no_fence,
   };
   return kTable;
 }

@@ -2,6 +2,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 #include <xsimd/xsimd.hpp>
 
 #include "cpu/kernel_table.hpp"
@@ -24,6 +25,9 @@ inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
   _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
 }
 inline void stream_fence() { _mm_sfence(); }
+inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {
+  std::memcpy(dst, src, size_t(n));
+}
 
 }  // namespace
 }  // namespace mixcut::cpu::avx2

@@ -26,6 +26,12 @@ inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
   _mm512_stream_si512(reinterpret_cast<__m512i*>(p), v);
 }
 inline void stream_fence() { _mm_sfence(); }
+// Copies n <= 64 bytes with one masked load and store (masked-off bytes are
+// neither read nor written, so no fault past either end).
+inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {
+  const __mmask64 mask = n >= 64 ? ~__mmask64(0) : (__mmask64(1) << n) - 1;
+  _mm512_mask_storeu_epi8(dst, mask, _mm512_maskz_loadu_epi8(mask, src));
+}
 // a*b + c and c - a*b, each rounded once (AVX-512F has FMA).
 inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,
                                                xsimd::batch<float, Arch> b,

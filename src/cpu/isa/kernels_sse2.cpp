@@ -26,6 +26,9 @@ inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
   _mm_stream_si128(reinterpret_cast<__m128i*>(p), v);
 }
 inline void stream_fence() { _mm_sfence(); }
+inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {
+  std::memcpy(dst, src, size_t(n));
+}
 
 }  // namespace
 }  // namespace mixcut::cpu::sse2
