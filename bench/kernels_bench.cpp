@@ -301,11 +301,14 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
     for (int64_t e = 0; e < s.elems(); ++e) p[e] = float(e % 251) * 0.01f;
   }
 
+  // uint8 -> float32 rows normalise with ImageNet's mean and std, as loaders do.
+  const Normalize imagenet{{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
+  const Normalize* norm = src.dtype != dst.dtype && s.c == 3 ? &imagenet : nullptr;
   auto run = [&] {
     if (kc.op == Op::Cutout) {
-      cpu::cutout_apply(ctx, holes.data(), int64_t(holes.size()), fill, src, dst, nullptr);
+      cpu::cutout_apply(ctx, holes.data(), int64_t(holes.size()), fill, src, dst, norm);
     } else {
-      cpu::mix_apply(ctx, plan.data(), src, dst, nullptr);
+      cpu::mix_apply(ctx, plan.data(), src, dst, norm);
     }
     benchmark::ClobberMemory();
   };

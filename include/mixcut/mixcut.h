@@ -129,11 +129,12 @@ typedef enum mixcut_option {
   /* The cudaStream_t (cast to int64_t) that CUDA calls are queued on; 0 is the
    * default stream. Ignored by the CPU backend. */
   MIXCUT_OPT_CUDA_STREAM = 4,
-  /* CPU: out-of-place outputs of at least this many bytes are written with
-   * non-temporal (streaming) stores, which skip the caches: faster for outputs
-   * larger than the caches, slower when the output is read again right away.
-   * Default 16 MiB; 0 = always; INT64_MAX = never. Results are the same
-   * either way. value >= 0. */
+  /* CPU: calls whose destination batch has at least this many bytes write
+   * with non-temporal (streaming) stores, which skip the caches: all of an
+   * out-of-place output, and the box and hole rows of in-place CutMix and
+   * Cutout. Faster for batches larger than the caches, slower when the output
+   * is read again right away. Default 16 MiB; 0 = always; INT64_MAX = never.
+   * Results are the same either way. value >= 0. */
   MIXCUT_OPT_STREAM_THRESHOLD = 5
 } mixcut_option;
 

@@ -111,6 +111,11 @@ def test_version_and_isa():
     ctx = mixcut.Context(num_threads=1, max_isa="scalar")
     assert ctx.isa == "scalar"
     assert ctx.get(_lib.Option.NUM_THREADS) == 1
+    assert ctx.get(_lib.Option.STREAM_THRESHOLD) == 16 << 20
+    assert mixcut.Context(stream_threshold=0).get(_lib.Option.STREAM_THRESHOLD) == 0
+    with pytest.raises(mixcut.MixcutError) as err:
+        mixcut.Context(stream_threshold=-1)
+    assert err.value.status is mixcut.Status.ERR_BAD_PARAM
 
 
 def test_status_strings_and_error_carry_the_status():

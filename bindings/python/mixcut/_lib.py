@@ -310,7 +310,7 @@ class Context:
     high-level API keeps one per thread for you (see :func:`thread_context`).
     """
 
-    def __init__(self, num_threads: int = 0, max_isa=None):
+    def __init__(self, num_threads: int = 0, max_isa=None, stream_threshold=None):
         self._ptr = ctypes.c_void_p()
         check(lib.mixcut_ctx_create(ctypes.byref(self._ptr)), "mixcut_ctx_create")
         self._destroy = lib.mixcut_ctx_destroy
@@ -322,6 +322,8 @@ class Context:
                 except KeyError:
                     raise MixcutError(Status.ERR_BAD_ENUM, f"unknown isa {max_isa!r}") from None
             self.set(Option.MAX_ISA, int(max_isa))
+        if stream_threshold is not None:
+            self.set(Option.STREAM_THRESHOLD, int(stream_threshold))
 
     @property
     def handle(self):
