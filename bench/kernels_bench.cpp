@@ -156,41 +156,83 @@ double roof_bandwidth(Roof r, int threads, size_t bytes, bool flush) {
   return bw;
 }
 
+// Calls fn(to, from, bytes) for each box row that item k (a plan record, or
+// a hole when there are holes) of an in-place CutMix or Cutout writes; from
+// is the partner's row, or nullptr for a Cutout fill.
+template <class Fn>
+void for_each_box_row(const Tensor& t, const std::vector<MixSample>& plan,
+                      const std::vector<CutoutHole>& holes, int64_t k, Fn&& fn) {
+  const int64_t es = elem_size(t.dtype);
+  const bool nchw = t.layout == Layout::NCHW;
+  auto* base = static_cast<unsigned char*>(t.data);
+  int64_t to = 0, from = -1;
+  Box box;
+  if (holes.empty()) {
+    const MixSample& m = plan[size_t(k)];
+    if (m.kind != MixKind::CutMix) return;
+    to = k, from = m.partner, box = m.box;
+  } else {
+    to = holes[size_t(k)].sample, box = holes[size_t(k)].box;
+  }
+  if (box.empty()) return;
+  const int64_t bytes = (box.x1 - box.x0) * (nchw ? 1 : t.c) * es;
+  for (int64_t ch = 0; ch < (nchw ? t.c : 1); ++ch) {
+    for (int64_t y = box.y0; y < box.y1; ++y) {
+      const int64_t at = t.offset(ch, y, box.x0) * es;
+      fn(base + to * t.stride * es + at, from < 0 ? nullptr : base + from * t.stride * es + at,
+         bytes);
+    }
+  }
+}
+
+int64_t box_items(const std::vector<MixSample>& plan, const std::vector<CutoutHole>& holes) {
+  return int64_t(holes.empty() ? plan.size() : holes.size());
+}
+
 // The box rows an in-place CutMix or Cutout must touch, moved by glibc alone
 // (memcpy from the partner's box, memset of the holes): the machine's
 // bandwidth for that scattered pattern of short rows, so the kernel's own
 // overhead can be told apart from the cost of the access pattern.
 void run_box_pattern(int threads, const Tensor& t, const std::vector<MixSample>& plan,
                      const std::vector<CutoutHole>& holes) {
-  const int64_t es = elem_size(t.dtype);
-  const bool nchw = t.layout == Layout::NCHW;
-  auto* base = static_cast<unsigned char*>(t.data);
-  auto rows = [&](int64_t to, int64_t from, const Box& box) {  // from < 0: memset
-    if (box.empty()) return;
-    const size_t bytes = size_t((box.x1 - box.x0) * (nchw ? 1 : t.c) * es);
-    for (int64_t ch = 0; ch < (nchw ? t.c : 1); ++ch) {
-      for (int64_t y = box.y0; y < box.y1; ++y) {
-        const int64_t at = t.offset(ch, y, box.x0) * es;
-        unsigned char* d = base + to * t.stride * es + at;
-        if (from < 0) {
-          std::memset(d, 7, bytes);
-        } else {
-          std::memcpy(d, base + from * t.stride * es + at, bytes);
-        }
-      }
-    }
-  };
-  const int64_t items = int64_t(holes.empty() ? plan.size() : holes.size());
 #pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t k = 0; k < items; ++k) {
-    if (holes.empty()) {
-      const MixSample& m = plan[size_t(k)];
-      if (m.kind == MixKind::CutMix) rows(k, m.partner, m.box);
-    } else {
-      rows(holes[size_t(k)].sample, -1, holes[size_t(k)].box);
-    }
+  for (int64_t k = 0; k < box_items(plan, holes); ++k) {
+    for_each_box_row(t, plan, holes, k,
+                     [](unsigned char* to, const unsigned char* from, int64_t bytes) {
+                       if (from == nullptr) {
+                         std::memset(to, 7, size_t(bytes));
+                       } else {
+                         std::memcpy(to, from, size_t(bytes));
+                       }
+                     });
   }
   benchmark::ClobberMemory();
+}
+
+// The least DRAM traffic for those rows at cache-line granularity: every
+// line a source row touches is read (64 bytes); a line a destination row
+// covers wholly is written (64, streamed), one it covers in part is read and
+// written back (128). must_move over this is the best ratio to the
+// contiguous roofline that any kernel can reach on these rows.
+int64_t least_line_traffic(const Tensor& t, const std::vector<MixSample>& plan,
+                           const std::vector<CutoutHole>& holes) {
+  constexpr uintptr_t kLine = 64;
+  int64_t traffic = 0;
+  for (int64_t k = 0; k < box_items(plan, holes); ++k) {
+    for_each_box_row(
+        t, plan, holes, k, [&](unsigned char* to, const unsigned char* from, int64_t bytes) {
+          const auto lines = [&](uintptr_t a) {
+            return int64_t((a + uintptr_t(bytes) + kLine - 1) / kLine - a / kLine);
+          };
+          const auto d = reinterpret_cast<uintptr_t>(to);
+          const int64_t touched = lines(d);
+          const int64_t whole = std::max<int64_t>(
+              0, int64_t((d + uintptr_t(bytes)) / kLine) - int64_t((d + kLine - 1) / kLine));
+          traffic += 64 * whole + 128 * (touched - whole);
+          if (from != nullptr) traffic += 64 * lines(reinterpret_cast<uintptr_t>(from));
+        });
+  }
+  return traffic;
 }
 
 void BM_Roofline(benchmark::State& state, Roof r, int threads, size_t bytes, bool flush) {
@@ -338,6 +380,8 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
     state.counters["pattern_ratio"] = benchmark::Counter(
         double(must_move) * double(state.iterations()) / (double(must_move) / pattern_seconds),
         benchmark::Counter::kIsRate);
+    state.counters["line_ceiling"] =
+        double(must_move) / double(least_line_traffic(src, plan, holes));
   }
 }
 

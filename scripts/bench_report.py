@@ -44,7 +44,8 @@ def counter(b, name):
 
 def load_rows(path):
     """[(label, bytes_per_second, ratio or None, extra)] in the file's order;
-    extra holds the median milliseconds and the pattern_ratio counter."""
+    extra holds the median milliseconds and the pattern_ratio and line_ceiling
+    counters."""
     with open(path, encoding="utf-8") as f:
         report = json.load(f)
     benchmarks = report.get("benchmarks", [])
@@ -61,29 +62,32 @@ def load_rows(path):
         scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}.get(b.get("time_unit", "ns"), 1e-6)
         grouped.setdefault(name, []).append((float(b["bytes_per_second"]), counter(b, "ratio"),
                                              counter(b, "pattern_ratio"),
-                                             float(b.get("real_time", 0.0)) * scale))
+                                             float(b.get("real_time", 0.0)) * scale,
+                                             counter(b, "line_ceiling")))
     rows = []
     for name, runs in grouped.items():
         def median_of(k):
             values = [r[k] for r in runs if r[k] is not None]
             return statistics.median(values) if values else None
         rows.append((pretty(name), median_of(0), median_of(1),
-                     {"ms": median_of(3), "pattern_ratio": median_of(2)}))
+                     {"ms": median_of(3), "pattern_ratio": median_of(2),
+                      "line_ceiling": median_of(4)}))
     return report.get("context", {}), rows
 
 
 def print_table(rows, roofline):
     """The ratio table as Markdown (kernels only; rooflines give the ratios)."""
-    print("| benchmark | ms | GB/s | ratio to roofline | ratio to glibc on the same rows |")
-    print("|---|---:|---:|---:|---:|")
+    print("| benchmark | ms | GB/s | ratio to roofline | ratio to glibc on the same rows "
+          "| ceiling from cache-line traffic |")
+    print("|---|---:|---:|---:|---:|---:|")
+    def cell(value):
+        return "" if value is None else f"{value:.2f}"
     for label, rate, ratio, extra in rows:
         if roofline.search(label) and ratio is None:
-            print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | | |")
+            print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | | | |")
             continue
-        pattern = extra["pattern_ratio"]
-        print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | "
-              f"{'' if ratio is None else f'{ratio:.2f}'} | "
-              f"{'' if pattern is None else f'{pattern:.2f}'} |")
+        print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | {cell(ratio)} | "
+              f"{cell(extra['pattern_ratio'])} | {cell(extra['line_ceiling'])} |")
 
 
 def pretty(name):
