@@ -354,6 +354,23 @@ void deinterleave3_u8(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2,
   }
 }
 
+// Streams the whole vectors of [0, bytes) from s to d (d vector-aligned);
+// returns how many bytes that was.
+inline int64_t stream_vectors(uint8_t* d, const uint8_t* s, int64_t bytes) {
+  constexpr int64_t kV = int64_t(U8::size);
+  int64_t i = 0;
+  for (; i + 4 * kV <= bytes; i += 4 * kV) {
+    const U8 v0 = U8::load_unaligned(s + i), v1 = U8::load_unaligned(s + i + kV);
+    const U8 v2 = U8::load_unaligned(s + i + 2 * kV), v3 = U8::load_unaligned(s + i + 3 * kV);
+    stream_store(d + i, v0);
+    stream_store(d + i + kV, v1);
+    stream_store(d + i + 2 * kV, v2);
+    stream_store(d + i + 3 * kV, v3);
+  }
+  for (; i + kV <= bytes; i += kV) stream_store(d + i, U8::load_unaligned(s + i));
+  return i;
+}
+
 // Writes one contiguous output run from consecutive pieces. Streamed, every
 // vector-aligned block inside the run is written with one non-temporal store:
 // pieces that start or end inside a block are gathered in `block_` first, so
@@ -389,9 +406,8 @@ class RunWriter {
     }
     while (n > 0) {
       if (have_ == 0 && n >= kV) {
-        for (; n >= kV; n -= kV, src += kV, at_ += kV) {
-          stream_store(out_ + at_, U8::load_unaligned(src));
-        }
+        const int64_t done = stream_vectors(out_ + at_, src, n);
+        n -= done, src += done, at_ += done;
         continue;
       }
       const int64_t take = n < kV - have_ ? n : kV - have_;
@@ -477,18 +493,9 @@ void select_spans_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8
 void copy_stream(void* dst, const void* src, int64_t bytes) {
   auto* d = static_cast<uint8_t*>(dst);
   const auto* s = static_cast<const uint8_t*>(src);
-  constexpr int64_t kV = int64_t(U8::size);
   int64_t i = head_to_align(d, bytes);
   if (i > 0) std::memcpy(d, s, size_t(i));
-  for (; i + 4 * kV <= bytes; i += 4 * kV) {
-    const U8 v0 = U8::load_unaligned(s + i), v1 = U8::load_unaligned(s + i + kV);
-    const U8 v2 = U8::load_unaligned(s + i + 2 * kV), v3 = U8::load_unaligned(s + i + 3 * kV);
-    stream_store(d + i, v0);
-    stream_store(d + i + kV, v1);
-    stream_store(d + i + 2 * kV, v2);
-    stream_store(d + i + 3 * kV, v3);
-  }
-  for (; i + kV <= bytes; i += kV) stream_store(d + i, U8::load_unaligned(s + i));
+  i += stream_vectors(d + i, s + i, bytes - i);
   if (i < bytes) std::memcpy(d + i, s + i, size_t(bytes - i));
 }
 
