@@ -430,7 +430,58 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Stages of the fused uint8 -> float32 path on one L1-resident tile (1344
+// pixels x 3 channels, the tile size the CPU backend uses for this path):
+// their compute cost with no DRAM traffic. `batch_ms` scales the time to a
+// 128x3x224x224 batch, to set beside the widen_u8_f32 roofline.
+
+enum class Stage { BlendU8, Deinterleave3, NormalizeFma, NormalizeDiv };
+
+void BM_Stage(benchmark::State& state, Stage stage) {
+  const cpu::KernelTable& k = cpu::kernels_for(cpu::detected_isa());
+  constexpr int64_t kPixels = 1344, kC = 3;
+  std::vector<uint8_t> a(kPixels * kC), b(kPixels * kC), planes(kPixels * kC);
+  std::vector<float> out(size_t(kPixels * kC));
+  for (size_t e = 0; e < a.size(); ++e) a[e] = uint8_t(e * 7), b[e] = uint8_t(e * 13);
+  const float mean[3] = {0.485f, 0.456f, 0.406f}, stdev[3] = {0.229f, 0.224f, 0.225f};
+  for (auto _ : state) {
+    switch (stage) {
+      case Stage::BlendU8:
+        k.blend_u8(a.data(), b.data(), planes.data(), kPixels * kC, 9000);
+        break;
+      case Stage::Deinterleave3:
+        k.deinterleave3_u8(a.data(), planes.data(), planes.data() + kPixels,
+                           planes.data() + 2 * kPixels, kPixels);
+        break;
+      case Stage::NormalizeFma:
+      case Stage::NormalizeDiv:
+        for (int64_t ch = 0; ch < kC; ++ch) {
+          (stage == Stage::NormalizeFma ? k.normalize_u8_fma : k.normalize_u8)(
+              a.data() + ch * kPixels, out.data() + ch * kPixels, kPixels, mean[ch], stdev[ch]);
+        }
+        break;
+    }
+    benchmark::DoNotOptimize(planes.data());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  // A kIsRate | kInvert counter of value v reads as (elapsed seconds) / v.
+  const double tiles_per_batch = 128.0 * 224 * 224 / double(kPixels);
+  state.counters["batch_ms"] =
+      benchmark::Counter(double(state.iterations()) / (tiles_per_batch * 1e3),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 void register_all() {
+  const std::pair<Stage, const char*> stages[] = {{Stage::BlendU8, "blend_u8"},
+                                                  {Stage::Deinterleave3, "deinterleave3_u8"},
+                                                  {Stage::NormalizeFma, "normalize_u8_fma"},
+                                                  {Stage::NormalizeDiv, "normalize_u8_div"}};
+  for (const auto& [stage, name] : stages) {
+    benchmark::RegisterBenchmark((std::string("stage/") + name + "/tile:1344x3").c_str(), BM_Stage,
+                                 stage);
+  }
   for (const Shape& s : kShapes) {
     for (int threads : {1, 2}) {
       for (size_t bytes : {size_t(s.elems()), size_t(s.elems()) * 4}) {
