@@ -226,12 +226,19 @@ T* scratch_of(std::vector<unsigned char>& buffer, int64_t elems) {
   return reinterpret_cast<T*>((addr + 63) & ~uintptr_t(63));
 }
 
-// a / b as the kernel table's normalize_u8_fma computes it (std::fma rounds
+// 1/d as hi + lo (hi = float(1/d), lo = float(1/d - hi), in double), and
+// a/d as the kernel table's normalize_u8_fma computes it from them:
+// fma(a, hi, a*lo), one rounding of a nearly exact product (std::fma rounds
 // once, like the vector FMA).
-float divide_fma(float a, float b, float inv_b) {
-  const float q = a * inv_b;
-  return std::fma(std::fma(-q, b, a), inv_b, q);
+struct SplitReciprocal {
+  float hi, lo;
+};
+SplitReciprocal split_reciprocal(float d) {
+  const double r = 1.0 / double(d);
+  const float hi = float(r);
+  return {hi, float(r - double(hi))};
 }
+float divide_split(float a, SplitReciprocal r) { return std::fma(a, r.hi, a * r.lo); }
 
 // Per-channel mean and std with defaults (0 and 1) and the exact uint8 ->
 // float32 table built with pixel::normalize_u8; fma_exact[c]: the kernels'
@@ -250,13 +257,14 @@ struct ChannelNorm {
     }
     table.resize(size_t(channels) * 256);
     fma_exact.assign(size_t(channels), 1);
+    const SplitReciprocal r255 = split_reciprocal(255.0f);
     for (int64_t ch = 0; ch < channels; ++ch) {
       const float m = mean[size_t(ch)], s = std[size_t(ch)];
+      const SplitReciprocal rs = split_reciprocal(s);
       for (int v = 0; v < 256; ++v) {
         const float exact = pixel::normalize_u8(uint8_t(v), m, s);
         table[size_t(ch * 256 + v)] = exact;
-        const float scaled = divide_fma(float(v), 255.0f, 1.0f / 255.0f);
-        const float fast = divide_fma(scaled - m, s, 1.0f / s);
+        const float fast = divide_split(divide_split(float(v), r255) - m, rs);
         if (std::memcmp(&fast, &exact, sizeof(float)) != 0) fma_exact[size_t(ch)] = 0;
       }
     }

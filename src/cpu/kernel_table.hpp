@@ -39,10 +39,11 @@ struct KernelTable {
   void (*normalize_u8)(const uint8_t* src, float* out, int64_t n, float mean, float std);
   // As normalize_u8 with non-temporal stores.
   void (*normalize_u8_stream)(const uint8_t* src, float* out, int64_t n, float mean, float std);
-  // As normalize_u8 (and _stream) with each division a/b computed as q = a*(1/b) plus one
-  // FMA correction, fma(fma(-q, b, a), 1/b, q): about twice as fast, and equal to
+  // As normalize_u8 (and _stream) with each division a/b computed from 1/b split as
+  // hi + lo (in double) as fma(a, hi, a*lo): about twice as fast, and equal to
   // normalize_u8 whenever that formula, checked for all 256 inputs (see apply.cpp),
-  // is; callers use it only then. ISAs without FMA point these at the division kernels.
+  // is (for 255 always; for 1000 random std in [0.1, 0.5] and ImageNet's, always);
+  // callers use it only then. ISAs without FMA point these at the division kernels.
   void (*normalize_u8_fma)(const uint8_t* src, float* out, int64_t n, float mean, float std);
   void (*normalize_u8_fma_stream)(const uint8_t* src, float* out, int64_t n, float mean, float std);
   // Splits `pixels` interleaved 3-channel pixels (src[3p + ch]) into three planes.

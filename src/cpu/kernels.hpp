@@ -2,7 +2,7 @@
 // defines MIXCUT_CPU_ISA_NS, the namespace mixcut::cpu::<ns> with `Arch` (an
 // xsimd arch) and its intrinsic shims (mulhrs, stream stores, u8 -> f32
 // widening, copy_short for fewer bytes than a vector; with MIXCUT_CPU_ISA_HAS_FMA also
-// fused_mul_add and fused_neg_mul_add), and then includes this file. Every level has SSSE3, used
+// fused_mul_add), and then includes this file. Every level has SSSE3, used
 // directly by deinterleave3_u8. Everything here lives in that ISA's namespace, so no helper
 // compiled with one ISA's flags is ever merged by the linker with another ISA's copy. Only std C
 // functions (memcpy) are called outside it. Built with -ffp-contract=off: a*lam + b*(1-lam) rounds
@@ -247,15 +247,18 @@ inline float normalize_u8_scalar(uint8_t v, float mean, float std) {
 }
 
 #ifdef MIXCUT_CPU_ISA_HAS_FMA
-// a / b as in the kernel table's normalize_u8_fma: the product with the
-// reciprocal and one correction step (the residual a - q*b is exact in an FMA).
-inline F32 divide_fma(F32 a, F32 b, F32 inv_b) {
-  const F32 q = a * inv_b;
-  return fused_mul_add(fused_neg_mul_add(q, b, a), inv_b, q);
+// 1/d as hi + lo (in double: hi = float(1/d), lo = float(1/d - hi)); a / d
+// as in the kernel table's normalize_u8_fma is fma(a, hi, a*lo), one
+// rounding of a nearly exact product.
+inline void split_reciprocal(float d, float& hi, float& lo) {
+  const double r = 1.0 / double(d);
+  hi = float(r);
+  lo = float(r - double(hi));
 }
+inline F32 divide_split(F32 a, F32 hi, F32 lo) { return fused_mul_add(a, hi, a * lo); }
 #endif
 
-// kFma: divisions as divide_fma (callers have checked that both forms agree
+// kFma: divisions as divide_split (callers have checked that both forms agree
 // on every input of the channel); heads and tails always divide.
 template <bool kStream, bool kFma>
 void normalize_u8_impl(const uint8_t* src, float* out, int64_t n, float mean, float std) {
@@ -271,10 +274,17 @@ void normalize_u8_impl(const uint8_t* src, float* out, int64_t n, float mean, fl
     }
   }
   const F32 k255(255.0f), vmean(mean), vstd(std);
-  [[maybe_unused]] const F32 inv255(1.0f / 255.0f), inv_std(1.0f / std);
+#ifdef MIXCUT_CPU_ISA_HAS_FMA
+  float h255 = 0.0f, l255 = 0.0f, hstd = 0.0f, lstd = 0.0f;
+  split_reciprocal(255.0f, h255, l255);
+  split_reciprocal(std, hstd, lstd);
+  const F32 vh255(h255), vl255(l255), vhstd(hstd), vlstd(lstd);
+#endif
   auto normalize = [&](F32 v) {
 #ifdef MIXCUT_CPU_ISA_HAS_FMA
-    if constexpr (kFma) return divide_fma(divide_fma(v, k255, inv255) - vmean, vstd, inv_std);
+    if constexpr (kFma) {
+      return divide_split(divide_split(v, vh255, vl255) - vmean, vhstd, vlstd);
+    }
 #endif
     return (v / k255 - vmean) / vstd;
   };

@@ -32,16 +32,11 @@ inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {
   const __mmask64 mask = n >= 64 ? ~__mmask64(0) : (__mmask64(1) << n) - 1;
   _mm512_mask_storeu_epi8(dst, mask, _mm512_maskz_loadu_epi8(mask, src));
 }
-// a*b + c and c - a*b, each rounded once (AVX-512F has FMA).
+// a*b + c, rounded once (AVX-512F has FMA).
 inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,
                                                xsimd::batch<float, Arch> b,
                                                xsimd::batch<float, Arch> c) {
   return _mm512_fmadd_ps(a, b, c);
-}
-inline xsimd::batch<float, Arch> fused_neg_mul_add(xsimd::batch<float, Arch> a,
-                                                   xsimd::batch<float, Arch> b,
-                                                   xsimd::batch<float, Arch> c) {
-  return _mm512_fnmadd_ps(a, b, c);
 }
 
 }  // namespace
