@@ -431,10 +431,10 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
 }
 
 // ---------------------------------------------------------------------------
-// Stages of the fused uint8 -> float32 path on one L1-resident tile (1344
-// pixels x 3 channels, the tile size the CPU backend uses for this path):
-// their compute cost with no DRAM traffic. `batch_ms` scales the time to a
-// 128x3x224x224 batch, to set beside the widen_u8_f32 roofline.
+// Stages of the fused uint8 -> float32 path on 1344 pixels x 3 channels
+// (4 KiB in, 16 KiB out: L1-resident): their arithmetic with no DRAM
+// traffic. `batch_ms` scales the time to a 128x3x224x224 batch, to set beside
+// the widen_u8_f32 roofline.
 
 enum class Stage { BlendU8, Deinterleave3, NormalizeFma, NormalizeDiv };
 
