@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -169,30 +170,26 @@ void run_roof(Roof r, int threads, size_t bytes) {
   benchmark::ClobberMemory();
 }
 
-// Median seconds of 7 runs of fn, each after a cache flush when `flush`.
-template <class Fn>
-double median_seconds(bool flush, Fn&& fn) {
-  fn();
-  std::vector<double> seconds;
-  for (int rep = 0; rep < 7; ++rep) {
-    if (flush) flush_caches();
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+// Median seconds of each of `fns` over 7 rounds that run them in turn,
+// each after a cache flush when `flush`.
+std::vector<double> alternating_median_seconds(bool flush,
+                                               const std::vector<std::function<void()>>& fns) {
+  std::vector<std::vector<double>> seconds(fns.size());
+  for (int round = 0; round < 7; ++round) {
+    for (size_t f = 0; f < fns.size(); ++f) {
+      if (flush) flush_caches();
+      const auto t0 = std::chrono::steady_clock::now();
+      fns[f]();
+      seconds[f].push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
   }
-  std::sort(seconds.begin(), seconds.end());
-  return seconds[3];
-}
-
-// Roofline bandwidth (bytes/s), median of 7 timed runs, measured once.
-double roof_bandwidth(Roof r, int threads, size_t bytes, bool flush) {
-  static std::map<std::tuple<int, int, size_t, bool>, double> cache;
-  const auto key = std::make_tuple(int(r), threads, bytes, flush);
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
-  const double bw = double(roof_traffic(r, int64_t(bytes))) /
-                    median_seconds(flush, [&] { run_roof(r, threads, bytes); });
-  cache[key] = bw;
-  return bw;
+  std::vector<double> medians;
+  for (std::vector<double>& v : seconds) {
+    std::sort(v.begin(), v.end());
+    medians.push_back(v[v.size() / 2]);
+  }
+  return medians;
 }
 
 // Calls fn(to, from, bytes) for each box row that item k (a plan record, or
@@ -367,18 +364,19 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
       roof = kc.in_place ? Roof::Scale : Roof::Memcpy;
     }
   }
-  // The roofline for the same byte count (the destination's size); out of
-  // place compares with the better of memcpy and the non-temporal copy, and
-  // uint8 -> float32 with the widening copy (the same bytes in and out).
-  const size_t roof_bytes = size_t(std::max(src_bytes, dst_bytes));
-  double roof_bw = 0.0;
+  // The rooflines of the same access, each over the same byte count: in
+  // place Mixup -> scale, CutMix -> memcpy, Cutout -> memset; out of place the
+  // better of memcpy and the non-temporal copy; uint8 -> float32 the widening
+  // copy (the same bytes in and out).
+  std::vector<std::pair<Roof, size_t>> roofs;
   if (src.dtype != dst.dtype) {
-    roof_bw = roof_bandwidth(Roof::Widen, kc.threads, size_t(src_bytes), s.flush);
+    roofs.push_back({Roof::Widen, size_t(src_bytes)});
   } else {
-    roof_bw = roof_bandwidth(roof, kc.threads, roof_bytes, s.flush);
-    if (!kc.in_place)
-      roof_bw = std::max(roof_bw, roof_bandwidth(Roof::NtCopy, kc.threads, roof_bytes, s.flush));
+    const size_t bytes = size_t(std::max(src_bytes, dst_bytes));
+    roofs.push_back({roof, bytes});
+    if (!kc.in_place) roofs.push_back({Roof::NtCopy, bytes});
   }
+  for (const auto& [r, bytes] : roofs) run_roof(r, kc.threads, bytes);  // sizes the buffers
 
   // Buffers after the rooflines: those may grow (and move) the same slots.
   src.data = buffer(0, size_t(src_bytes));
@@ -399,14 +397,6 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
     }
     benchmark::ClobberMemory();
   };
-  // In-place CutMix / Cutout: also the same rows moved by glibc (see
-  // run_box_pattern), measured before `run` so the buffer state matches.
-  double pattern_seconds = 0.0;
-  const bool box_only = kc.in_place && (kc.op == Op::Cutout || kc.op == Op::CutMix);
-  if (box_only) {
-    pattern_seconds =
-        median_seconds(s.flush, [&] { run_box_pattern(kc.threads, src, plan, holes); });
-  }
   run();
   for (auto _ : state) {
     if (s.flush) {
@@ -417,14 +407,29 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
     run();
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * must_move);
-  state.counters["ratio"] = benchmark::Counter(
-      double(must_move) * double(state.iterations()) / roof_bw, benchmark::Counter::kIsRate);
+
+  // Ratios from runs that alternate the kernel with its rooflines (and, for
+  // in-place CutMix and Cutout, glibc on the same rows): this machine is
+  // shared, and two figures taken minutes apart drift apart with it. The
+  // rooflines run on the same buffers (their values do not matter here).
+  const bool box_only = kc.in_place && (kc.op == Op::Cutout || kc.op == Op::CutMix);
+  std::vector<std::function<void()>> runs = {run};
+  for (const auto& [r, bytes] : roofs) {
+    runs.push_back([&, r = r, bytes = bytes] { run_roof(r, kc.threads, bytes); });
+  }
+  if (box_only) runs.push_back([&] { run_box_pattern(kc.threads, src, plan, holes); });
+  const std::vector<double> seconds = alternating_median_seconds(s.flush, runs);
+  double roof_bw = 0.0;
+  for (size_t r = 0; r < roofs.size(); ++r) {
+    roof_bw = std::max(
+        roof_bw, double(roof_traffic(roofs[r].first, int64_t(roofs[r].second))) / seconds[r + 1]);
+  }
+  const double kernel_bw = double(must_move) / seconds[0];
+  state.counters["ratio"] = kernel_bw / roof_bw;
   state.counters["roof_GBps"] = roof_bw / 1e9;
   if (box_only) {
     // Kernel bandwidth over glibc's on the same rows (1 = no overhead).
-    state.counters["pattern_ratio"] = benchmark::Counter(
-        double(must_move) * double(state.iterations()) / (double(must_move) / pattern_seconds),
-        benchmark::Counter::kIsRate);
+    state.counters["pattern_ratio"] = seconds.back() / seconds[0];
     state.counters["line_ceiling"] =
         double(must_move) / double(least_line_traffic(src, plan, holes));
   }
