@@ -474,19 +474,24 @@ void select_spans_pair_impl(const uint8_t* a, const uint8_t* b, uint8_t* out_a, 
                             int64_t bytes, const int64_t* spans_a, int64_t count_a,
                             const int64_t* spans_b, int64_t count_b) {
   RunWriter<kStream> wa(out_a), wb(out_b);
-  int64_t ka = 0, kb = 0;
-  for (int64_t at = 0; at < bytes;) {
-    // Where each output's current piece ends, and whether it lies in a span.
-    const bool in_a = ka < count_a && spans_a[2 * ka] <= at;
-    const bool in_b = kb < count_b && spans_b[2 * kb] <= at;
-    const int64_t end_a = ka < count_a ? spans_a[2 * ka + (in_a ? 1 : 0)] : bytes;
-    const int64_t end_b = kb < count_b ? spans_b[2 * kb + (in_b ? 1 : 0)] : bytes;
-    const int64_t end = end_a < end_b ? end_a : end_b;
-    wa.put((in_a ? b : a) + at, end - at);
-    wb.put((in_b ? a : b) + at, end - at);
-    if (in_a && end == end_a) ++ka;
-    if (in_b && end == end_b) ++kb;
-    at = end;
+  // Each output writes whole pieces, up to its own next span edge, and the
+  // one behind goes next: both sources are read together, in order, and no
+  // piece is cut at the other output's edges (a cut mid-block costs a gather).
+  int64_t ka = 0, kb = 0, at_a = 0, at_b = 0;
+  while (at_a < bytes || at_b < bytes) {
+    if (at_a <= at_b) {
+      const bool in = ka < count_a && spans_a[2 * ka] <= at_a;
+      const int64_t end = ka < count_a ? spans_a[2 * ka + (in ? 1 : 0)] : bytes;
+      wa.put((in ? b : a) + at_a, end - at_a);
+      ka += in ? 1 : 0;
+      at_a = end;
+    } else {
+      const bool in = kb < count_b && spans_b[2 * kb] <= at_b;
+      const int64_t end = kb < count_b ? spans_b[2 * kb + (in ? 1 : 0)] : bytes;
+      wb.put((in ? a : b) + at_b, end - at_b);
+      kb += in ? 1 : 0;
+      at_b = end;
+    }
   }
 }
 
