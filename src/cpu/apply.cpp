@@ -49,7 +49,8 @@ void register_fork_handler_once() {
 Isa detect_isa_uncached() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return Isa::Avx512;
-  if (__builtin_cpu_supports("avx2")) return Isa::Avx2;
+  // The AVX2 level uses FMA too (every AVX2 CPU since Haswell and Zen has it).
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
   if (__builtin_cpu_supports("sse4.1")) return Isa::Sse2;
   return Isa::Scalar;
 }

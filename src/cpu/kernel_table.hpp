@@ -43,7 +43,8 @@ struct KernelTable {
   // hi + lo (in double) as fma(a, hi, a*lo): about twice as fast, and equal to
   // normalize_u8 whenever that formula, checked for all 256 inputs (see apply.cpp),
   // is (for 255 always; for 1000 random std in [0.1, 0.5] and ImageNet's, always);
-  // callers use it only then. ISAs without FMA point these at the division kernels.
+  // callers use it only then. The sse2 level (no FMA) points these at the division
+  // kernels.
   void (*normalize_u8_fma)(const uint8_t* src, float* out, int64_t n, float mean, float std);
   void (*normalize_u8_fma_stream)(const uint8_t* src, float* out, int64_t n, float mean, float std);
   // Splits `pixels` interleaved 3-channel pixels (src[3p + ch]) into three planes.

@@ -1,4 +1,4 @@
-// AVX2 instantiation of cpu/kernels.hpp.
+// AVX2 (+ FMA) instantiation of cpu/kernels.hpp.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -25,6 +25,12 @@ inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
   _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
 }
 inline void stream_fence() { _mm_sfence(); }
+// a*b + c, rounded once (this level requires FMA beside AVX2).
+inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,
+                                               xsimd::batch<float, Arch> b,
+                                               xsimd::batch<float, Arch> c) {
+  return _mm256_fmadd_ps(a, b, c);
+}
 inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {
   std::memcpy(dst, src, size_t(n));
 }
@@ -34,6 +40,7 @@ inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {
 
 #define MIXCUT_CPU_ISA_NS avx2
 #define MIXCUT_CPU_ISA_NAME "avx2"
+#define MIXCUT_CPU_ISA_HAS_FMA 1
 #include "cpu/kernels.hpp"
 
 namespace mixcut::cpu {
