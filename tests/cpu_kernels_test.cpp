@@ -17,6 +17,8 @@
 #include "core/context.hpp"
 #include "core/types.hpp"
 #include "cpu/apply.hpp"
+#include "cpu/kernel_table.hpp"
+#include "kernels/pixel.hpp"
 #include "kernels/reference.hpp"
 #include "plan/plan.hpp"
 
@@ -454,6 +456,47 @@ TEST(CpuKernels, CutoutWithNonTemporalStores) {
     for (const Shape& s : {Shape{5, 3, 19, 23}, Shape{3, 3, 9, 150}}) {
       for (FillKind kind : {FillKind::Constant, FillKind::Channel, FillKind::ChannelNoise}) {
         for (bool in_place : {false, true}) check_cutout(f, s, in_place, kind, rng, 0);
+      }
+    }
+  }
+}
+
+// Each normalise entry of each ISA's table against pixel::normalize_u8, for
+// odd lengths and offsets. Through apply, the division kernels only run for
+// a channel where the split-reciprocal (fma) form is not exact, which no
+// known normalisation is, so they are checked here directly. The fma entries
+// are called only with parameters for which apply found that form exact
+// (ImageNet's, and mean 0 / std 1).
+TEST(CpuKernels, NormalizeEntriesMatchTheFormula) {
+  const float mean[] = {0.485f, 0.456f, 0.406f, 0.0f};
+  const float stdev[] = {0.229f, 0.224f, 0.225f, 1.0f};
+  std::mt19937_64 rng(9);
+  std::vector<uint8_t> src(1100);
+  for (uint8_t& v : src) v = uint8_t(rng());
+  std::vector<float> out(src.size());
+  for (Isa isa : isas_of_this_cpu()) {
+    const cpu::KernelTable& k = cpu::kernels_for(isa);
+    using Entry = void (*)(const uint8_t*, float*, int64_t, float, float);
+    const Entry entries[] = {k.normalize_u8, k.normalize_u8_stream, k.normalize_u8_fma,
+                             k.normalize_u8_fma_stream};
+    for (size_t e = 0; e < 4; ++e) {
+      for (int ch = 0; ch < 4; ++ch) {
+        for (int64_t offset : {0, 1, 3}) {
+          for (int64_t n : {0, 1, 15, 17, 64, 333, 1000}) {
+            SCOPED_TRACE(testing::Message() << isa_name(isa) << " entry " << e << " channel " << ch
+                                            << " offset " << offset << " n " << n);
+            std::fill(out.begin(), out.end(), -7.0f);
+            entries[e](src.data() + offset, out.data() + offset, n, mean[ch], stdev[ch]);
+            k.stream_fence();
+            for (int64_t i = 0; i < int64_t(out.size()); ++i) {
+              const bool inside = i >= offset && i < offset + n;
+              const float want =
+                  inside ? pixel::normalize_u8(src[size_t(i)], mean[ch], stdev[ch]) : -7.0f;
+              ASSERT_EQ(std::memcmp(&out[size_t(i)], &want, sizeof(float)), 0)
+                  << "at " << i << ": " << out[size_t(i)] << " vs " << want;
+            }
+          }
+        }
       }
     }
   }
