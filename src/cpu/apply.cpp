@@ -190,19 +190,6 @@ void for_each_box_span(const Box& box, const Geometry& g, int64_t p0, int64_t le
   }
 }
 
-// Calls fn(q0, q1, inside) for consecutive spans [q0, q1) covering the tile,
-// saying whether they lie inside the box.
-template <class Fn>
-void for_each_span(const Box& box, const Geometry& g, int64_t p0, int64_t len, Fn&& fn) {
-  int64_t at = 0;
-  for_each_box_span(box, g, p0, len, [&](int64_t s0, int64_t s1) {
-    if (s0 > at) fn(at, s0, false);
-    fn(s0, s1, true);
-    at = s1;
-  });
-  if (at < len) fn(at, len, false);
-}
-
 // Copies pixels [q0, q1) of every run of `from` to `to` (same layout).
 template <class T>
 void copy_pixels(const View<const T>& from, const View<T>& to, int64_t q0, int64_t q1) {
