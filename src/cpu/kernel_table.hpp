@@ -61,7 +61,8 @@ struct KernelTable {
   void (*select_spans_pair)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                             int64_t bytes, const int64_t* spans_a, int64_t count_a,
                             const int64_t* spans_b, int64_t count_b, bool stream);
-  // memcpy with non-temporal stores.
+  // memcpy with non-temporal stores for every whole 64-byte line of dst (the
+  // partial lines at either end take regular stores).
   void (*copy_stream)(void* dst, const void* src, int64_t bytes);
   // Orders earlier non-temporal stores before later stores (sfence).
   void (*stream_fence)();

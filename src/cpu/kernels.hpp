@@ -505,13 +505,20 @@ void select_spans_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8
   }
 }
 
+// Whole 64-byte lines of d are streamed (a multiple of every ISA's vector);
+// the partial lines at either end take regular stores, since a partly
+// streamed line is a slow partial write.
 void copy_stream(void* dst, const void* src, int64_t bytes) {
+  constexpr uintptr_t kLine = 64;
   auto* d = static_cast<uint8_t*>(dst);
   const auto* s = static_cast<const uint8_t*>(src);
-  int64_t i = head_to_align(d, bytes);
-  if (i > 0) std::memcpy(d, s, size_t(i));
-  i += stream_vectors(d + i, s + i, bytes - i);
-  if (i < bytes) std::memcpy(d + i, s + i, size_t(bytes - i));
+  int64_t head = int64_t((kLine - reinterpret_cast<uintptr_t>(d) % kLine) % kLine);
+  if (head > bytes) head = bytes;
+  const int64_t body = (bytes - head) / int64_t(kLine) * int64_t(kLine);
+  if (head > 0) std::memcpy(d, s, size_t(head));
+  stream_vectors(d + head, s + head, body);
+  const int64_t done = head + body;
+  if (done < bytes) std::memcpy(d + done, s + done, size_t(bytes - done));
 }
 
 }  // namespace
