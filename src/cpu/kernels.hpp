@@ -438,26 +438,35 @@ class RunWriter {
   alignas(64) uint8_t block_[kV];
 };
 
-// Calls fn(piece_begin, piece_end, inside) over [0, bytes) split at the
-// sorted, disjoint spans [spans[2k], spans[2k+1]).
-template <class Fn>
-inline void for_each_piece(int64_t bytes, const int64_t* spans, int64_t count, Fn&& fn) {
-  int64_t at = 0;
-  for (int64_t k = 0; k < count; ++k) {
-    if (spans[2 * k] > at) fn(at, spans[2 * k], false);
-    fn(spans[2 * k], spans[2 * k + 1], true);
-    at = spans[2 * k + 1];
+// One output of select_spans: out[p] = p inside a span ? inside[p] :
+// outside[p], written piece by piece (a piece runs up to the next span edge).
+template <bool kStream>
+struct SpanSelect {
+  RunWriter<kStream> writer;
+  const uint8_t* outside;
+  const uint8_t* inside;
+  const int64_t* spans;  // sorted, disjoint [spans[2k], spans[2k+1])
+  int64_t count;
+  int64_t k = 0, at = 0;  // next span, bytes written
+
+  SpanSelect(uint8_t* out, const uint8_t* out_src, const uint8_t* in_src, const int64_t* s,
+             int64_t n)
+      : writer(out), outside(out_src), inside(in_src), spans(s), count(n) {}
+
+  void write_piece(int64_t bytes) {
+    const bool in = k < count && spans[2 * k] <= at;
+    const int64_t end = k < count ? spans[2 * k + (in ? 1 : 0)] : bytes;
+    writer.put((in ? inside : outside) + at, end - at);
+    k += in ? 1 : 0;
+    at = end;
   }
-  if (at < bytes) fn(at, bytes, false);
-}
+};
 
 template <bool kStream>
 void select_spans_impl(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
                        const int64_t* spans, int64_t count) {
-  RunWriter<kStream> writer(out);
-  for_each_piece(bytes, spans, count, [&](int64_t p0, int64_t p1, bool inside) {
-    writer.put((inside ? b : a) + p0, p1 - p0);
-  });
+  SpanSelect<kStream> select(out, a, b, spans, count);
+  while (select.at < bytes) select.write_piece(bytes);
 }
 
 void select_spans(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
@@ -473,26 +482,11 @@ template <bool kStream>
 void select_spans_pair_impl(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                             int64_t bytes, const int64_t* spans_a, int64_t count_a,
                             const int64_t* spans_b, int64_t count_b) {
-  RunWriter<kStream> wa(out_a), wb(out_b);
   // Each output writes whole pieces, up to its own next span edge, and the
   // one behind goes next: both sources are read together, in order, and no
   // piece is cut at the other output's edges (a cut mid-block costs a gather).
-  int64_t ka = 0, kb = 0, at_a = 0, at_b = 0;
-  while (at_a < bytes || at_b < bytes) {
-    if (at_a <= at_b) {
-      const bool in = ka < count_a && spans_a[2 * ka] <= at_a;
-      const int64_t end = ka < count_a ? spans_a[2 * ka + (in ? 1 : 0)] : bytes;
-      wa.put((in ? b : a) + at_a, end - at_a);
-      ka += in ? 1 : 0;
-      at_a = end;
-    } else {
-      const bool in = kb < count_b && spans_b[2 * kb] <= at_b;
-      const int64_t end = kb < count_b ? spans_b[2 * kb + (in ? 1 : 0)] : bytes;
-      wb.put((in ? a : b) + at_b, end - at_b);
-      kb += in ? 1 : 0;
-      at_b = end;
-    }
-  }
+  SpanSelect<kStream> sa(out_a, a, b, spans_a, count_a), sb(out_b, b, a, spans_b, count_b);
+  while (sa.at < bytes || sb.at < bytes) (sa.at <= sb.at ? sa : sb).write_piece(bytes);
 }
 
 void select_spans_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
