@@ -502,6 +502,57 @@ TEST(CpuKernels, NormalizeEntriesMatchTheFormula) {
   }
 }
 
+// Sorted, disjoint spans in [0, bytes): random lengths from 1 byte to a few
+// vectors, some touching (so edges fall inside and on vector boundaries).
+std::vector<int64_t> random_spans(int64_t bytes, std::mt19937_64& rng) {
+  std::vector<int64_t> spans;
+  for (int64_t at = int64_t(rng() % 70); at < bytes;) {
+    const int64_t end = std::min<int64_t>(bytes, at + 1 + int64_t(rng() % 200));
+    spans.push_back(at);
+    spans.push_back(end);
+    at = end + int64_t(rng() % 3 == 0 ? 0 : rng() % 150);
+  }
+  return spans;
+}
+
+// swap_spans (in-place CutMix 2-cycles) of every ISA's table against the
+// per-byte definition, for random span lists, offsets and both store kinds.
+TEST(CpuKernels, SwapSpansMatchesItsDefinition) {
+  std::mt19937_64 rng(10);
+  for (Isa isa : isas_of_this_cpu()) {
+    const cpu::KernelTable& k = cpu::kernels_for(isa);
+    for (int round = 0; round < 200; ++round) {
+      const int64_t bytes = int64_t(rng() % 2000), offset = int64_t(rng() % 64);
+      std::vector<uint8_t> a(size_t(bytes + offset + 64)), b(a.size());
+      for (uint8_t& v : a) v = uint8_t(rng());
+      for (uint8_t& v : b) v = uint8_t(rng());
+      const std::vector<int64_t> spans_a = random_spans(bytes, rng);
+      const std::vector<int64_t> spans_b = rng() % 4 == 0 ? spans_a : random_spans(bytes, rng);
+      auto inside = [](const std::vector<int64_t>& spans, int64_t p) {
+        for (size_t s = 0; s < spans.size(); s += 2) {
+          if (spans[s] <= p && p < spans[s + 1]) return true;
+        }
+        return false;
+      };
+      std::vector<uint8_t> want_a = a, want_b = b;
+      for (int64_t p = 0; p < bytes; ++p) {
+        const size_t at = size_t(offset + p);
+        if (inside(spans_a, p)) want_a[at] = b[at];
+        if (inside(spans_b, p)) want_b[at] = a[at];
+      }
+      const bool stream = rng() % 2 == 0;
+      SCOPED_TRACE(testing::Message() << isa_name(isa) << " round " << round << " bytes " << bytes
+                                      << " offset " << offset << " stream " << stream);
+      k.swap_spans(a.data() + offset, b.data() + offset, spans_a.data(),
+                   int64_t(spans_a.size() / 2), spans_b.data(), int64_t(spans_b.size() / 2),
+                   stream);
+      k.stream_fence();
+      ASSERT_EQ(a, want_a);
+      ASSERT_EQ(b, want_b);
+    }
+  }
+}
+
 TEST(CpuKernels, EmptyBatchIsANoOp) {
   Context ctx;
   Batch b(Shape{0, 3, 4, 4}, DType::F32, Layout::NCHW, 0);

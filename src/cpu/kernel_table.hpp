@@ -61,6 +61,12 @@ struct KernelTable {
   void (*select_spans_pair)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                             int64_t bytes, const int64_t* spans_a, int64_t count_a,
                             const int64_t* spans_b, int64_t count_b, bool stream);
+  // In place, both sides of a CutMix 2-cycle in one walk: a[p] = b[p] for p
+  // in spans_a and b[p] = a[p] for p in spans_b, from the values before the
+  // call (where both hold, a and b swap). stream: non-temporal stores for the
+  // whole lines of one-sided parts.
+  void (*swap_spans)(uint8_t* a, uint8_t* b, const int64_t* spans_a, int64_t count_a,
+                     const int64_t* spans_b, int64_t count_b, bool stream);
   // memcpy with non-temporal stores for every whole 64-byte line of dst (the
   // partial lines at either end take regular stores).
   void (*copy_stream)(void* dst, const void* src, int64_t bytes);

@@ -515,6 +515,55 @@ void copy_stream(void* dst, const void* src, int64_t bytes) {
   if (done < bytes) std::memcpy(d + done, s + done, size_t(bytes - done));
 }
 
+// Exchanges n bytes of a and b.
+inline void swap_bytes(uint8_t* a, uint8_t* b, int64_t n) {
+  constexpr int64_t kV = int64_t(U8::size);
+  int64_t i = 0;
+  for (; i + kV <= n; i += kV) {
+    const U8 va = U8::load_unaligned(a + i), vb = U8::load_unaligned(b + i);
+    va.store_unaligned(b + i);
+    vb.store_unaligned(a + i);
+  }
+  if (i < n) {
+    alignas(64) uint8_t tmp[kV];
+    copy_short(tmp, a + i, n - i);
+    copy_short(a + i, b + i, n - i);
+    copy_short(b + i, tmp, n - i);
+  }
+}
+
+// One walk over the merged span lists: where both hold, a and b swap (their
+// lines are read anyway, so regular stores); where one holds, that side is
+// copied from the other, its whole lines streamed when asked.
+void swap_spans(uint8_t* a, uint8_t* b, const int64_t* spans_a, int64_t count_a,
+                const int64_t* spans_b, int64_t count_b, bool stream) {
+  const auto copy = [stream](uint8_t* d, const uint8_t* s, int64_t n) {
+    if (stream) {
+      copy_stream(d, s, n);
+    } else {
+      std::memcpy(d, s, size_t(n));
+    }
+  };
+  int64_t ka = 0, kb = 0, at = 0;
+  while (ka < count_a || kb < count_b) {
+    const bool in_a = ka < count_a && spans_a[2 * ka] <= at;
+    const bool in_b = kb < count_b && spans_b[2 * kb] <= at;
+    const int64_t next_a = ka < count_a ? spans_a[2 * ka + (in_a ? 1 : 0)] : INT64_MAX;
+    const int64_t next_b = kb < count_b ? spans_b[2 * kb + (in_b ? 1 : 0)] : INT64_MAX;
+    const int64_t end = next_a < next_b ? next_a : next_b;
+    if (in_a && in_b) {
+      swap_bytes(a + at, b + at, end - at);
+    } else if (in_a) {
+      copy(a + at, b + at, end - at);
+    } else if (in_b) {
+      copy(b + at, a + at, end - at);
+    }
+    ka += in_a && next_a == end ? 1 : 0;
+    kb += in_b && next_b == end ? 1 : 0;
+    at = end;
+  }
+}
+
 }  // namespace
 
 const KernelTable& table() {
@@ -535,6 +584,7 @@ const KernelTable& table() {
       &deinterleave3_u8,
       &select_spans,
       &select_spans_pair,
+      &swap_spans,
       &copy_stream,
       &stream_fence,
   };

@@ -1,5 +1,6 @@
 // The scalar level of the kernel table (MIXCUT_FORCE_ISA=scalar, or a CPU
 // without SSE4.1): plain loops over pixel.hpp's formulas.
+#include <algorithm>
 #include <cstring>
 
 #include "cpu/kernel_table.hpp"
@@ -66,6 +67,26 @@ void select_spans_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8
   select_spans(b, a, out_b, bytes, spans_b, count_b, stream);
 }
 
+void swap_spans(uint8_t* a, uint8_t* b, const int64_t* spans_a, int64_t count_a,
+                const int64_t* spans_b, int64_t count_b, bool) {
+  int64_t ka = 0, kb = 0, at = 0;
+  while (ka < count_a || kb < count_b) {
+    const bool in_a = ka < count_a && spans_a[2 * ka] <= at;
+    const bool in_b = kb < count_b && spans_b[2 * kb] <= at;
+    const int64_t next_a = ka < count_a ? spans_a[2 * ka + (in_a ? 1 : 0)] : INT64_MAX;
+    const int64_t next_b = kb < count_b ? spans_b[2 * kb + (in_b ? 1 : 0)] : INT64_MAX;
+    const int64_t end = std::min(next_a, next_b);
+    for (int64_t p = at; p < end; ++p) {
+      const uint8_t va = a[p], vb = b[p];
+      if (in_a) a[p] = vb;
+      if (in_b) b[p] = va;
+    }
+    ka += in_a && next_a == end ? 1 : 0;
+    kb += in_b && next_b == end ? 1 : 0;
+    at = end;
+  }
+}
+
 void copy(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, size_t(bytes)); }
 
 void no_fence() {}  // no non-temporal stores here
@@ -77,7 +98,7 @@ const KernelTable& scalar_kernels() {
       "scalar",           &blend_f32,    &blend_f32,     &blend_f32_pair,   &blend_f32_pair,
       &blend_u8,          &blend_u8,     &blend_u8_pair, &blend_u8_pair,    &normalize_u8,
       &normalize_u8,      &normalize_u8, &normalize_u8,  &deinterleave3_u8, &select_spans,
-      &select_spans_pair, &copy,         &no_fence,
+      &select_spans_pair, &swap_spans,   &copy,          &no_fence,
   };
   return kTable;
 }
