@@ -439,9 +439,10 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
 // Stages of the fused uint8 -> float32 path on 1344 pixels x 3 channels
 // (4 KiB in, 16 KiB out: L1-resident): their arithmetic with no DRAM
 // traffic. `batch_ms` scales the time to a 128x3x224x224 batch, to set beside
-// the widen_u8_f32 roofline.
+// the widen_u8_f32 roofline. The normalize stages use the split-reciprocal
+// (fma) form, as apply does for ImageNet's mean and std, except `_div`.
 
-enum class Stage { BlendU8, Deinterleave3, NormalizeFma, NormalizeDiv };
+enum class Stage { BlendU8, Normalize3, Normalize3Blend, Normalize, NormalizeBlend, NormalizeDiv };
 
 void BM_Stage(benchmark::State& state, Stage stage) {
   const cpu::KernelTable& k = cpu::kernels_for(cpu::detected_isa());
@@ -450,20 +451,25 @@ void BM_Stage(benchmark::State& state, Stage stage) {
   std::vector<float> out(size_t(kPixels * kC));
   for (size_t e = 0; e < a.size(); ++e) a[e] = uint8_t(e * 7), b[e] = uint8_t(e * 13);
   const float mean[3] = {0.485f, 0.456f, 0.406f}, stdev[3] = {0.229f, 0.224f, 0.225f};
+  float* const out_planes[3] = {out.data(), out.data() + kPixels, out.data() + 2 * kPixels};
+  const bool blend = stage == Stage::Normalize3Blend || stage == Stage::NormalizeBlend;
+  const uint8_t* partner = blend ? b.data() : nullptr;
   for (auto _ : state) {
     switch (stage) {
       case Stage::BlendU8:
         k.blend_u8(a.data(), b.data(), planes.data(), kPixels * kC, 9000);
         break;
-      case Stage::Deinterleave3:
-        k.deinterleave3_u8(a.data(), planes.data(), planes.data() + kPixels,
-                           planes.data() + 2 * kPixels, kPixels);
+      case Stage::Normalize3:
+      case Stage::Normalize3Blend:
+        k.normalize3_u8(a.data(), partner, 9000, out_planes, kPixels, mean, stdev, true, false);
         break;
-      case Stage::NormalizeFma:
+      case Stage::Normalize:
+      case Stage::NormalizeBlend:
       case Stage::NormalizeDiv:
         for (int64_t ch = 0; ch < kC; ++ch) {
-          (stage == Stage::NormalizeFma ? k.normalize_u8_fma : k.normalize_u8)(
-              a.data() + ch * kPixels, out.data() + ch * kPixels, kPixels, mean[ch], stdev[ch]);
+          k.normalize_u8(a.data() + ch * kPixels, partner ? partner + ch * kPixels : nullptr, 9000,
+                         out_planes[ch], kPixels, mean[ch], stdev[ch], stage != Stage::NormalizeDiv,
+                         false);
         }
         break;
     }
@@ -480,8 +486,10 @@ void BM_Stage(benchmark::State& state, Stage stage) {
 
 void register_all() {
   const std::pair<Stage, const char*> stages[] = {{Stage::BlendU8, "blend_u8"},
-                                                  {Stage::Deinterleave3, "deinterleave3_u8"},
-                                                  {Stage::NormalizeFma, "normalize_u8_fma"},
+                                                  {Stage::Normalize3, "normalize3_u8"},
+                                                  {Stage::Normalize3Blend, "normalize3_u8+blend"},
+                                                  {Stage::Normalize, "normalize_u8"},
+                                                  {Stage::NormalizeBlend, "normalize_u8+blend"},
                                                   {Stage::NormalizeDiv, "normalize_u8_div"}};
   for (const auto& [stage, name] : stages) {
     benchmark::RegisterBenchmark((std::string("stage/") + name + "/tile:1344x3").c_str(), BM_Stage,

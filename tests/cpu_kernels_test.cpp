@@ -461,41 +461,74 @@ TEST(CpuKernels, CutoutWithNonTemporalStores) {
   }
 }
 
-// Each normalise entry of each ISA's table against pixel::normalize_u8, for
-// odd lengths and offsets. Through apply, the division kernels only run for
-// a channel where the split-reciprocal (fma) form is not exact, which no
-// known normalisation is, so they are checked here directly. The fma entries
-// are called only with parameters for which apply found that form exact
-// (ImageNet's, and mean 0 / std 1).
-TEST(CpuKernels, NormalizeEntriesMatchTheFormula) {
-  const float mean[] = {0.485f, 0.456f, 0.406f, 0.0f};
-  const float stdev[] = {0.229f, 0.224f, 0.225f, 1.0f};
+// The normalize kernels of each ISA's table against pixel::normalize_u8 (of
+// pixel::blend_u8 when fused with a Mixup), for odd lengths and offsets,
+// every flag. Through apply, the division form only runs for a channel
+// where the split-reciprocal (fma) form is not exact, which no known
+// normalisation is, so it is checked here directly. fma is set only with
+// parameters for which apply finds that form exact (ImageNet's, and mean 0
+// / std 1).
+TEST(CpuKernels, NormalizeKernelsMatchTheFormula) {
+  const float mean[] = {0.485f, 0.456f, 0.406f, 0.0f, 0.0f, 0.0f};
+  const float stdev[] = {0.229f, 0.224f, 0.225f, 1.0f, 1.0f, 1.0f};
+  constexpr int32_t kQ = 9000;
   std::mt19937_64 rng(9);
-  std::vector<uint8_t> src(1100);
-  for (uint8_t& v : src) v = uint8_t(rng());
-  std::vector<float> out(src.size());
+  std::vector<uint8_t> a(3 * 1100), b(a.size());
+  for (uint8_t& v : a) v = uint8_t(rng());
+  for (uint8_t& v : b) v = uint8_t(rng());
+  std::vector<float> out(a.size());
+  auto want_at = [&](int64_t e, bool blend, int ch) {
+    const uint8_t v = blend ? pixel::blend_u8(a[size_t(e)], b[size_t(e)], kQ) : a[size_t(e)];
+    return pixel::normalize_u8(v, mean[ch], stdev[ch]);
+  };
+  auto expect_out = [&](const std::vector<float>& want) {
+    for (size_t i = 0; i < out.size(); ++i) {
+      ASSERT_EQ(std::memcmp(&out[i], &want[i], sizeof(float)), 0)
+          << "at " << i << ": " << out[i] << " vs " << want[i];
+    }
+  };
   for (Isa isa : isas_of_this_cpu()) {
     const cpu::KernelTable& k = cpu::kernels_for(isa);
-    using Entry = void (*)(const uint8_t*, float*, int64_t, float, float);
-    const Entry entries[] = {k.normalize_u8, k.normalize_u8_stream, k.normalize_u8_fma,
-                             k.normalize_u8_fma_stream};
-    for (size_t e = 0; e < 4; ++e) {
-      for (int ch = 0; ch < 4; ++ch) {
-        for (int64_t offset : {0, 1, 3}) {
-          for (int64_t n : {0, 1, 15, 17, 64, 333, 1000}) {
-            SCOPED_TRACE(testing::Message() << isa_name(isa) << " entry " << e << " channel " << ch
-                                            << " offset " << offset << " n " << n);
+    for (int flags = 0; flags < 8; ++flags) {
+      const bool fma = flags & 1, stream = flags & 2, blend = flags & 4;
+      for (int64_t offset : {0, 1, 3}) {
+        for (int64_t n : {0, 1, 15, 17, 22, 64, 333, 1000}) {
+          SCOPED_TRACE(testing::Message()
+                       << isa_name(isa) << " fma " << fma << " stream " << stream << " blend "
+                       << blend << " offset " << offset << " n " << n);
+          // One channel: a[offset + i] -> out[offset + i].
+          for (int ch : {0, 3}) {
             std::fill(out.begin(), out.end(), -7.0f);
-            entries[e](src.data() + offset, out.data() + offset, n, mean[ch], stdev[ch]);
+            k.normalize_u8(a.data() + offset, blend ? b.data() + offset : nullptr, kQ,
+                           out.data() + offset, n, mean[ch], stdev[ch], fma, stream);
             k.stream_fence();
-            for (int64_t i = 0; i < int64_t(out.size()); ++i) {
-              const bool inside = i >= offset && i < offset + n;
-              const float want =
-                  inside ? pixel::normalize_u8(src[size_t(i)], mean[ch], stdev[ch]) : -7.0f;
-              ASSERT_EQ(std::memcmp(&out[size_t(i)], &want, sizeof(float)), 0)
-                  << "at " << i << ": " << out[size_t(i)] << " vs " << want;
+            std::vector<float> want(out.size(), -7.0f);
+            for (int64_t i = offset; i < offset + n; ++i) want[size_t(i)] = want_at(i, blend, ch);
+            expect_out(want);
+          }
+          // Three interleaved channels (ImageNet's, then 0/1) -> planes
+          // 1100 floats apart (co-aligned); with offset 3, also planes that
+          // are not.
+          for (int base : {0, 3}) {
+            for (int64_t gap : {int64_t(1100), int64_t(1100) - offset}) {
+              std::fill(out.begin(), out.end(), -7.0f);
+              float* const planes[3] = {out.data() + offset, out.data() + offset + gap,
+                                        out.data() + offset + 2 * gap};
+              const int64_t pixels = std::min<int64_t>(n, gap);
+              k.normalize3_u8(a.data() + 3 * offset, blend ? b.data() + 3 * offset : nullptr, kQ,
+                              planes, pixels, mean + base, stdev + base, fma, stream);
+              k.stream_fence();
+              std::vector<float> want(out.size(), -7.0f);
+              for (int64_t p = 0; p < pixels; ++p) {
+                for (int ch = 0; ch < 3; ++ch) {
+                  want[size_t(offset + ch * gap + p)] =
+                      want_at(3 * (offset + p) + ch, blend, base + ch);
+                }
+              }
+              expect_out(want);
             }
           }
+          if (HasFatalFailure()) return;
         }
       }
     }

@@ -197,7 +197,6 @@ void copy_pixels(const View<const T>& from, const View<T>& to, int64_t q0, int64
 // does not allocate.
 struct ThreadScratch {
   std::vector<unsigned char> cycle, stage;
-  std::vector<unsigned char> planar;      // a u8 NHWC tile split into planes (convert_tile)
   std::vector<int64_t> spans_a, spans_b;  // box spans in bytes (select_spans)
 };
 thread_local ThreadScratch t_scratch;
@@ -211,7 +210,7 @@ T* scratch_of(std::vector<unsigned char>& buffer, int64_t elems) {
 }
 
 // 1/d as hi + lo (hi = float(1/d), lo = float(1/d - hi), in double), and
-// a/d as the kernel table's normalize_u8_fma computes it from them:
+// a/d as the normalize kernels compute it from them with fma set:
 // fma(a, hi, a*lo), one rounding of a nearly exact product (std::fma rounds
 // once, like the vector FMA).
 struct SplitReciprocal {
@@ -226,7 +225,7 @@ float divide_split(float a, SplitReciprocal r) { return std::fma(a, r.hi, a * r.
 
 // Per-channel mean and std with defaults (0 and 1) and the exact uint8 ->
 // float32 table built with pixel::normalize_u8; fma_exact[c]: the kernels'
-// normalize_u8_fma gives that table bit for bit on channel c (all 256 inputs).
+// fma form gives that table bit for bit on channel c (all 256 inputs).
 struct ChannelNorm {
   std::vector<float> mean, std, table;  // table[c * 256 + v]
   std::vector<char> fma_exact;
@@ -255,6 +254,34 @@ struct ChannelNorm {
   }
 };
 
+// Whether the normalize kernels convert uint8 to float32 between these
+// layouts: into NCHW planes, from planes or from 3-channel NHWC pixels.
+bool normalize_kernels_apply(Layout from_layout, Layout to_layout, int64_t channels) {
+  return to_layout == Layout::NCHW && (from_layout == Layout::NCHW || channels == 3);
+}
+
+// The uint8 tile `a` (pixels [0, len)) normalised into the float32 NCHW
+// tile `to` by the normalize kernels; with `b`, the uint8 Mixup of a and b
+// (weight q) in the same pass.
+void normalize_tile(const KernelTable& k, const View<const uint8_t>& a,
+                    const View<const uint8_t>* b, int32_t q, Layout from_layout,
+                    const View<float>& to, int64_t len, int64_t channels, const ChannelNorm& norm,
+                    bool stream) {
+  if (from_layout == Layout::NCHW) {
+    for (int64_t ch = 0; ch < channels; ++ch) {
+      k.normalize_u8(a.ptr + ch * a.run_stride,
+                     b != nullptr ? b->ptr + ch * b->run_stride : nullptr, q,
+                     to.ptr + ch * to.run_stride, len, norm.mean[size_t(ch)], norm.std[size_t(ch)],
+                     norm.fma_exact[size_t(ch)] != 0, stream);
+    }
+    return;
+  }
+  float* const planes[3] = {to.ptr, to.ptr + to.run_stride, to.ptr + 2 * to.run_stride};
+  const bool fma = norm.fma_exact[0] && norm.fma_exact[1] && norm.fma_exact[2];
+  k.normalize3_u8(a.ptr, b != nullptr ? b->ptr : nullptr, q, planes, len, norm.mean.data(),
+                  norm.std.data(), fma, stream);
+}
+
 // Writes the source-layout tile `from` (pixels [0, len)) to the destination
 // tile `to`, converting dtype and layout. `stream`: the destination is written
 // with non-temporal stores where a kernel has them (u8 -> f32 into NCHW).
@@ -264,24 +291,8 @@ void convert_tile(const KernelTable& k, const View<const S>& from, Layout from_l
                   const ChannelNorm& norm, bool stream) {
   constexpr bool kSameType = std::is_same_v<S, D>;
   if constexpr (!kSameType) {
-    // u8 -> f32 into NCHW planes: vector normalize per channel; a 3-channel
-    // NHWC tile is first split into planes in (L1-resident) scratch.
-    const bool planar_src = from_layout == Layout::NCHW;
-    if (to_layout == Layout::NCHW && (planar_src || channels == 3)) {
-      const S* planes = from.ptr;
-      int64_t plane_stride = from.run_stride;
-      if (!planar_src) {
-        uint8_t* split = scratch_of<uint8_t>(t_scratch.planar, 3 * len);
-        k.deinterleave3_u8(from.ptr, split, split + len, split + 2 * len, len);
-        planes = split, plane_stride = len;
-      }
-      for (int64_t ch = 0; ch < channels; ++ch) {
-        const auto normalize = norm.fma_exact[size_t(ch)]
-                                   ? (stream ? k.normalize_u8_fma_stream : k.normalize_u8_fma)
-                                   : (stream ? k.normalize_u8_stream : k.normalize_u8);
-        normalize(planes + ch * plane_stride, to.ptr + ch * to.run_stride, len,
-                  norm.mean[size_t(ch)], norm.std[size_t(ch)]);
-      }
+    if (normalize_kernels_apply(from_layout, to_layout, channels)) {
+      normalize_tile(k, from, nullptr, 0, from_layout, to, len, channels, norm, stream);
       return;
     }
   }
@@ -575,6 +586,14 @@ struct MixJob {
       return;
     }
     const View<D> out = tile_view<D>(dst.sample<D>(i), dst.layout, g, p0);
+    if constexpr (!std::is_same_v<S, D>) {
+      if (mixes(plan, i) && plan[i].kind == MixKind::Mixup &&
+          normalize_kernels_apply(src.layout, dst.layout, g.c)) {
+        normalize_tile(k, a, &b, pixel::lam_weight(plan[i].lam), src.layout, out, len, g.c, norm,
+                       stream);
+        return;
+      }
+    }
     View<const S> staged = a;
     if (mixes(plan, i)) {
       S* stage = scratch_of<S>(t_scratch.stage, g.tile_pixels * g.c);

@@ -35,21 +35,21 @@ struct KernelTable {
                         int64_t n, int32_t q_a, int32_t q_b);
   void (*blend_u8_pair_stream)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                                int64_t n, int32_t q_a, int32_t q_b);
-  // out = ((float)v / 255 - mean) / std, for one channel's span.
-  void (*normalize_u8)(const uint8_t* src, float* out, int64_t n, float mean, float std);
-  // As normalize_u8 with non-temporal stores.
-  void (*normalize_u8_stream)(const uint8_t* src, float* out, int64_t n, float mean, float std);
-  // As normalize_u8 (and _stream) with each division a/b computed from 1/b split as
-  // hi + lo (in double) as fma(a, hi, a*lo): about twice as fast, and equal to
-  // normalize_u8 whenever that formula, checked for all 256 inputs (see apply.cpp),
-  // is (for 255 always; for 1000 random std in [0.1, 0.5] and ImageNet's, always);
-  // callers use it only then. The sse2 level (no FMA) points these at the division
-  // kernels.
-  void (*normalize_u8_fma)(const uint8_t* src, float* out, int64_t n, float mean, float std);
-  void (*normalize_u8_fma_stream)(const uint8_t* src, float* out, int64_t n, float mean, float std);
-  // Splits `pixels` interleaved 3-channel pixels (src[3p + ch]) into three planes.
-  void (*deinterleave3_u8)(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2,
-                           int64_t pixels);
+  // out[i] = (v / 255 - mean) / std for one channel's span, with v = a[i],
+  // or, when b is not null, v = blend_u8(a[i], b[i], q): a uint8 Mixup fused
+  // with the conversion (one read per source byte, one write per output).
+  // fma: each division x/d as fma(x, hi, x*lo) with 1/d split as hi + lo in
+  // double, about twice as fast; equal to the division whenever apply's
+  // ChannelNorm found it so for all 256 inputs, and callers pass it only
+  // then (the sse2 level, without FMA, ignores it). stream: non-temporal
+  // stores.
+  void (*normalize_u8)(const uint8_t* a, const uint8_t* b, int32_t q, float* out, int64_t n,
+                       float mean, float std, bool fma, bool stream);
+  // As normalize_u8 for `pixels` interleaved 3-channel pixels (a[3p + ch],
+  // likewise b) into the planes out[0], out[1], out[2], with channel ch's
+  // mean[ch] and std[ch]; fma for all three channels.
+  void (*normalize3_u8)(const uint8_t* a, const uint8_t* b, int32_t q, float* const* out,
+                        int64_t pixels, const float* mean, const float* std, bool fma, bool stream);
   // out[p] = p inside a span ? b[p] : a[p] for bytes p in [0, bytes); spans are
   // `count` sorted, disjoint byte ranges [spans[2k], spans[2k+1]). stream:
   // non-temporal stores for every whole aligned block of out (out must not

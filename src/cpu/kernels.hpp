@@ -1,9 +1,9 @@
 // Kernel templates, instantiated once per ISA. Each src/cpu/isa/*_<isa>.cpp
 // defines MIXCUT_CPU_ISA_NS, the namespace mixcut::cpu::<ns> with `Arch` (an
 // xsimd arch) and its intrinsic shims (mulhrs, stream stores, u8 -> f32
-// widening, copy_short for fewer bytes than a vector; with MIXCUT_CPU_ISA_HAS_FMA also
-// fused_mul_add), and then includes this file. Every level has SSSE3, used
-// directly by deinterleave3_u8. Everything here lives in that ISA's namespace, so no helper
+// widening, rgb_to_f32 for interleaved 3-channel pixels, copy_short for fewer
+// bytes than a vector; with MIXCUT_CPU_ISA_HAS_FMA also fused_mul_add), and
+// then includes this file. Everything here lives in that ISA's namespace, so no helper
 // compiled with one ISA's flags is ever merged by the linker with another ISA's copy. Only std C
 // functions (memcpy) are called outside it. Built with -ffp-contract=off: a*lam + b*(1-lam) rounds
 // twice on every ISA, as in pixel.hpp.
@@ -246,122 +246,172 @@ inline float normalize_u8_scalar(uint8_t v, float mean, float std) {
   return (float(v) / 255.0f - mean) / std;
 }
 
-#ifdef MIXCUT_CPU_ISA_HAS_FMA
-// 1/d as hi + lo (in double: hi = float(1/d), lo = float(1/d - hi)); a / d
-// as in the kernel table's normalize_u8_fma is fma(a, hi, a*lo), one
-// rounding of a nearly exact product.
-inline void split_reciprocal(float d, float& hi, float& lo) {
-  const double r = 1.0 / double(d);
-  hi = float(r);
-  lo = float(r - double(hi));
-}
-inline F32 divide_split(F32 a, F32 hi, F32 lo) { return fused_mul_add(a, hi, a * lo); }
-#endif
+// One channel's (v/255 - mean)/std on vectors. kFma: each division a/d as
+// fma(a, hi, a*lo) with 1/d split as hi + lo in double, one rounding of a
+// nearly exact product (callers have checked that it equals the division on
+// all 256 inputs of the channel); otherwise divisions.
+struct NormalizeVec {
+  F32 mean, std, h255, l255, hstd, lstd;
 
-// kFma: divisions as divide_split (callers have checked that both forms agree
-// on every input of the channel); heads and tails always divide.
-template <bool kStream, bool kFma>
-void normalize_u8_impl(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  constexpr int64_t kV = int64_t(F32::size);
+  NormalizeVec() = default;
+  NormalizeVec(float m, float s) : mean(m), std(s) {
+    float hi = 0.0f, lo = 0.0f;
+    split_reciprocal(255.0f, hi, lo);
+    h255 = F32(hi), l255 = F32(lo);
+    split_reciprocal(s, hi, lo);
+    hstd = F32(hi), lstd = F32(lo);
+  }
+  static void split_reciprocal(float d, float& hi, float& lo) {
+    const double r = 1.0 / double(d);
+    hi = float(r);
+    lo = float(r - double(hi));
+  }
+
+  template <bool kFma>
+  F32 operator()(F32 v) const {
+#ifdef MIXCUT_CPU_ISA_HAS_FMA
+    if constexpr (kFma) {
+      const F32 t = fused_mul_add(v, h255, v * l255) - mean;
+      return fused_mul_add(t, hstd, t * lstd);
+    }
+#endif
+    return (v / F32(255.0f) - mean) / std;
+  }
+};
+
+// The pixel value the u8 -> f32 kernels normalise: a, or with kBlend the
+// uint8 blend of a and b.
+template <bool kBlend>
+inline uint8_t mixed_u8_scalar(const uint8_t* a, const uint8_t* b, int64_t i, int32_t q) {
+  if constexpr (kBlend) return blend_u8_scalar(a[i], b[i], q);
+  return a[i];
+}
+template <bool kBlend>
+inline U8 mixed_u8_vec(const uint8_t* a, const uint8_t* b, const I16& q) {
+  const U8 va = U8::load_unaligned(a);
+  if constexpr (kBlend) return blend_u8_vec(va, U8::load_unaligned(b), q);
+  return va;
+}
+
+// One channel: out[i] = normalise(a[i] or blend(a[i], b[i])). Whole vectors
+// of input per step; the tail goes through zero-padded copies, so every
+// element but a streamed head is computed by the same vector code.
+template <bool kStream, bool kFma, bool kBlend>
+void normalize_u8_impl(const uint8_t* a, const uint8_t* b, int32_t q, float* out, int64_t n,
+                       float mean, float std) {
+  constexpr int64_t kB = int64_t(U8::size), kV = int64_t(F32::size);
   int64_t i = 0;
   if constexpr (kStream) {
     for (const int64_t head = head_to_align(out, n); i < head; ++i) {
-      out[i] = normalize_u8_scalar(src[i], mean, std);
+      out[i] = normalize_u8_scalar(mixed_u8_scalar<kBlend>(a, b, i, q), mean, std);
     }
     if (reinterpret_cast<uintptr_t>(out + i) % Arch::alignment() != 0) {
-      normalize_u8_impl<false, kFma>(src + i, out + i, n - i, mean, std);
+      normalize_u8_impl<false, kFma, kBlend>(a + i, b + i, q, out + i, n - i, mean, std);
       return;
     }
   }
-  const F32 k255(255.0f), vmean(mean), vstd(std);
-#ifdef MIXCUT_CPU_ISA_HAS_FMA
-  float h255 = 0.0f, l255 = 0.0f, hstd = 0.0f, lstd = 0.0f;
-  split_reciprocal(255.0f, h255, l255);
-  split_reciprocal(std, hstd, lstd);
-  const F32 vh255(h255), vl255(l255), vhstd(hstd), vlstd(lstd);
-#endif
-  auto normalize = [&](F32 v) {
-#ifdef MIXCUT_CPU_ISA_HAS_FMA
-    if constexpr (kFma) {
-      return divide_split(divide_split(v, vh255, vl255) - vmean, vhstd, vlstd);
-    }
-#endif
-    return (v / k255 - vmean) / vstd;
-  };
-  for (; i + 2 * kV <= n; i += 2 * kV) {
-    const F32 v0 = widen_u8_to_f32(src + i);
-    const F32 v1 = widen_u8_to_f32(src + i + kV);
-    store<kStream>(out + i, normalize(v0));
-    store<kStream>(out + i + kV, normalize(v1));
+  static_assert(kB == 4 * kV, "widen_u8x4_to_f32 makes four float vectors of one byte vector");
+  const NormalizeVec norm(mean, std);
+  const I16 vq(static_cast<int16_t>(q));
+  F32 v[4];
+  for (; i + kB <= n; i += kB) {
+    widen_u8x4_to_f32(mixed_u8_vec<kBlend>(a + i, b + i, vq), v);
+    for (int k = 0; k < 4; ++k)
+      store<kStream>(out + i + k * kV, norm.template operator()<kFma>(v[k]));
   }
-  for (; i + kV <= n; i += kV) store<kStream>(out + i, normalize(widen_u8_to_f32(src + i)));
-  for (; i < n; ++i) out[i] = normalize_u8_scalar(src[i], mean, std);
+  if (i < n) {
+    alignas(64) uint8_t pa[kB] = {}, pb[kB] = {};
+    alignas(64) float result[kB];
+    std::memcpy(pa, a + i, size_t(n - i));
+    if constexpr (kBlend) std::memcpy(pb, b + i, size_t(n - i));
+    widen_u8x4_to_f32(mixed_u8_vec<kBlend>(pa, pb, vq), v);
+    for (int k = 0; k < 4; ++k) norm.template operator()<kFma>(v[k]).store_aligned(result + k * kV);
+    std::memcpy(out + i, result, size_t(n - i) * sizeof(float));
+  }
 }
 
-void normalize_u8(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  normalize_u8_impl<false, false>(src, out, n, mean, std);
-}
-void normalize_u8_stream(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  normalize_u8_impl<true, false>(src, out, n, mean, std);
-}
-
-#ifdef MIXCUT_CPU_ISA_HAS_FMA
-void normalize_u8_fma(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  normalize_u8_impl<false, true>(src, out, n, mean, std);
-}
-void normalize_u8_fma_stream(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  normalize_u8_impl<true, true>(src, out, n, mean, std);
-}
-#else
-// Without FMA the table's fma entries are the division kernels.
-constexpr auto& normalize_u8_fma = normalize_u8;
-constexpr auto& normalize_u8_fma_stream = normalize_u8_stream;
-#endif
-
-// pshufb masks that gather channel `ch` of 16 interleaved 3-byte pixels from
-// source vector `part` (bytes 16*part .. 16*part + 15) into its lanes; lanes
-// fed by another part get 0x80 (zero). Every ISA level here has SSSE3.
-struct Deinterleave3Masks {
-  alignas(16) int8_t mask[3][3][16];  // [ch][part][lane]
-};
-constexpr Deinterleave3Masks make_deinterleave3_masks() {
-  Deinterleave3Masks t{};
-  for (int ch = 0; ch < 3; ++ch) {
-    for (int part = 0; part < 3; ++part) {
-      for (int lane = 0; lane < 16; ++lane) {
-        const int byte = 3 * lane + ch;
-        t.mask[ch][part][lane] = byte / 16 == part ? int8_t(byte % 16) : int8_t(-128);
+// Three channels: pixels interleaved in a (a[3p + ch]) into the planes
+// out[0..2]. Each step reads three byte vectors, 4 * kV pixels; the last
+// pixels go through zero-padded copies. Streamed only when the three planes
+// share their alignment (as planes of a w*h whose bytes are a multiple of
+// 64 do); otherwise regular stores.
+template <bool kStream, bool kFma, bool kBlend>
+void normalize3_u8_impl(const uint8_t* a, const uint8_t* b, int32_t q, float* const* out,
+                        int64_t pixels, const float* mean, const float* std) {
+  constexpr int64_t kB = int64_t(U8::size), kV = int64_t(F32::size), kStep = 4 * kV;
+  static_assert(3 * kB == 3 * kStep, "three byte vectors hold 4 * kV pixels");
+  int64_t p = 0;
+  if constexpr (kStream) {
+    if (!same_alignment(out[0], out[1]) || !same_alignment(out[0], out[2])) {
+      normalize3_u8_impl<false, kFma, kBlend>(a, b, q, out, pixels, mean, std);
+      return;
+    }
+    for (const int64_t head = head_to_align(out[0], pixels); p < head; ++p) {
+      for (int ch = 0; ch < 3; ++ch) {
+        out[ch][p] =
+            normalize_u8_scalar(mixed_u8_scalar<kBlend>(a, b, 3 * p + ch, q), mean[ch], std[ch]);
       }
     }
+    if (reinterpret_cast<uintptr_t>(out[0] + p) % Arch::alignment() != 0) {
+      float* const rest[3] = {out[0] + p, out[1] + p, out[2] + p};
+      normalize3_u8_impl<false, kFma, kBlend>(a + 3 * p, b + 3 * p, q, rest, pixels - p, mean, std);
+      return;
+    }
   }
-  return t;
+  const NormalizeVec norm[3] = {{mean[0], std[0]}, {mean[1], std[1]}, {mean[2], std[2]}};
+  const I16 vq(static_cast<int16_t>(q));
+  F32 v[4][3];
+  auto convert = [&](const uint8_t* pa, const uint8_t* pb) {
+    rgb_to_f32(mixed_u8_vec<kBlend>(pa, pb, vq), mixed_u8_vec<kBlend>(pa + kB, pb + kB, vq),
+               mixed_u8_vec<kBlend>(pa + 2 * kB, pb + 2 * kB, vq), v);
+    for (int w = 0; w < 4; ++w) {
+      for (int ch = 0; ch < 3; ++ch) v[w][ch] = norm[ch].template operator()<kFma>(v[w][ch]);
+    }
+  };
+  for (; p + kStep <= pixels; p += kStep) {
+    convert(a + 3 * p, b + 3 * p);
+    for (int w = 0; w < 4; ++w) {
+      for (int ch = 0; ch < 3; ++ch) store<kStream>(out[ch] + p + w * kV, v[w][ch]);
+    }
+  }
+  if (p < pixels) {
+    const int64_t rest = pixels - p;
+    alignas(64) uint8_t pa[3 * kB] = {}, pb[3 * kB] = {};
+    alignas(64) float result[3][kStep];
+    std::memcpy(pa, a + 3 * p, size_t(3 * rest));
+    if constexpr (kBlend) std::memcpy(pb, b + 3 * p, size_t(3 * rest));
+    convert(pa, pb);
+    for (int w = 0; w < 4; ++w) {
+      for (int ch = 0; ch < 3; ++ch) v[w][ch].store_aligned(result[ch] + w * kV);
+    }
+    for (int ch = 0; ch < 3; ++ch) {
+      std::memcpy(out[ch] + p, result[ch], size_t(rest) * sizeof(float));
+    }
+  }
 }
-constexpr Deinterleave3Masks kDeinterleave3Masks = make_deinterleave3_masks();
 
-inline __m128i gather_channel(__m128i p0, __m128i p1, __m128i p2, const __m128i* masks) {
-  return _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(p0, masks[0]), _mm_shuffle_epi8(p1, masks[1])),
-                      _mm_shuffle_epi8(p2, masks[2]));
+// The table entries: template flags from run-time ones.
+void normalize_u8(const uint8_t* a, const uint8_t* b, int32_t q, float* out, int64_t n, float mean,
+                  float std, bool fma, bool stream) {
+  using Fn = void (*)(const uint8_t*, const uint8_t*, int32_t, float*, int64_t, float, float);
+  static constexpr Fn kFns[8] = {
+      normalize_u8_impl<false, false, false>, normalize_u8_impl<false, false, true>,
+      normalize_u8_impl<false, true, false>,  normalize_u8_impl<false, true, true>,
+      normalize_u8_impl<true, false, false>,  normalize_u8_impl<true, false, true>,
+      normalize_u8_impl<true, true, false>,   normalize_u8_impl<true, true, true>};
+  kFns[(stream ? 4 : 0) + (fma ? 2 : 0) + (b != nullptr ? 1 : 0)](a, b, q, out, n, mean, std);
 }
 
-void deinterleave3_u8(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2, int64_t pixels) {
-  __m128i m[9];
-  for (int e = 0; e < 9; ++e) {
-    m[e] = _mm_load_si128(reinterpret_cast<const __m128i*>(kDeinterleave3Masks.mask[e / 3][e % 3]));
-  }
-  int64_t p = 0;
-  for (; p + 16 <= pixels; p += 16) {
-    const __m128i* in = reinterpret_cast<const __m128i*>(src + 3 * p);
-    const __m128i p0 = _mm_loadu_si128(in), p1 = _mm_loadu_si128(in + 1);
-    const __m128i p2 = _mm_loadu_si128(in + 2);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(c0 + p), gather_channel(p0, p1, p2, m));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(c1 + p), gather_channel(p0, p1, p2, m + 3));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(c2 + p), gather_channel(p0, p1, p2, m + 6));
-  }
-  for (; p < pixels; ++p) {
-    c0[p] = src[3 * p];
-    c1[p] = src[3 * p + 1];
-    c2[p] = src[3 * p + 2];
-  }
+void normalize3_u8(const uint8_t* a, const uint8_t* b, int32_t q, float* const* out, int64_t pixels,
+                   const float* mean, const float* std, bool fma, bool stream) {
+  using Fn = void (*)(const uint8_t*, const uint8_t*, int32_t, float* const*, int64_t, const float*,
+                      const float*);
+  static constexpr Fn kFns[8] = {
+      normalize3_u8_impl<false, false, false>, normalize3_u8_impl<false, false, true>,
+      normalize3_u8_impl<false, true, false>,  normalize3_u8_impl<false, true, true>,
+      normalize3_u8_impl<true, false, false>,  normalize3_u8_impl<true, false, true>,
+      normalize3_u8_impl<true, true, false>,   normalize3_u8_impl<true, true, true>};
+  kFns[(stream ? 4 : 0) + (fma ? 2 : 0) + (b != nullptr ? 1 : 0)](a, b, q, out, pixels, mean, std);
 }
 
 // Streams the whole vectors of [0, bytes) from s to d (d vector-aligned);
@@ -568,25 +618,10 @@ void swap_spans(uint8_t* a, uint8_t* b, const int64_t* spans_a, int64_t count_a,
 
 const KernelTable& table() {
   static const KernelTable kTable = {
-      MIXCUT_CPU_ISA_NAME,
-      &blend_f32,
-      &blend_f32_stream,
-      &blend_f32_pair,
-      &blend_f32_pair_stream,
-      &blend_u8,
-      &blend_u8_stream,
-      &blend_u8_pair,
-      &blend_u8_pair_stream,
-      &normalize_u8,
-      &normalize_u8_stream,
-      &normalize_u8_fma,
-      &normalize_u8_fma_stream,
-      &deinterleave3_u8,
-      &select_spans,
-      &select_spans_pair,
-      &swap_spans,
-      &copy_stream,
-      &stream_fence,
+      MIXCUT_CPU_ISA_NAME,    &blend_f32,    &blend_f32_stream, &blend_f32_pair,
+      &blend_f32_pair_stream, &blend_u8,     &blend_u8_stream,  &blend_u8_pair,
+      &blend_u8_pair_stream,  &normalize_u8, &normalize3_u8,    &select_spans,
+      &select_spans_pair,     &swap_spans,   &copy_stream,      &stream_fence,
   };
   return kTable;
 }

@@ -36,15 +36,21 @@ void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* 
   }
 }
 
-void normalize_u8(const uint8_t* src, float* out, int64_t n, float mean, float std) {
-  for (int64_t i = 0; i < n; ++i) out[i] = pixel::normalize_u8(src[i], mean, std);
+uint8_t mixed(const uint8_t* a, const uint8_t* b, int64_t i, int32_t q) {
+  return b != nullptr ? pixel::blend_u8(a[i], b[i], q) : a[i];
 }
 
-void deinterleave3_u8(const uint8_t* src, uint8_t* c0, uint8_t* c1, uint8_t* c2, int64_t pixels) {
+void normalize_u8(const uint8_t* a, const uint8_t* b, int32_t q, float* out, int64_t n, float mean,
+                  float std, bool, bool) {
+  for (int64_t i = 0; i < n; ++i) out[i] = pixel::normalize_u8(mixed(a, b, i, q), mean, std);
+}
+
+void normalize3_u8(const uint8_t* a, const uint8_t* b, int32_t q, float* const* out, int64_t pixels,
+                   const float* mean, const float* std, bool, bool) {
   for (int64_t p = 0; p < pixels; ++p) {
-    c0[p] = src[3 * p];
-    c1[p] = src[3 * p + 1];
-    c2[p] = src[3 * p + 2];
+    for (int ch = 0; ch < 3; ++ch) {
+      out[ch][p] = pixel::normalize_u8(mixed(a, b, 3 * p + ch, q), mean[ch], std[ch]);
+    }
   }
 }
 
@@ -95,9 +101,9 @@ void no_fence() {}  // no non-temporal stores here
 
 const KernelTable& scalar_kernels() {
   static const KernelTable kTable = {
-      "scalar",           &blend_f32,    &blend_f32,     &blend_f32_pair,   &blend_f32_pair,
-      &blend_u8,          &blend_u8,     &blend_u8_pair, &blend_u8_pair,    &normalize_u8,
-      &normalize_u8,      &normalize_u8, &normalize_u8,  &deinterleave3_u8, &select_spans,
+      "scalar",           &blend_f32,    &blend_f32,     &blend_f32_pair,
+      &blend_f32_pair,    &blend_u8,     &blend_u8,      &blend_u8_pair,
+      &blend_u8_pair,     &normalize_u8, &normalize3_u8, &select_spans,
       &select_spans_pair, &swap_spans,   &copy,          &no_fence,
   };
   return kTable;

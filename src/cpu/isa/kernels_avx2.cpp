@@ -16,15 +16,45 @@ inline xsimd::batch<int16_t, Arch> mulhrs(xsimd::batch<int16_t, Arch> x,
                                           xsimd::batch<int16_t, Arch> y) {
   return _mm256_mulhrs_epi16(x, y);
 }
-inline xsimd::batch<float, Arch> widen_u8_to_f32(const uint8_t* p) {
-  return _mm256_cvtepi32_ps(
-      _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+// The 32 bytes of v as four vectors of 8 floats.
+inline void widen_u8x4_to_f32(xsimd::batch<uint8_t, Arch> v, xsimd::batch<float, Arch> out[4]) {
+  const __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
+  out[0] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo));
+  out[1] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)));
+  out[2] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi));
+  out[3] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)));
 }
 inline void stream_store(float* p, xsimd::batch<float, Arch> v) { _mm256_stream_ps(p, v); }
 inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
   _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
 }
 inline void stream_fence() { _mm_sfence(); }
+// pshufb mask that widens channel ch of the four 3-byte pixels at the start
+// of a 128-bit lane to four int32 (0x80 bytes give zeros).
+inline __m128i rgb_lane_mask(int ch) {
+  return _mm_setr_epi8(int8_t(ch), -128, -128, -128, int8_t(3 + ch), -128, -128, -128,
+                       int8_t(6 + ch), -128, -128, -128, int8_t(9 + ch), -128, -128, -128);
+}
+// The 32 interleaved 3-byte pixels in v0, v1, v2 as out[w][ch]: channel ch
+// of pixels 8w .. 8w + 7, as floats. Each window of 8 pixels (24 bytes) is
+// first gathered (blend of two sources, then a dword permute) so that each
+// 128-bit lane holds 4 pixels (12 bytes), then one pshufb per channel.
+inline void rgb_to_f32(xsimd::batch<uint8_t, Arch> v0, xsimd::batch<uint8_t, Arch> v1,
+                       xsimd::batch<uint8_t, Arch> v2, xsimd::batch<float, Arch> out[4][3]) {
+  const __m256i window[4] = {
+      _mm256_permutevar8x32_epi32(v0, _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6)),
+      _mm256_permutevar8x32_epi32(_mm256_blend_epi32(v1, v0, 0xC0),
+                                  _mm256_setr_epi32(6, 7, 0, 1, 1, 2, 3, 4)),
+      _mm256_permutevar8x32_epi32(_mm256_blend_epi32(v1, v2, 0x07),
+                                  _mm256_setr_epi32(4, 5, 6, 7, 7, 0, 1, 2)),
+      _mm256_permutevar8x32_epi32(v2, _mm256_setr_epi32(2, 3, 4, 5, 5, 6, 7, 7))};
+  for (int ch = 0; ch < 3; ++ch) {
+    const __m256i mask = _mm256_broadcastsi128_si256(rgb_lane_mask(ch));
+    for (int w = 0; w < 4; ++w) {
+      out[w][ch] = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(window[w], mask));
+    }
+  }
+}
 // a*b + c, rounded once (this level requires FMA beside AVX2).
 inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,
                                                xsimd::batch<float, Arch> b,

@@ -15,11 +15,18 @@ inline xsimd::batch<int16_t, Arch> mulhrs(xsimd::batch<int16_t, Arch> x,
                                           xsimd::batch<int16_t, Arch> y) {
   return _mm512_mulhrs_epi16(x, y);
 }
-inline xsimd::batch<float, Arch> widen_u8_to_f32(const uint8_t* p) {
-  // maskz forms: the plain ones trip g++ 12's -Wmaybe-uninitialized.
-  const __m512i v = _mm512_maskz_cvtepu8_epi32(
-      __mmask16(0xFFFF), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  return _mm512_maskz_cvtepi32_ps(__mmask16(0xFFFF), v);
+// The 64 bytes of v as four vectors of 16 floats. maskz forms: the plain
+// ones trip g++ 12's -Wmaybe-uninitialized.
+inline void widen_u8x4_to_f32(xsimd::batch<uint8_t, Arch> v, xsimd::batch<float, Arch> out[4]) {
+  const __mmask16 all = 0xFFFF;
+  out[0] = _mm512_maskz_cvtepi32_ps(
+      all, _mm512_maskz_cvtepu8_epi32(all, _mm512_maskz_extracti32x4_epi32(0xF, v, 0)));
+  out[1] = _mm512_maskz_cvtepi32_ps(
+      all, _mm512_maskz_cvtepu8_epi32(all, _mm512_maskz_extracti32x4_epi32(0xF, v, 1)));
+  out[2] = _mm512_maskz_cvtepi32_ps(
+      all, _mm512_maskz_cvtepu8_epi32(all, _mm512_maskz_extracti32x4_epi32(0xF, v, 2)));
+  out[3] = _mm512_maskz_cvtepi32_ps(
+      all, _mm512_maskz_cvtepu8_epi32(all, _mm512_maskz_extracti32x4_epi32(0xF, v, 3)));
 }
 inline void stream_store(float* p, xsimd::batch<float, Arch> v) { _mm512_stream_ps(p, v); }
 inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
@@ -31,6 +38,37 @@ inline void stream_fence() { _mm_sfence(); }
 inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {
   const __mmask64 mask = n >= 64 ? ~__mmask64(0) : (__mmask64(1) << n) - 1;
   _mm512_mask_storeu_epi8(dst, mask, _mm512_maskz_loadu_epi8(mask, src));
+}
+// pshufb mask that widens channel ch of the four 3-byte pixels at the start
+// of a 128-bit lane to four int32 (0x80 bytes give zeros).
+inline __m128i rgb_lane_mask(int ch) {
+  return _mm_setr_epi8(int8_t(ch), -128, -128, -128, int8_t(3 + ch), -128, -128, -128,
+                       int8_t(6 + ch), -128, -128, -128, int8_t(9 + ch), -128, -128, -128);
+}
+// The 64 interleaved 3-byte pixels in v0, v1, v2 as out[w][ch]: channel ch
+// of pixels 16w .. 16w + 15, as floats. Each window of 16 pixels (48 bytes)
+// is first permuted so that every 128-bit lane holds 4 pixels (12 bytes),
+// then one pshufb per channel widens them.
+inline void rgb_to_f32(xsimd::batch<uint8_t, Arch> v0, xsimd::batch<uint8_t, Arch> v1,
+                       xsimd::batch<uint8_t, Arch> v2, xsimd::batch<float, Arch> out[4][3]) {
+  const __mmask16 all = 0xFFFF;  // maskz forms, as in widen_u8x4_to_f32
+  const __m512i window[4] = {
+      _mm512_maskz_permutexvar_epi32(
+          all, _mm512_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12), v0),
+      _mm512_maskz_permutex2var_epi32(
+          all, v0,
+          _mm512_setr_epi32(12, 13, 14, 15, 15, 16, 17, 18, 18, 19, 20, 21, 21, 22, 23, 24), v1),
+      _mm512_maskz_permutex2var_epi32(
+          all, v1, _mm512_setr_epi32(8, 9, 10, 11, 11, 12, 13, 14, 14, 15, 16, 17, 17, 18, 19, 20),
+          v2),
+      _mm512_maskz_permutexvar_epi32(
+          all, _mm512_setr_epi32(4, 5, 6, 7, 7, 8, 9, 10, 10, 11, 12, 13, 13, 14, 15, 15), v2)};
+  for (int ch = 0; ch < 3; ++ch) {
+    const __m512i mask = _mm512_maskz_broadcast_i32x4(all, rgb_lane_mask(ch));
+    for (int w = 0; w < 4; ++w) {
+      out[w][ch] = _mm512_maskz_cvtepi32_ps(all, _mm512_shuffle_epi8(window[w], mask));
+    }
+  }
 }
 // a*b + c, rounded once (AVX-512F has FMA).
 inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,

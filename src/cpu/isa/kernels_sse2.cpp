@@ -16,10 +16,31 @@ inline xsimd::batch<int16_t, Arch> mulhrs(xsimd::batch<int16_t, Arch> x,
                                           xsimd::batch<int16_t, Arch> y) {
   return _mm_mulhrs_epi16(x, y);
 }
-inline xsimd::batch<float, Arch> widen_u8_to_f32(const uint8_t* p) {
-  int32_t four_bytes;
-  std::memcpy(&four_bytes, p, sizeof(four_bytes));
-  return _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(four_bytes)));
+// pshufb mask that widens channel ch of the four 3-byte pixels at the start
+// of a 128-bit lane to four int32 (0x80 bytes give zeros).
+inline __m128i rgb_lane_mask(int ch) {
+  return _mm_setr_epi8(int8_t(ch), -128, -128, -128, int8_t(3 + ch), -128, -128, -128,
+                       int8_t(6 + ch), -128, -128, -128, int8_t(9 + ch), -128, -128, -128);
+}
+// The 16 interleaved 3-byte pixels in v0, v1, v2 as out[w][ch]: channel ch
+// of pixels 4w .. 4w + 3, as floats (each window of 12 bytes aligned to the
+// register's start, then one pshufb per channel).
+inline void rgb_to_f32(xsimd::batch<uint8_t, Arch> v0, xsimd::batch<uint8_t, Arch> v1,
+                       xsimd::batch<uint8_t, Arch> v2, xsimd::batch<float, Arch> out[4][3]) {
+  const __m128i window[4] = {v0, _mm_alignr_epi8(v1, v0, 12), _mm_alignr_epi8(v2, v1, 8),
+                             _mm_srli_si128(v2, 4)};
+  for (int ch = 0; ch < 3; ++ch) {
+    for (int w = 0; w < 4; ++w) {
+      out[w][ch] = _mm_cvtepi32_ps(_mm_shuffle_epi8(window[w], rgb_lane_mask(ch)));
+    }
+  }
+}
+// The 16 bytes of v as four vectors of 4 floats.
+inline void widen_u8x4_to_f32(xsimd::batch<uint8_t, Arch> v, xsimd::batch<float, Arch> out[4]) {
+  out[0] = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(v));
+  out[1] = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_srli_si128(v, 4)));
+  out[2] = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_srli_si128(v, 8)));
+  out[3] = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_srli_si128(v, 12)));
 }
 inline void stream_store(float* p, xsimd::batch<float, Arch> v) { _mm_stream_ps(p, v); }
 inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
