@@ -1,8 +1,9 @@
 // Kernel templates, instantiated once per ISA. Each src/cpu/isa/*_<isa>.cpp
 // defines MIXCUT_CPU_ISA_NS, the namespace mixcut::cpu::<ns> with `Arch` (an
 // xsimd arch) and its intrinsic shims (mulhrs, stream stores, u8 -> f32
-// widening, rgb_to_f32 for interleaved 3-channel pixels, copy_short for fewer
-// bytes than a vector; with MIXCUT_CPU_ISA_HAS_FMA also fused_mul_add), and
+// widening, rgb_to_f32 for interleaved 3-channel pixels, copy_short and
+// load_into for fewer bytes than a vector; with MIXCUT_CPU_ISA_HAS_FMA also
+// fused_mul_add), and
 // then includes this file. Everything here lives in that ISA's namespace, so no helper
 // compiled with one ISA's flags is ever merged by the linker with another ISA's copy. Only std C
 // functions (memcpy) are called outside it. Built with -ffp-contract=off: a*lam + b*(1-lam) rounds
@@ -433,7 +434,8 @@ inline int64_t stream_vectors(uint8_t* d, const uint8_t* s, int64_t bytes) {
 
 // Writes one contiguous output run from consecutive pieces. Streamed, every
 // vector-aligned block inside the run is written with one non-temporal store:
-// pieces that start or end inside a block are gathered in `block_` first, so
+// pieces that start or end inside a block are gathered in the `block_`
+// register first (load_into: one masked load on AVX-512), so
 // no cache line is written partly by regular and partly by streaming stores
 // (a regular store reads its line first; a partial streamed line is a slow
 // write). Only the run's own first and last blocks, if shared, are regular.
@@ -446,7 +448,11 @@ class RunWriter {
     if constexpr (kStream) head_ = head_to_align(out, INT64_MAX);
   }
   ~RunWriter() {
-    if (have_ > 0) std::memcpy(out_ + at_ - have_, block_, size_t(have_));
+    if (have_ > 0) {
+      alignas(64) uint8_t bytes[kV];
+      block_.store_aligned(bytes);
+      std::memcpy(out_ + at_ - have_, bytes, size_t(have_));
+    }
   }
   RunWriter(const RunWriter&) = delete;
   RunWriter& operator=(const RunWriter&) = delete;
@@ -471,10 +477,10 @@ class RunWriter {
         continue;
       }
       const int64_t take = n < kV - have_ ? n : kV - have_;
-      copy_short(block_ + have_, src, take);
+      block_ = load_into(block_, have_, src, take);
       have_ += take, at_ += take, src += take, n -= take;
       if (have_ == kV) {
-        stream_store(out_ + at_ - kV, U8::load_aligned(block_));
+        stream_store(out_ + at_ - kV, block_);
         have_ = 0;
       }
     }
@@ -485,7 +491,7 @@ class RunWriter {
   int64_t at_ = 0;    // bytes of the run written or gathered
   int64_t head_ = 0;  // bytes before the first aligned block (regular stores)
   int64_t have_ = 0;  // bytes gathered in block_
-  alignas(64) uint8_t block_[kV];
+  U8 block_ = U8(uint8_t(0));
 };
 
 // One output of select_spans: out[p] = p inside a span ? inside[p] :

@@ -70,6 +70,13 @@ inline void rgb_to_f32(xsimd::batch<uint8_t, Arch> v0, xsimd::batch<uint8_t, Arc
     }
   }
 }
+// block with its bytes [at, at + n) replaced by src[0, n) (at + n <= 64), in
+// one masked load: the bytes outside are neither read nor changed.
+inline xsimd::batch<uint8_t, Arch> load_into(xsimd::batch<uint8_t, Arch> block, int64_t at,
+                                             const uint8_t* src, int64_t n) {
+  const __mmask64 mask = (n >= 64 ? ~__mmask64(0) : (__mmask64(1) << n) - 1) << at;
+  return _mm512_mask_loadu_epi8(block, mask, src - at);
+}
 // a*b + c, rounded once (AVX-512F has FMA).
 inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,
                                                xsimd::batch<float, Arch> b,
