@@ -586,6 +586,58 @@ TEST(CpuKernels, SwapSpansMatchesItsDefinition) {
   }
 }
 
+// deinterleave3 / interleave3 (3-channel layout changes) of every ISA's
+// table against their definition: both element sizes, odd pixel counts,
+// offsets, planes that share their alignment and planes that do not,
+// streamed or not. Bytes around the outputs must stay untouched.
+TEST(CpuKernels, LayoutShufflesMatchTheirDefinition) {
+  std::mt19937_64 rng(11);
+  for (Isa isa : isas_of_this_cpu()) {
+    const cpu::KernelTable& k = cpu::kernels_for(isa);
+    for (int round = 0; round < 300; ++round) {
+      const int64_t es = rng() % 2 ? 1 : 4;
+      const int64_t pixels = int64_t(rng() % 300), offset = int64_t(rng() % 8);
+      const int64_t gap = pixels + int64_t(rng() % 3 == 0 ? rng() % 9 : 0);  // plane stride
+      const bool stream = rng() % 2 == 0;
+      SCOPED_TRACE(testing::Message()
+                   << isa_name(isa) << " round " << round << " elem " << es << " pixels " << pixels
+                   << " offset " << offset << " gap " << gap << " stream " << stream);
+      std::vector<uint8_t> packed(size_t((3 * pixels + 2 * offset + 8) * es));
+      std::vector<uint8_t> planar(size_t((3 * gap + 2 * offset + 8) * es));
+      for (uint8_t& v : packed) v = uint8_t(rng());
+      for (uint8_t& v : planar) v = uint8_t(rng());
+      uint8_t* pk = packed.data() + offset * es;
+      uint8_t* pl = planar.data() + offset * es;
+      void* planes[3] = {pl, pl + gap * es, pl + 2 * gap * es};
+      const void* const const_planes[3] = {planes[0], planes[1], planes[2]};
+      auto element = [&](const uint8_t* base, int64_t e) { return base + e * es; };
+
+      std::vector<uint8_t> want = planar;
+      uint8_t* wl = want.data() + offset * es;
+      for (int64_t p = 0; p < pixels; ++p) {
+        for (int64_t ch = 0; ch < 3; ++ch) {
+          std::memcpy(wl + (ch * gap + p) * es, element(pk, 3 * p + ch), size_t(es));
+        }
+      }
+      k.deinterleave3(pk, planes, pixels, es, stream);
+      k.stream_fence();
+      ASSERT_EQ(planar, want);
+
+      for (uint8_t& v : planar) v = uint8_t(rng());
+      want = packed;
+      for (int64_t p = 0; p < pixels; ++p) {
+        for (int64_t ch = 0; ch < 3; ++ch) {
+          std::memcpy(want.data() + (offset + 3 * p + ch) * es, element(pl, ch * gap + p),
+                      size_t(es));
+        }
+      }
+      k.interleave3(const_planes, pk, pixels, es, stream);
+      k.stream_fence();
+      ASSERT_EQ(packed, want);
+    }
+  }
+}
+
 TEST(CpuKernels, EmptyBatchIsANoOp) {
   Context ctx;
   Batch b(Shape{0, 3, 4, 4}, DType::F32, Layout::NCHW, 0);

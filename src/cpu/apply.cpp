@@ -93,11 +93,14 @@ Isa min_isa(Isa a, Isa b) { return static_cast<int32_t>(a) < static_cast<int32_t
 // 3-run tiles took 9-10 ms, flat 5-6 ms, for 128x3x224x224). Boxes then map
 // to element spans through the box_* fields.
 
-// Measured in alternating A/B runs (128x3x224x224, 1 and 2 threads): 64 KiB
-// against 16 KiB tiles, Mixup f32 out of place 4.82 -> 4.42 ms, CutMix f32
-// out of place 6.99 -> 5.98 ms, fused uint8 NHWC -> float32 NCHW Mixup 7.11
-// -> 6.15 ms; longer runs per output stream keep DRAM pages open. 4 KiB
-// tiles were twice as slow, 128 KiB no better than 64.
+// A tile holds kTileBytes of each channel plane at the wider element size
+// (of a flat sample: kTileBytes). Measured in alternating A/B runs
+// (128x3x224x224, 1 and 2 threads): 64 KiB against 16 KiB flat tiles, Mixup
+// f32 out of place 4.82 -> 4.42 ms, CutMix f32 out of place 6.99 -> 5.98 ms;
+// longer runs per output stream keep DRAM pages open. 4 KiB tiles were twice
+// as slow, 128 KiB no better than 64. With a format change, 64 KiB per plane
+// against 64 KiB for all three: fused uint8 NHWC -> float32 NCHW Mixup 4.58
+// -> 4.17 ms, uint8 NCHW -> NHWC Mixup 2.34 -> 2.15 ms.
 constexpr int64_t kTileBytes = 64 * 1024;
 
 struct Geometry {
@@ -110,7 +113,7 @@ struct Geometry {
 
 Geometry make_geometry(const Tensor& t, int64_t max_elem_size) {
   Geometry g{t.n, t.c, t.h, t.w, t.h * t.w, 0, 0};
-  int64_t pixels = kTileBytes / (t.c * max_elem_size);
+  int64_t pixels = kTileBytes / max_elem_size;
   pixels = std::max<int64_t>(64, pixels / 64 * 64);
   g.tile_pixels = std::min(pixels, g.hw);
   g.num_tiles = (g.hw + g.tile_pixels - 1) / g.tile_pixels;
@@ -309,7 +312,21 @@ void convert_tile(const KernelTable& k, const View<const S>& from, Layout from_l
     }
     return;
   }
-  // Layout change: NHWC -> NCHW or NCHW -> NHWC, channel by channel.
+  // Layout change: NHWC -> NCHW or NCHW -> NHWC; 3 channels of one dtype
+  // through the shuffle kernels, anything else channel by channel.
+  if constexpr (kSameType) {
+    if (channels == 3) {
+      void* const planes[3] = {to.ptr, to.ptr + to.run_stride, to.ptr + 2 * to.run_stride};
+      const void* const from_planes[3] = {from.ptr, from.ptr + from.run_stride,
+                                          from.ptr + 2 * from.run_stride};
+      if (from_layout == Layout::NHWC) {
+        k.deinterleave3(from.ptr, planes, len, int64_t(sizeof(S)), stream);
+      } else {
+        k.interleave3(from_planes, to.ptr, len, int64_t(sizeof(S)), stream);
+      }
+      return;
+    }
+  }
   for (int64_t ch = 0; ch < channels; ++ch) {
     const S* s;
     int64_t s_step;

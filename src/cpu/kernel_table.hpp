@@ -50,6 +50,13 @@ struct KernelTable {
   // mean[ch] and std[ch]; fma for all three channels.
   void (*normalize3_u8)(const uint8_t* a, const uint8_t* b, int32_t q, float* const* out,
                         int64_t pixels, const float* mean, const float* std, bool fma, bool stream);
+  // 3-channel layout changes of elem_size-byte elements (1 or 4): `pixels`
+  // interleaved pixels (src[3p + ch]) into planes[ch][p], and back. stream:
+  // non-temporal stores (planes only when all three share their alignment).
+  void (*deinterleave3)(const void* src, void* const* planes, int64_t pixels, int64_t elem_size,
+                        bool stream);
+  void (*interleave3)(const void* const* planes, void* dst, int64_t pixels, int64_t elem_size,
+                      bool stream);
   // out[p] = p inside a span ? b[p] : a[p] for bytes p in [0, bytes); spans are
   // `count` sorted, disjoint byte ranges [spans[2k], spans[2k+1]). stream:
   // non-temporal stores for every whole aligned block of out (out must not

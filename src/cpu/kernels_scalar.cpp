@@ -54,6 +54,28 @@ void normalize3_u8(const uint8_t* a, const uint8_t* b, int32_t q, float* const* 
   }
 }
 
+template <class T>
+void deinterleave3_typed(const void* src, void* const* planes, int64_t pixels) {
+  const T* s = static_cast<const T*>(src);
+  for (int64_t p = 0; p < pixels; ++p) {
+    for (int ch = 0; ch < 3; ++ch) static_cast<T*>(planes[ch])[p] = s[3 * p + ch];
+  }
+}
+void deinterleave3(const void* src, void* const* planes, int64_t pixels, int64_t elem_size, bool) {
+  (elem_size == 1 ? deinterleave3_typed<uint8_t> : deinterleave3_typed<float>)(src, planes, pixels);
+}
+
+template <class T>
+void interleave3_typed(const void* const* planes, void* dst, int64_t pixels) {
+  T* d = static_cast<T*>(dst);
+  for (int64_t p = 0; p < pixels; ++p) {
+    for (int ch = 0; ch < 3; ++ch) d[3 * p + ch] = static_cast<const T*>(planes[ch])[p];
+  }
+}
+void interleave3(const void* const* planes, void* dst, int64_t pixels, int64_t elem_size, bool) {
+  (elem_size == 1 ? interleave3_typed<uint8_t> : interleave3_typed<float>)(planes, dst, pixels);
+}
+
 void select_spans(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
                   const int64_t* spans, int64_t count, bool) {
   int64_t at = 0;
@@ -101,10 +123,10 @@ void no_fence() {}  // no non-temporal stores here
 
 const KernelTable& scalar_kernels() {
   static const KernelTable kTable = {
-      "scalar",           &blend_f32,    &blend_f32,     &blend_f32_pair,
-      &blend_f32_pair,    &blend_u8,     &blend_u8,      &blend_u8_pair,
-      &blend_u8_pair,     &normalize_u8, &normalize3_u8, &select_spans,
-      &select_spans_pair, &swap_spans,   &copy,          &no_fence,
+      "scalar",       &blend_f32,     &blend_f32,     &blend_f32_pair, &blend_f32_pair,
+      &blend_u8,      &blend_u8,      &blend_u8_pair, &blend_u8_pair,  &normalize_u8,
+      &normalize3_u8, &deinterleave3, &interleave3,   &select_spans,   &select_spans_pair,
+      &swap_spans,    &copy,          &no_fence,
   };
   return kTable;
 }
