@@ -519,13 +519,17 @@ void register_all() {
                             {DType::F32, DType::F32, Layout::NCHW, Layout::NCHW},
                             {DType::F32, DType::F32, Layout::NHWC, Layout::NHWC},
                             {DType::U8, DType::F32, Layout::NHWC, Layout::NCHW},
-                            {DType::U8, DType::F32, Layout::NCHW, Layout::NCHW}};
+                            {DType::U8, DType::F32, Layout::NCHW, Layout::NCHW},
+                            {DType::U8, DType::U8, Layout::NHWC, Layout::NCHW},
+                            {DType::F32, DType::F32, Layout::NHWC, Layout::NCHW}};
   for (const Shape& s : kShapes) {
     for (Op op : {Op::Mixup, Op::CutMix, Op::Cutout}) {
       for (const Format& f : formats) {
         const bool same = f.sd == f.dd && f.sl == f.dl;
         for (Mode mode : {Mode::Batch, Mode::Elem}) {
           if (op == Op::Cutout && mode == Mode::Batch) continue;  // holes are per sample
+          // A layout change alone: batch Mixup only (the same kernels serve the rest).
+          if (f.sd == f.dd && f.sl != f.dl && (op != Op::Mixup || mode != Mode::Batch)) continue;
           for (bool in_place : {true, false}) {
             if (in_place && !same) continue;
             for (int threads : {1, 2}) {
