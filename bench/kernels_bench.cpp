@@ -453,7 +453,8 @@ void BM_Stage(benchmark::State& state, Stage stage) {
   const float mean[3] = {0.485f, 0.456f, 0.406f}, stdev[3] = {0.229f, 0.224f, 0.225f};
   float* const out_planes[3] = {out.data(), out.data() + kPixels, out.data() + 2 * kPixels};
   const bool blend = stage == Stage::Normalize3Blend || stage == Stage::NormalizeBlend;
-  const uint8_t* partner = blend ? b.data() : nullptr;
+  cpu::MixSource mix;
+  if (blend) mix.kind = cpu::MixSource::Kind::Mixup, mix.b = b.data(), mix.q = 9000;
   for (auto _ : state) {
     switch (stage) {
       case Stage::BlendU8:
@@ -461,15 +462,16 @@ void BM_Stage(benchmark::State& state, Stage stage) {
         break;
       case Stage::Normalize3:
       case Stage::Normalize3Blend:
-        k.normalize3_u8(a.data(), partner, 9000, out_planes, kPixels, mean, stdev, true, false);
+        k.normalize3_u8(a.data(), mix, out_planes, kPixels, mean, stdev, true, false);
         break;
       case Stage::Normalize:
       case Stage::NormalizeBlend:
       case Stage::NormalizeDiv:
         for (int64_t ch = 0; ch < kC; ++ch) {
-          k.normalize_u8(a.data() + ch * kPixels, partner ? partner + ch * kPixels : nullptr, 9000,
-                         out_planes[ch], kPixels, mean[ch], stdev[ch], stage != Stage::NormalizeDiv,
-                         false);
+          cpu::MixSource plane = mix;
+          if (blend) plane.b += ch * kPixels;
+          k.normalize_u8(a.data() + ch * kPixels, plane, out_planes[ch], kPixels, mean[ch],
+                         stdev[ch], stage != Stage::NormalizeDiv, false);
         }
         break;
     }

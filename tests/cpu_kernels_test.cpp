@@ -461,80 +461,6 @@ TEST(CpuKernels, CutoutWithNonTemporalStores) {
   }
 }
 
-// The normalize kernels of each ISA's table against pixel::normalize_u8 (of
-// pixel::blend_u8 when fused with a Mixup), for odd lengths and offsets,
-// every flag. Through apply, the division form only runs for a channel
-// where the split-reciprocal (fma) form is not exact, which no known
-// normalisation is, so it is checked here directly. fma is set only with
-// parameters for which apply finds that form exact (ImageNet's, and mean 0
-// / std 1).
-TEST(CpuKernels, NormalizeKernelsMatchTheFormula) {
-  const float mean[] = {0.485f, 0.456f, 0.406f, 0.0f, 0.0f, 0.0f};
-  const float stdev[] = {0.229f, 0.224f, 0.225f, 1.0f, 1.0f, 1.0f};
-  constexpr int32_t kQ = 9000;
-  std::mt19937_64 rng(9);
-  std::vector<uint8_t> a(3 * 1100), b(a.size());
-  for (uint8_t& v : a) v = uint8_t(rng());
-  for (uint8_t& v : b) v = uint8_t(rng());
-  std::vector<float> out(a.size());
-  auto want_at = [&](int64_t e, bool blend, int ch) {
-    const uint8_t v = blend ? pixel::blend_u8(a[size_t(e)], b[size_t(e)], kQ) : a[size_t(e)];
-    return pixel::normalize_u8(v, mean[ch], stdev[ch]);
-  };
-  auto expect_out = [&](const std::vector<float>& want) {
-    for (size_t i = 0; i < out.size(); ++i) {
-      ASSERT_EQ(std::memcmp(&out[i], &want[i], sizeof(float)), 0)
-          << "at " << i << ": " << out[i] << " vs " << want[i];
-    }
-  };
-  for (Isa isa : isas_of_this_cpu()) {
-    const cpu::KernelTable& k = cpu::kernels_for(isa);
-    for (int flags = 0; flags < 8; ++flags) {
-      const bool fma = flags & 1, stream = flags & 2, blend = flags & 4;
-      for (int64_t offset : {0, 1, 3}) {
-        for (int64_t n : {0, 1, 15, 17, 22, 64, 333, 1000}) {
-          SCOPED_TRACE(testing::Message()
-                       << isa_name(isa) << " fma " << fma << " stream " << stream << " blend "
-                       << blend << " offset " << offset << " n " << n);
-          // One channel: a[offset + i] -> out[offset + i].
-          for (int ch : {0, 3}) {
-            std::fill(out.begin(), out.end(), -7.0f);
-            k.normalize_u8(a.data() + offset, blend ? b.data() + offset : nullptr, kQ,
-                           out.data() + offset, n, mean[ch], stdev[ch], fma, stream);
-            k.stream_fence();
-            std::vector<float> want(out.size(), -7.0f);
-            for (int64_t i = offset; i < offset + n; ++i) want[size_t(i)] = want_at(i, blend, ch);
-            expect_out(want);
-          }
-          // Three interleaved channels (ImageNet's, then 0/1) -> planes
-          // 1100 floats apart (co-aligned); with offset 3, also planes that
-          // are not.
-          for (int base : {0, 3}) {
-            for (int64_t gap : {int64_t(1100), int64_t(1100) - offset}) {
-              std::fill(out.begin(), out.end(), -7.0f);
-              float* const planes[3] = {out.data() + offset, out.data() + offset + gap,
-                                        out.data() + offset + 2 * gap};
-              const int64_t pixels = std::min<int64_t>(n, gap);
-              k.normalize3_u8(a.data() + 3 * offset, blend ? b.data() + 3 * offset : nullptr, kQ,
-                              planes, pixels, mean + base, stdev + base, fma, stream);
-              k.stream_fence();
-              std::vector<float> want(out.size(), -7.0f);
-              for (int64_t p = 0; p < pixels; ++p) {
-                for (int ch = 0; ch < 3; ++ch) {
-                  want[size_t(offset + ch * gap + p)] =
-                      want_at(3 * (offset + p) + ch, blend, base + ch);
-                }
-              }
-              expect_out(want);
-            }
-          }
-          if (HasFatalFailure()) return;
-        }
-      }
-    }
-  }
-}
-
 // Sorted, disjoint spans in [0, bytes): random lengths from 1 byte to a few
 // vectors, some touching (so edges fall inside and on vector boundaries).
 std::vector<int64_t> random_spans(int64_t bytes, std::mt19937_64& rng) {
@@ -546,6 +472,112 @@ std::vector<int64_t> random_spans(int64_t bytes, std::mt19937_64& rng) {
     at = end + int64_t(rng() % 3 == 0 ? 0 : rng() % 150);
   }
   return spans;
+}
+
+// The normalize kernels of each ISA's table against pixel::normalize_u8 of
+// the mixed byte (none, a uint8 Mixup, or a CutMix select over random
+// spans), for odd lengths and offsets, every flag. Through apply, the
+// division form only runs for a channel where the split-reciprocal (fma)
+// form is not exact, which no known normalisation is, so it is checked here
+// directly. fma is set only with parameters for which apply finds that
+// form exact (ImageNet's, and mean 0 / std 1).
+TEST(CpuKernels, NormalizeKernelsMatchTheFormula) {
+  const float mean[] = {0.485f, 0.456f, 0.406f, 0.0f, 0.0f, 0.0f};
+  const float stdev[] = {0.229f, 0.224f, 0.225f, 1.0f, 1.0f, 1.0f};
+  constexpr int32_t kQ = 9000;
+  std::mt19937_64 rng(9);
+  std::vector<uint8_t> a(3 * 1100), b(a.size());
+  for (uint8_t& v : a) v = uint8_t(rng());
+  for (uint8_t& v : b) v = uint8_t(rng());
+  std::vector<float> out(a.size());
+  enum class Mixing { None, Blend, Select };  // as MixSource::Kind
+  // The byte the kernels normalise at offset e of the source (base: where
+  // the source starts in a and b).
+  auto mixed = [&](int64_t base, int64_t e, Mixing mixing, const std::vector<int64_t>& spans) {
+    const size_t at = size_t(base + e);
+    if (mixing == Mixing::Blend) return pixel::blend_u8(a[at], b[at], kQ);
+    if (mixing == Mixing::Select) {
+      for (size_t k = 0; k < spans.size(); k += 2) {
+        if (spans[k] <= e && e < spans[k + 1]) return b[at];
+      }
+    }
+    return a[at];
+  };
+  auto expect_out = [&](const std::vector<float>& want) {
+    for (size_t i = 0; i < out.size(); ++i) {
+      ASSERT_EQ(std::memcmp(&out[i], &want[i], sizeof(float)), 0)
+          << "at " << i << ": " << out[i] << " vs " << want[i];
+    }
+  };
+  for (Isa isa : isas_of_this_cpu()) {
+    const cpu::KernelTable& k = cpu::kernels_for(isa);
+    for (int flags = 0; flags < 12; ++flags) {
+      const bool fma = flags & 1, stream = flags & 2;
+      const Mixing mixing = static_cast<Mixing>(flags / 4);
+      for (int64_t offset : {0, 1, 3}) {
+        for (int64_t n : {0, 1, 15, 17, 22, 64, 333, 1000}) {
+          SCOPED_TRACE(testing::Message()
+                       << isa_name(isa) << " fma " << fma << " stream " << stream << " mixing "
+                       << flags / 4 << " offset " << offset << " n " << n);
+          // One channel: source byte offset + i -> out[offset + i].
+          for (int ch : {0, 3}) {
+            const std::vector<int64_t> spans = random_spans(n, rng);
+            cpu::MixSource mix;
+            mix.kind = static_cast<cpu::MixSource::Kind>(mixing);
+            if (mixing != Mixing::None) mix.b = b.data() + offset;
+            if (mixing == Mixing::Blend) mix.q = kQ;
+            if (mixing == Mixing::Select) {
+              mix.spans = spans.data();
+              mix.count = int64_t(spans.size() / 2);
+            }
+            std::fill(out.begin(), out.end(), -7.0f);
+            k.normalize_u8(a.data() + offset, mix, out.data() + offset, n, mean[ch], stdev[ch], fma,
+                           stream);
+            k.stream_fence();
+            std::vector<float> want(out.size(), -7.0f);
+            for (int64_t i = 0; i < n; ++i) {
+              want[size_t(offset + i)] =
+                  pixel::normalize_u8(mixed(offset, i, mixing, spans), mean[ch], stdev[ch]);
+            }
+            expect_out(want);
+          }
+          // Three interleaved channels (ImageNet's, then 0/1) -> planes
+          // 1100 floats apart (co-aligned); with offset 3, also planes that
+          // are not.
+          for (int base : {0, 3}) {
+            for (int64_t gap : {int64_t(1100), int64_t(1100) - offset}) {
+              const int64_t pixels = std::min<int64_t>(n, gap);
+              const std::vector<int64_t> spans = random_spans(3 * pixels, rng);
+              cpu::MixSource mix;
+              mix.kind = static_cast<cpu::MixSource::Kind>(mixing);
+              if (mixing != Mixing::None) mix.b = b.data() + 3 * offset;
+              if (mixing == Mixing::Blend) mix.q = kQ;
+              if (mixing == Mixing::Select) {
+                mix.spans = spans.data();
+                mix.count = int64_t(spans.size() / 2);
+              }
+              std::fill(out.begin(), out.end(), -7.0f);
+              float* const planes[3] = {out.data() + offset, out.data() + offset + gap,
+                                        out.data() + offset + 2 * gap};
+              k.normalize3_u8(a.data() + 3 * offset, mix, planes, pixels, mean + base, stdev + base,
+                              fma, stream);
+              k.stream_fence();
+              std::vector<float> want(out.size(), -7.0f);
+              for (int64_t p = 0; p < pixels; ++p) {
+                for (int ch = 0; ch < 3; ++ch) {
+                  want[size_t(offset + ch * gap + p)] =
+                      pixel::normalize_u8(mixed(3 * offset, 3 * p + ch, mixing, spans),
+                                          mean[base + ch], stdev[base + ch]);
+                }
+              }
+              expect_out(want);
+            }
+          }
+          if (HasFatalFailure()) return;
+        }
+      }
+    }
+  }
 }
 
 // swap_spans (in-place CutMix 2-cycles) of every ISA's table against the

@@ -264,25 +264,26 @@ bool normalize_kernels_apply(Layout from_layout, Layout to_layout, int64_t chann
 }
 
 // The uint8 tile `a` (pixels [0, len)) normalised into the float32 NCHW
-// tile `to` by the normalize kernels; with `b`, the uint8 Mixup of a and b
-// (weight q) in the same pass.
+// tile `to` by the normalize kernels, mixed in the same pass with the tile
+// `b` as `mix` says (b may be null for Kind::None); mix.b is set here, plane
+// by plane.
 void normalize_tile(const KernelTable& k, const View<const uint8_t>& a,
-                    const View<const uint8_t>* b, int32_t q, Layout from_layout,
+                    const View<const uint8_t>* b, MixSource mix, Layout from_layout,
                     const View<float>& to, int64_t len, int64_t channels, const ChannelNorm& norm,
                     bool stream) {
   if (from_layout == Layout::NCHW) {
     for (int64_t ch = 0; ch < channels; ++ch) {
-      k.normalize_u8(a.ptr + ch * a.run_stride,
-                     b != nullptr ? b->ptr + ch * b->run_stride : nullptr, q,
-                     to.ptr + ch * to.run_stride, len, norm.mean[size_t(ch)], norm.std[size_t(ch)],
-                     norm.fma_exact[size_t(ch)] != 0, stream);
+      mix.b = b != nullptr ? b->ptr + ch * b->run_stride : nullptr;
+      k.normalize_u8(a.ptr + ch * a.run_stride, mix, to.ptr + ch * to.run_stride, len,
+                     norm.mean[size_t(ch)], norm.std[size_t(ch)], norm.fma_exact[size_t(ch)] != 0,
+                     stream);
     }
     return;
   }
+  mix.b = b != nullptr ? b->ptr : nullptr;
   float* const planes[3] = {to.ptr, to.ptr + to.run_stride, to.ptr + 2 * to.run_stride};
   const bool fma = norm.fma_exact[0] && norm.fma_exact[1] && norm.fma_exact[2];
-  k.normalize3_u8(a.ptr, b != nullptr ? b->ptr : nullptr, q, planes, len, norm.mean.data(),
-                  norm.std.data(), fma, stream);
+  k.normalize3_u8(a.ptr, mix, planes, len, norm.mean.data(), norm.std.data(), fma, stream);
 }
 
 // Writes the source-layout tile `from` (pixels [0, len)) to the destination
@@ -295,7 +296,7 @@ void convert_tile(const KernelTable& k, const View<const S>& from, Layout from_l
   constexpr bool kSameType = std::is_same_v<S, D>;
   if constexpr (!kSameType) {
     if (normalize_kernels_apply(from_layout, to_layout, channels)) {
-      normalize_tile(k, from, nullptr, 0, from_layout, to, len, channels, norm, stream);
+      normalize_tile(k, from, nullptr, MixSource{}, from_layout, to, len, channels, norm, stream);
       return;
     }
   }
@@ -604,10 +605,22 @@ struct MixJob {
     }
     const View<D> out = tile_view<D>(dst.sample<D>(i), dst.layout, g, p0);
     if constexpr (!std::is_same_v<S, D>) {
-      if (mixes(plan, i) && plan[i].kind == MixKind::Mixup &&
-          normalize_kernels_apply(src.layout, dst.layout, g.c)) {
-        normalize_tile(k, a, &b, pixel::lam_weight(plan[i].lam), src.layout, out, len, g.c, norm,
-                       stream);
+      // uint8 -> float32 planes: the Mixup or CutMix happens inside the
+      // normalize kernels, in registers.
+      if (normalize_kernels_apply(src.layout, dst.layout, g.c)) {
+        MixSource mix;
+        if (mixes(plan, i) && plan[i].kind == MixKind::Mixup) {
+          mix.kind = MixSource::Kind::Mixup;
+          mix.q = pixel::lam_weight(plan[i].lam);
+        } else if (mixes(plan, i)) {
+          const int64_t unit = src.layout == Layout::NHWC ? g.c : 1;  // bytes per pixel
+          const std::vector<int64_t>& spans =
+              byte_spans(plan[i].box, p0, len, unit, t_scratch.spans_a);
+          mix.kind = spans.empty() ? MixSource::Kind::None : MixSource::Kind::CutMix;
+          mix.spans = spans.data();
+          mix.count = int64_t(spans.size() / 2);
+        }
+        normalize_tile(k, a, &b, mix, src.layout, out, len, g.c, norm, stream);
         return;
       }
     }

@@ -9,6 +9,19 @@
 
 namespace mixcut::cpu {
 
+// How the uint8 -> float32 kernels mix their source `a` before converting:
+// None: a alone; Mixup: the uint8 blend of a and b with weight q (as
+// blend_u8); CutMix: b inside the `count` sorted, disjoint byte spans
+// [spans[2k], spans[2k+1]), a outside.
+struct MixSource {
+  enum class Kind { None, Mixup, CutMix };
+  Kind kind = Kind::None;
+  const uint8_t* b = nullptr;
+  int32_t q = 0;
+  const int64_t* spans = nullptr;
+  int64_t count = 0;
+};
+
 // The *_stream kernels and copy_stream use non-temporal stores and do not
 // fence: a caller calls stream_fence once after a batch of them (a fence per
 // short span costs about what the streaming saves).
@@ -35,21 +48,21 @@ struct KernelTable {
                         int64_t n, int32_t q_a, int32_t q_b);
   void (*blend_u8_pair_stream)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                                int64_t n, int32_t q_a, int32_t q_b);
-  // out[i] = (v / 255 - mean) / std for one channel's span, with v = a[i],
-  // or, when b is not null, v = blend_u8(a[i], b[i], q): a uint8 Mixup fused
-  // with the conversion (one read per source byte, one write per output).
-  // fma: each division x/d as fma(x, hi, x*lo) with 1/d split as hi + lo in
-  // double, about twice as fast; equal to the division whenever apply's
-  // ChannelNorm found it so for all 256 inputs, and callers pass it only
-  // then (the sse2 level, without FMA, ignores it). stream: non-temporal
-  // stores.
-  void (*normalize_u8)(const uint8_t* a, const uint8_t* b, int32_t q, float* out, int64_t n,
-                       float mean, float std, bool fma, bool stream);
-  // As normalize_u8 for `pixels` interleaved 3-channel pixels (a[3p + ch],
-  // likewise b) into the planes out[0], out[1], out[2], with channel ch's
-  // mean[ch] and std[ch]; fma for all three channels.
-  void (*normalize3_u8)(const uint8_t* a, const uint8_t* b, int32_t q, float* const* out,
-                        int64_t pixels, const float* mean, const float* std, bool fma, bool stream);
+  // out[i] = (v / 255 - mean) / std for one channel's span, where v is
+  // byte i of the source `a` mixed as `mix` says (see MixSource): a Mixup or
+  // CutMix fused with the conversion, one read per source byte and one
+  // write per output. fma: each division x/d as fma(x, hi, x*lo) with 1/d
+  // split as hi + lo in double, about twice as fast; equal to the division
+  // whenever apply's ChannelNorm found it so for all 256 inputs, and callers
+  // pass it only then (the sse2 level, without FMA, ignores it). stream:
+  // non-temporal stores.
+  void (*normalize_u8)(const uint8_t* a, const MixSource& mix, float* out, int64_t n, float mean,
+                       float std, bool fma, bool stream);
+  // As normalize_u8 for `pixels` interleaved 3-channel pixels (byte 3p + ch
+  // of the source) into the planes out[0], out[1], out[2], with channel
+  // ch's mean[ch] and std[ch]; fma for all three channels.
+  void (*normalize3_u8)(const uint8_t* a, const MixSource& mix, float* const* out, int64_t pixels,
+                        const float* mean, const float* std, bool fma, bool stream);
   // 3-channel layout changes of elem_size-byte elements (1 or 4): `pixels`
   // interleaved pixels (src[3p + ch]) into planes[ch][p], and back. stream:
   // non-temporal stores (planes only when all three share their alignment).

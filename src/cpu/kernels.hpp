@@ -280,97 +280,142 @@ struct NormalizeVec {
   }
 };
 
-// The pixel value the u8 -> f32 kernels normalise: a, or with kBlend the
-// uint8 blend of a and b.
-template <bool kBlend>
-inline uint8_t mixed_u8_scalar(const uint8_t* a, const uint8_t* b, int64_t i, int32_t q) {
-  if constexpr (kBlend) return blend_u8_scalar(a[i], b[i], q);
-  return a[i];
-}
-template <bool kBlend>
-inline U8 mixed_u8_vec(const uint8_t* a, const uint8_t* b, const I16& q) {
-  const U8 va = U8::load_unaligned(a);
-  if constexpr (kBlend) return blend_u8_vec(va, U8::load_unaligned(b), q);
-  return va;
-}
+// What the u8 -> f32 kernels normalise (MixSource in kernel_table.hpp): a;
+// the uint8 Mixup of a and b; or b inside the spans and a outside (CutMix).
+// Offsets only grow from call to call, so the span cursor only moves on.
+enum class Mix { None, Blend, Select };
 
-// One channel: out[i] = normalise(a[i] or blend(a[i], b[i])). Whole vectors
-// of input per step; the tail goes through zero-padded copies, so every
-// element but a streamed head is computed by the same vector code.
-template <bool kStream, bool kFma, bool kBlend>
-void normalize_u8_impl(const uint8_t* a, const uint8_t* b, int32_t q, float* out, int64_t n,
-                       float mean, float std) {
+template <Mix kMix>
+class SourceBytes {
+ public:
+  SourceBytes(const uint8_t* a, const MixSource& mix)
+      : a_(a), b_(mix.b), spans_(mix.spans), count_(mix.count), q_(mix.q), vq_(int16_t(mix.q)) {}
+
+  const uint8_t* a() const { return a_; }
+  const uint8_t* b() const { return b_; }
+
+  uint8_t at(int64_t o) {
+    if constexpr (kMix == Mix::Blend) return blend_u8_scalar(a_[o], b_[o], q_);
+    if constexpr (kMix == Mix::Select) {
+      seek(o);
+      return k_ < count_ && spans_[2 * k_] <= o ? b_[o] : a_[o];
+    }
+    return a_[o];
+  }
+
+  // The bytes at offsets [o, o + U8::size), read from pa and pb (a + o and
+  // b + o, or zero-padded copies of them).
+  U8 vec(int64_t o, const uint8_t* pa, const uint8_t* pb) {
+    const U8 va = U8::load_unaligned(pa);
+    if constexpr (kMix == Mix::Blend) return blend_u8_vec(va, U8::load_unaligned(pb), vq_);
+    if constexpr (kMix == Mix::Select) {
+      constexpr int64_t kB = int64_t(U8::size);
+      seek(o);
+      if (k_ == count_ || spans_[2 * k_] >= o + kB) return va;
+      const U8 vb = U8::load_unaligned(pb);
+      if (spans_[2 * k_] <= o && spans_[2 * k_ + 1] >= o + kB) return vb;
+      const U8 lane = U8::load_aligned(kLaneIndex);
+      xsimd::batch_bool<uint8_t, Arch> inside(false);
+      for (int64_t j = k_; j < count_ && spans_[2 * j] < o + kB; ++j) {
+        const int64_t lo = spans_[2 * j] > o ? spans_[2 * j] - o : 0;
+        const int64_t hi = spans_[2 * j + 1] < o + kB ? spans_[2 * j + 1] - o : kB;
+        inside = inside | ((lane >= U8(uint8_t(lo))) & (lane < U8(uint8_t(hi))));
+      }
+      return xsimd::select(inside, vb, va);
+    }
+    return va;
+  }
+
+ private:
+  void seek(int64_t o) {
+    while (k_ < count_ && spans_[2 * k_ + 1] <= o) ++k_;
+  }
+  alignas(64) static constexpr uint8_t kLaneIndex[64] = {
+      0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+      22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+      44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+  const uint8_t* a_;
+  const uint8_t* b_;
+  const int64_t* spans_;
+  int64_t count_, k_ = 0;
+  int32_t q_;
+  I16 vq_;
+};
+
+// One channel: out[i] = normalise(source byte i) for i in [i, n). Whole
+// vectors of input per step; the tail goes through zero-padded copies, so
+// every element but a streamed head is computed by the same vector code.
+template <bool kStream, bool kFma, Mix kMix>
+void normalize_u8_impl(SourceBytes<kMix>& src, float* out, int64_t i, int64_t n, float mean,
+                       float std) {
   constexpr int64_t kB = int64_t(U8::size), kV = int64_t(F32::size);
-  int64_t i = 0;
+  static_assert(kB == 4 * kV, "widen_u8x4_to_f32 makes four float vectors of one byte vector");
   if constexpr (kStream) {
-    for (const int64_t head = head_to_align(out, n); i < head; ++i) {
-      out[i] = normalize_u8_scalar(mixed_u8_scalar<kBlend>(a, b, i, q), mean, std);
+    for (const int64_t head = i + head_to_align(out + i, n - i); i < head; ++i) {
+      out[i] = normalize_u8_scalar(src.at(i), mean, std);
     }
     if (reinterpret_cast<uintptr_t>(out + i) % Arch::alignment() != 0) {
-      normalize_u8_impl<false, kFma, kBlend>(a + i, b + i, q, out + i, n - i, mean, std);
+      normalize_u8_impl<false, kFma>(src, out, i, n, mean, std);
       return;
     }
   }
-  static_assert(kB == 4 * kV, "widen_u8x4_to_f32 makes four float vectors of one byte vector");
   const NormalizeVec norm(mean, std);
-  const I16 vq(static_cast<int16_t>(q));
   F32 v[4];
   for (; i + kB <= n; i += kB) {
-    widen_u8x4_to_f32(mixed_u8_vec<kBlend>(a + i, b + i, vq), v);
-    for (int k = 0; k < 4; ++k)
+    widen_u8x4_to_f32(src.vec(i, src.a() + i, src.b() + i), v);
+    for (int k = 0; k < 4; ++k) {
       store<kStream>(out + i + k * kV, norm.template operator()<kFma>(v[k]));
+    }
   }
   if (i < n) {
     alignas(64) uint8_t pa[kB] = {}, pb[kB] = {};
     alignas(64) float result[kB];
-    std::memcpy(pa, a + i, size_t(n - i));
-    if constexpr (kBlend) std::memcpy(pb, b + i, size_t(n - i));
-    widen_u8x4_to_f32(mixed_u8_vec<kBlend>(pa, pb, vq), v);
+    std::memcpy(pa, src.a() + i, size_t(n - i));
+    if constexpr (kMix != Mix::None) std::memcpy(pb, src.b() + i, size_t(n - i));
+    widen_u8x4_to_f32(src.vec(i, pa, pb), v);
     for (int k = 0; k < 4; ++k) norm.template operator()<kFma>(v[k]).store_aligned(result + k * kV);
     std::memcpy(out + i, result, size_t(n - i) * sizeof(float));
   }
 }
 
-// Three channels: pixels interleaved in a (a[3p + ch]) into the planes
-// out[0..2]. Each step reads three byte vectors, 4 * kV pixels; the last
-// pixels go through zero-padded copies. Streamed only when the three planes
-// share their alignment (as planes of a w*h whose bytes are a multiple of
-// 64 do); otherwise regular stores.
-template <bool kStream, bool kFma, bool kBlend>
-void normalize3_u8_impl(const uint8_t* a, const uint8_t* b, int32_t q, float* const* out,
-                        int64_t pixels, const float* mean, const float* std) {
+// Three channels: pixels interleaved in the source (byte 3p + ch) into the
+// planes out[0..2], for pixels [p, pixels). Each step reads three byte
+// vectors, 4 * kV pixels; the last pixels go through zero-padded copies.
+// Streamed only when the three planes share their alignment (as planes of a
+// w*h whose bytes are a multiple of 64 do); otherwise regular stores.
+template <bool kStream, bool kFma, Mix kMix>
+void normalize3_u8_impl(SourceBytes<kMix>& src, float* const* out, int64_t p, int64_t pixels,
+                        const float* mean, const float* std) {
   constexpr int64_t kB = int64_t(U8::size), kV = int64_t(F32::size), kStep = 4 * kV;
   static_assert(3 * kB == 3 * kStep, "three byte vectors hold 4 * kV pixels");
-  int64_t p = 0;
   if constexpr (kStream) {
     if (!same_alignment(out[0], out[1]) || !same_alignment(out[0], out[2])) {
-      normalize3_u8_impl<false, kFma, kBlend>(a, b, q, out, pixels, mean, std);
+      normalize3_u8_impl<false, kFma>(src, out, p, pixels, mean, std);
       return;
     }
-    for (const int64_t head = head_to_align(out[0], pixels); p < head; ++p) {
+    for (const int64_t head = p + head_to_align(out[0] + p, pixels - p); p < head; ++p) {
       for (int ch = 0; ch < 3; ++ch) {
-        out[ch][p] =
-            normalize_u8_scalar(mixed_u8_scalar<kBlend>(a, b, 3 * p + ch, q), mean[ch], std[ch]);
+        out[ch][p] = normalize_u8_scalar(src.at(3 * p + ch), mean[ch], std[ch]);
       }
     }
     if (reinterpret_cast<uintptr_t>(out[0] + p) % Arch::alignment() != 0) {
-      float* const rest[3] = {out[0] + p, out[1] + p, out[2] + p};
-      normalize3_u8_impl<false, kFma, kBlend>(a + 3 * p, b + 3 * p, q, rest, pixels - p, mean, std);
+      normalize3_u8_impl<false, kFma>(src, out, p, pixels, mean, std);
       return;
     }
   }
   const NormalizeVec norm[3] = {{mean[0], std[0]}, {mean[1], std[1]}, {mean[2], std[2]}};
-  const I16 vq(static_cast<int16_t>(q));
   F32 v[4][3];
-  auto convert = [&](const uint8_t* pa, const uint8_t* pb) {
-    rgb_to_f32(mixed_u8_vec<kBlend>(pa, pb, vq), mixed_u8_vec<kBlend>(pa + kB, pb + kB, vq),
-               mixed_u8_vec<kBlend>(pa + 2 * kB, pb + 2 * kB, vq), v);
+  auto convert = [&](int64_t o, const uint8_t* pa, const uint8_t* pb) {
+    const U8 x0 = src.vec(o, pa, pb);
+    const U8 x1 = src.vec(o + kB, pa + kB, pb + kB);
+    const U8 x2 = src.vec(o + 2 * kB, pa + 2 * kB, pb + 2 * kB);
+    rgb_to_f32(x0, x1, x2, v);
     for (int w = 0; w < 4; ++w) {
       for (int ch = 0; ch < 3; ++ch) v[w][ch] = norm[ch].template operator()<kFma>(v[w][ch]);
     }
   };
   for (; p + kStep <= pixels; p += kStep) {
-    convert(a + 3 * p, b + 3 * p);
+    convert(3 * p, src.a() + 3 * p, src.b() + 3 * p);
     for (int w = 0; w < 4; ++w) {
       for (int ch = 0; ch < 3; ++ch) store<kStream>(out[ch] + p + w * kV, v[w][ch]);
     }
@@ -379,9 +424,9 @@ void normalize3_u8_impl(const uint8_t* a, const uint8_t* b, int32_t q, float* co
     const int64_t rest = pixels - p;
     alignas(64) uint8_t pa[3 * kB] = {}, pb[3 * kB] = {};
     alignas(64) float result[3][kStep];
-    std::memcpy(pa, a + 3 * p, size_t(3 * rest));
-    if constexpr (kBlend) std::memcpy(pb, b + 3 * p, size_t(3 * rest));
-    convert(pa, pb);
+    std::memcpy(pa, src.a() + 3 * p, size_t(3 * rest));
+    if constexpr (kMix != Mix::None) std::memcpy(pb, src.b() + 3 * p, size_t(3 * rest));
+    convert(3 * p, pa, pb);
     for (int w = 0; w < 4; ++w) {
       for (int ch = 0; ch < 3; ++ch) v[w][ch].store_aligned(result[ch] + w * kV);
     }
@@ -391,28 +436,45 @@ void normalize3_u8_impl(const uint8_t* a, const uint8_t* b, int32_t q, float* co
   }
 }
 
-// The table entries: template flags from run-time ones.
-void normalize_u8(const uint8_t* a, const uint8_t* b, int32_t q, float* out, int64_t n, float mean,
+// The table entries: template arguments from run-time flags.
+template <Mix kMix>
+void normalize_u8_mix(const uint8_t* a, const MixSource& mix, float* out, int64_t n, float mean,
+                      float std, bool fma, bool stream) {
+  SourceBytes<kMix> src(a, mix);
+  if (stream) {
+    (fma ? normalize_u8_impl<true, true, kMix>
+         : normalize_u8_impl<true, false, kMix>)(src, out, 0, n, mean, std);
+  } else {
+    (fma ? normalize_u8_impl<false, true, kMix>
+         : normalize_u8_impl<false, false, kMix>)(src, out, 0, n, mean, std);
+  }
+}
+void normalize_u8(const uint8_t* a, const MixSource& mix, float* out, int64_t n, float mean,
                   float std, bool fma, bool stream) {
-  using Fn = void (*)(const uint8_t*, const uint8_t*, int32_t, float*, int64_t, float, float);
-  static constexpr Fn kFns[8] = {
-      normalize_u8_impl<false, false, false>, normalize_u8_impl<false, false, true>,
-      normalize_u8_impl<false, true, false>,  normalize_u8_impl<false, true, true>,
-      normalize_u8_impl<true, false, false>,  normalize_u8_impl<true, false, true>,
-      normalize_u8_impl<true, true, false>,   normalize_u8_impl<true, true, true>};
-  kFns[(stream ? 4 : 0) + (fma ? 2 : 0) + (b != nullptr ? 1 : 0)](a, b, q, out, n, mean, std);
+  const auto fn = mix.kind == MixSource::Kind::Mixup    ? normalize_u8_mix<Mix::Blend>
+                  : mix.kind == MixSource::Kind::CutMix ? normalize_u8_mix<Mix::Select>
+                                                        : normalize_u8_mix<Mix::None>;
+  fn(a, mix, out, n, mean, std, fma, stream);
 }
 
-void normalize3_u8(const uint8_t* a, const uint8_t* b, int32_t q, float* const* out, int64_t pixels,
+template <Mix kMix>
+void normalize3_u8_mix(const uint8_t* a, const MixSource& mix, float* const* out, int64_t pixels,
+                       const float* mean, const float* std, bool fma, bool stream) {
+  SourceBytes<kMix> src(a, mix);
+  if (stream) {
+    (fma ? normalize3_u8_impl<true, true, kMix>
+         : normalize3_u8_impl<true, false, kMix>)(src, out, 0, pixels, mean, std);
+  } else {
+    (fma ? normalize3_u8_impl<false, true, kMix>
+         : normalize3_u8_impl<false, false, kMix>)(src, out, 0, pixels, mean, std);
+  }
+}
+void normalize3_u8(const uint8_t* a, const MixSource& mix, float* const* out, int64_t pixels,
                    const float* mean, const float* std, bool fma, bool stream) {
-  using Fn = void (*)(const uint8_t*, const uint8_t*, int32_t, float* const*, int64_t, const float*,
-                      const float*);
-  static constexpr Fn kFns[8] = {
-      normalize3_u8_impl<false, false, false>, normalize3_u8_impl<false, false, true>,
-      normalize3_u8_impl<false, true, false>,  normalize3_u8_impl<false, true, true>,
-      normalize3_u8_impl<true, false, false>,  normalize3_u8_impl<true, false, true>,
-      normalize3_u8_impl<true, true, false>,   normalize3_u8_impl<true, true, true>};
-  kFns[(stream ? 4 : 0) + (fma ? 2 : 0) + (b != nullptr ? 1 : 0)](a, b, q, out, pixels, mean, std);
+  const auto fn = mix.kind == MixSource::Kind::Mixup    ? normalize3_u8_mix<Mix::Blend>
+                  : mix.kind == MixSource::Kind::CutMix ? normalize3_u8_mix<Mix::Select>
+                                                        : normalize3_u8_mix<Mix::None>;
+  fn(a, mix, out, pixels, mean, std, fma, stream);
 }
 
 // 3-channel layout changes, interleaved pixels (src[3p + ch]) <-> planes

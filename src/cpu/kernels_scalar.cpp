@@ -36,20 +36,25 @@ void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* 
   }
 }
 
-uint8_t mixed(const uint8_t* a, const uint8_t* b, int64_t i, int32_t q) {
-  return b != nullptr ? pixel::blend_u8(a[i], b[i], q) : a[i];
+uint8_t mixed(const uint8_t* a, const MixSource& mix, int64_t i) {
+  if (mix.kind == MixSource::Kind::None) return a[i];
+  if (mix.kind == MixSource::Kind::Mixup) return pixel::blend_u8(a[i], mix.b[i], mix.q);
+  for (int64_t k = 0; k < mix.count; ++k) {
+    if (mix.spans[2 * k] <= i && i < mix.spans[2 * k + 1]) return mix.b[i];
+  }
+  return a[i];
 }
 
-void normalize_u8(const uint8_t* a, const uint8_t* b, int32_t q, float* out, int64_t n, float mean,
+void normalize_u8(const uint8_t* a, const MixSource& mix, float* out, int64_t n, float mean,
                   float std, bool, bool) {
-  for (int64_t i = 0; i < n; ++i) out[i] = pixel::normalize_u8(mixed(a, b, i, q), mean, std);
+  for (int64_t i = 0; i < n; ++i) out[i] = pixel::normalize_u8(mixed(a, mix, i), mean, std);
 }
 
-void normalize3_u8(const uint8_t* a, const uint8_t* b, int32_t q, float* const* out, int64_t pixels,
+void normalize3_u8(const uint8_t* a, const MixSource& mix, float* const* out, int64_t pixels,
                    const float* mean, const float* std, bool, bool) {
   for (int64_t p = 0; p < pixels; ++p) {
     for (int ch = 0; ch < 3; ++ch) {
-      out[ch][p] = pixel::normalize_u8(mixed(a, b, 3 * p + ch, q), mean[ch], std[ch]);
+      out[ch][p] = pixel::normalize_u8(mixed(a, mix, 3 * p + ch), mean[ch], std[ch]);
     }
   }
 }
