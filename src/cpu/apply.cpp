@@ -586,6 +586,23 @@ struct MixJob {
     }
   }
 
+  // How the normalize kernels mix sample i (which mixes) into tile [p0, p0 +
+  // len): its Mixup weight, or its CutMix box as byte spans of the tile.
+  MixSource mix_source(int64_t i, int64_t p0, int64_t len) const {
+    MixSource mix;
+    if (plan[i].kind == MixKind::Mixup) {
+      mix.kind = MixSource::Kind::Mixup;
+      mix.q = pixel::lam_weight(plan[i].lam);
+      return mix;
+    }
+    const int64_t unit = src.layout == Layout::NHWC ? g.c : 1;  // bytes per pixel
+    const std::vector<int64_t>& spans = byte_spans(plan[i].box, p0, len, unit, t_scratch.spans_a);
+    mix.kind = spans.empty() ? MixSource::Kind::None : MixSource::Kind::CutMix;
+    mix.spans = spans.data();
+    mix.count = int64_t(spans.size() / 2);
+    return mix;
+  }
+
   // Computes output tile t of sample i with partner tile `b` and stores it.
   void single(int64_t i, const View<const S>& b, int64_t p0, int64_t len) const {
     const View<const S> a = src_view(i, p0);
@@ -606,18 +623,7 @@ struct MixJob {
       // uint8 -> float32 planes: the Mixup or CutMix happens inside the
       // normalize kernels, in registers.
       if (normalize_kernels_apply(src.layout, dst.layout, g.c)) {
-        MixSource mix;
-        if (mixes(plan, i) && plan[i].kind == MixKind::Mixup) {
-          mix.kind = MixSource::Kind::Mixup;
-          mix.q = pixel::lam_weight(plan[i].lam);
-        } else if (mixes(plan, i)) {
-          const int64_t unit = src.layout == Layout::NHWC ? g.c : 1;  // bytes per pixel
-          const std::vector<int64_t>& spans =
-              byte_spans(plan[i].box, p0, len, unit, t_scratch.spans_a);
-          mix.kind = spans.empty() ? MixSource::Kind::None : MixSource::Kind::CutMix;
-          mix.spans = spans.data();
-          mix.count = int64_t(spans.size() / 2);
-        }
+        const MixSource mix = mixes(plan, i) ? mix_source(i, p0, len) : MixSource{};
         normalize_tile(k, a, &b, mix, src.layout, out, len, g.c, norm, stream);
         return;
       }

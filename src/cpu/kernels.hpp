@@ -254,7 +254,6 @@ inline float normalize_u8_scalar(uint8_t v, float mean, float std) {
 struct NormalizeVec {
   F32 mean, std, h255, l255, hstd, lstd;
 
-  NormalizeVec() = default;
   NormalizeVec(float m, float s) : mean(m), std(s) {
     float hi = 0.0f, lo = 0.0f;
     split_reciprocal(255.0f, hi, lo);
@@ -269,7 +268,7 @@ struct NormalizeVec {
   }
 
   template <bool kFma>
-  F32 operator()(F32 v) const {
+  F32 apply(F32 v) const {
 #ifdef MIXCUT_CPU_ISA_HAS_FMA
     if constexpr (kFma) {
       const F32 t = fused_mul_add(v, h255, v * l255) - mean;
@@ -283,7 +282,7 @@ struct NormalizeVec {
 // What the u8 -> f32 kernels normalise (MixSource in kernel_table.hpp): a;
 // the uint8 Mixup of a and b; or b inside the spans and a outside (CutMix).
 // Offsets only grow from call to call, so the span cursor only moves on.
-enum class Mix { None, Blend, Select };
+using Mix = MixSource::Kind;
 
 template <Mix kMix>
 class SourceBytes {
@@ -295,8 +294,8 @@ class SourceBytes {
   const uint8_t* b() const { return b_; }
 
   uint8_t at(int64_t o) {
-    if constexpr (kMix == Mix::Blend) return blend_u8_scalar(a_[o], b_[o], q_);
-    if constexpr (kMix == Mix::Select) {
+    if constexpr (kMix == Mix::Mixup) return blend_u8_scalar(a_[o], b_[o], q_);
+    if constexpr (kMix == Mix::CutMix) {
       seek(o);
       return k_ < count_ && spans_[2 * k_] <= o ? b_[o] : a_[o];
     }
@@ -307,8 +306,8 @@ class SourceBytes {
   // b + o, or zero-padded copies of them).
   U8 vec(int64_t o, const uint8_t* pa, const uint8_t* pb) {
     const U8 va = U8::load_unaligned(pa);
-    if constexpr (kMix == Mix::Blend) return blend_u8_vec(va, U8::load_unaligned(pb), vq_);
-    if constexpr (kMix == Mix::Select) {
+    if constexpr (kMix == Mix::Mixup) return blend_u8_vec(va, U8::load_unaligned(pb), vq_);
+    if constexpr (kMix == Mix::CutMix) {
       constexpr int64_t kB = int64_t(U8::size);
       seek(o);
       if (k_ == count_ || spans_[2 * k_] >= o + kB) return va;
@@ -364,7 +363,7 @@ void normalize_u8_impl(SourceBytes<kMix>& src, float* out, int64_t i, int64_t n,
   for (; i + kB <= n; i += kB) {
     widen_u8x4_to_f32(src.vec(i, src.a() + i, src.b() + i), v);
     for (int k = 0; k < 4; ++k) {
-      store<kStream>(out + i + k * kV, norm.template operator()<kFma>(v[k]));
+      store<kStream>(out + i + k * kV, norm.apply<kFma>(v[k]));
     }
   }
   if (i < n) {
@@ -373,7 +372,7 @@ void normalize_u8_impl(SourceBytes<kMix>& src, float* out, int64_t i, int64_t n,
     std::memcpy(pa, src.a() + i, size_t(n - i));
     if constexpr (kMix != Mix::None) std::memcpy(pb, src.b() + i, size_t(n - i));
     widen_u8x4_to_f32(src.vec(i, pa, pb), v);
-    for (int k = 0; k < 4; ++k) norm.template operator()<kFma>(v[k]).store_aligned(result + k * kV);
+    for (int k = 0; k < 4; ++k) norm.apply<kFma>(v[k]).store_aligned(result + k * kV);
     std::memcpy(out + i, result, size_t(n - i) * sizeof(float));
   }
 }
@@ -411,7 +410,7 @@ void normalize3_u8_impl(SourceBytes<kMix>& src, float* const* out, int64_t p, in
     const U8 x2 = src.vec(o + 2 * kB, pa + 2 * kB, pb + 2 * kB);
     rgb_to_f32(x0, x1, x2, v);
     for (int w = 0; w < 4; ++w) {
-      for (int ch = 0; ch < 3; ++ch) v[w][ch] = norm[ch].template operator()<kFma>(v[w][ch]);
+      for (int ch = 0; ch < 3; ++ch) v[w][ch] = norm[ch].apply<kFma>(v[w][ch]);
     }
   };
   for (; p + kStep <= pixels; p += kStep) {
@@ -451,9 +450,9 @@ void normalize_u8_mix(const uint8_t* a, const MixSource& mix, float* out, int64_
 }
 void normalize_u8(const uint8_t* a, const MixSource& mix, float* out, int64_t n, float mean,
                   float std, bool fma, bool stream) {
-  const auto fn = mix.kind == MixSource::Kind::Mixup    ? normalize_u8_mix<Mix::Blend>
-                  : mix.kind == MixSource::Kind::CutMix ? normalize_u8_mix<Mix::Select>
-                                                        : normalize_u8_mix<Mix::None>;
+  const auto fn = mix.kind == Mix::Mixup    ? normalize_u8_mix<Mix::Mixup>
+                  : mix.kind == Mix::CutMix ? normalize_u8_mix<Mix::CutMix>
+                                            : normalize_u8_mix<Mix::None>;
   fn(a, mix, out, n, mean, std, fma, stream);
 }
 
@@ -471,9 +470,9 @@ void normalize3_u8_mix(const uint8_t* a, const MixSource& mix, float* const* out
 }
 void normalize3_u8(const uint8_t* a, const MixSource& mix, float* const* out, int64_t pixels,
                    const float* mean, const float* std, bool fma, bool stream) {
-  const auto fn = mix.kind == MixSource::Kind::Mixup    ? normalize3_u8_mix<Mix::Blend>
-                  : mix.kind == MixSource::Kind::CutMix ? normalize3_u8_mix<Mix::Select>
-                                                        : normalize3_u8_mix<Mix::None>;
+  const auto fn = mix.kind == Mix::Mixup    ? normalize3_u8_mix<Mix::Mixup>
+                  : mix.kind == Mix::CutMix ? normalize3_u8_mix<Mix::CutMix>
+                                            : normalize3_u8_mix<Mix::None>;
   fn(a, mix, out, pixels, mean, std, fma, stream);
 }
 
