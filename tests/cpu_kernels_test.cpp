@@ -621,7 +621,8 @@ TEST(CpuKernels, SwapSpansMatchesItsDefinition) {
 // deinterleave3 / interleave3 (3-channel layout changes) of every ISA's
 // table against their definition: both element sizes, odd pixel counts,
 // offsets, planes that share their alignment and planes that do not,
-// streamed or not. Bytes around the outputs must stay untouched.
+// streamed or not, and for uint8 with and without a Mixup of the pixels
+// first. Bytes around the outputs must stay untouched.
 TEST(CpuKernels, LayoutShufflesMatchTheirDefinition) {
   std::mt19937_64 rng(11);
   for (Isa isa : isas_of_this_cpu()) {
@@ -644,14 +645,29 @@ TEST(CpuKernels, LayoutShufflesMatchTheirDefinition) {
       const void* const const_planes[3] = {planes[0], planes[1], planes[2]};
       auto element = [&](const uint8_t* base, int64_t e) { return base + e * es; };
 
+      // uint8 pixels as they are, or their Mixup with a partner.
+      std::vector<uint8_t> partner(packed.size());
+      for (uint8_t& v : partner) v = uint8_t(rng());
+      cpu::MixSource mix;
+      if (es == 1 && rng() % 2 == 0) mix.kind = cpu::MixSource::Kind::Mixup;
+      mix.b = partner.data() + offset;
+      mix.q = int32_t(rng() % (kLamOne + 1));
+      auto source = [&](int64_t e, uint8_t* to) {
+        if (es == 4) {
+          std::memcpy(to, element(pk, e), 4);
+        } else {
+          *to = mix.kind == cpu::MixSource::Kind::Mixup ? pixel::blend_u8(pk[e], mix.b[e], mix.q)
+                                                        : pk[e];
+        }
+      };
+
       std::vector<uint8_t> want = planar;
       uint8_t* wl = want.data() + offset * es;
       for (int64_t p = 0; p < pixels; ++p) {
-        for (int64_t ch = 0; ch < 3; ++ch) {
-          std::memcpy(wl + (ch * gap + p) * es, element(pk, 3 * p + ch), size_t(es));
-        }
+        for (int64_t ch = 0; ch < 3; ++ch) source(3 * p + ch, wl + (ch * gap + p) * es);
       }
-      k.deinterleave3(pk, planes, pixels, es, stream);
+      SCOPED_TRACE(testing::Message() << "mixing " << static_cast<int>(mix.kind));
+      k.deinterleave3(pk, mix, planes, pixels, es, stream);
       k.stream_fence();
       ASSERT_EQ(planar, want);
 

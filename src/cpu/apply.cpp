@@ -332,7 +332,7 @@ void convert_tile(const KernelTable& k, const View<const S>& from, Layout from_l
       const void* const from_planes[3] = {from.ptr, from.ptr + from.run_stride,
                                           from.ptr + 2 * from.run_stride};
       if (from_layout == Layout::NHWC) {
-        k.deinterleave3(from.ptr, planes, len, int64_t(sizeof(S)), stream);
+        k.deinterleave3(from.ptr, MixSource{}, planes, len, int64_t(sizeof(S)), stream);
       } else {
         k.interleave3(from_planes, to.ptr, len, int64_t(sizeof(S)), stream);
       }
@@ -625,6 +625,17 @@ struct MixJob {
       if (normalize_kernels_apply(src.layout, dst.layout, g.c)) {
         const MixSource mix = mixes(plan, i) ? mix_source(i, p0, len) : MixSource{};
         normalize_tile(k, a, &b, mix, src.layout, out, len, g.c, norm, stream);
+        return;
+      }
+    }
+    if constexpr (std::is_same_v<S, uint8_t> && std::is_same_v<D, uint8_t>) {
+      // uint8 NHWC -> NCHW, 3 channels: a Mixup happens inside the split.
+      if (src.layout == Layout::NHWC && g.c == 3 &&
+          (!mixes(plan, i) || plan[i].kind == MixKind::Mixup)) {
+        MixSource mix = mixes(plan, i) ? mix_source(i, p0, len) : MixSource{};
+        mix.b = b.ptr;
+        void* const planes[3] = {out.ptr, out.ptr + out.run_stride, out.ptr + 2 * out.run_stride};
+        k.deinterleave3(a.ptr, mix, planes, len, 1, stream);
         return;
       }
     }

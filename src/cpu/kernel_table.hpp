@@ -66,8 +66,11 @@ struct KernelTable {
   // 3-channel layout changes of elem_size-byte elements (1 or 4): `pixels`
   // interleaved pixels (src[3p + ch]) into planes[ch][p], and back. stream:
   // non-temporal stores (planes only when all three share their alignment).
-  void (*deinterleave3)(const void* src, void* const* planes, int64_t pixels, int64_t elem_size,
-                        bool stream);
+  // deinterleave3 first mixes uint8 pixels as `mix` says, Kind::None or
+  // Kind::Mixup only (a CutMix is staged: its reads, skipping each box in
+  // one source, ran 1.7x slower inside the split); float32 takes None only.
+  void (*deinterleave3)(const void* src, const MixSource& mix, void* const* planes, int64_t pixels,
+                        int64_t elem_size, bool stream);
   void (*interleave3)(const void* const* planes, void* dst, int64_t pixels, int64_t elem_size,
                       bool stream);
   // out[p] = p inside a span ? b[p] : a[p] for bytes p in [0, bytes); spans are

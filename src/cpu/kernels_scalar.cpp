@@ -59,15 +59,18 @@ void normalize3_u8(const uint8_t* a, const MixSource& mix, float* const* out, in
   }
 }
 
-template <class T>
-void deinterleave3_typed(const void* src, void* const* planes, int64_t pixels) {
-  const T* s = static_cast<const T*>(src);
+void deinterleave3(const void* src, const MixSource& mix, void* const* planes, int64_t pixels,
+                   int64_t elem_size, bool) {
   for (int64_t p = 0; p < pixels; ++p) {
-    for (int ch = 0; ch < 3; ++ch) static_cast<T*>(planes[ch])[p] = s[3 * p + ch];
+    for (int ch = 0; ch < 3; ++ch) {
+      if (elem_size == 1) {
+        static_cast<uint8_t*>(planes[ch])[p] =
+            mixed(static_cast<const uint8_t*>(src), mix, 3 * p + ch);
+      } else {
+        static_cast<float*>(planes[ch])[p] = static_cast<const float*>(src)[3 * p + ch];
+      }
+    }
   }
-}
-void deinterleave3(const void* src, void* const* planes, int64_t pixels, int64_t elem_size, bool) {
-  (elem_size == 1 ? deinterleave3_typed<uint8_t> : deinterleave3_typed<float>)(src, planes, pixels);
 }
 
 template <class T>
