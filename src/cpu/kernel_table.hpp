@@ -9,10 +9,10 @@
 
 namespace mixcut::cpu {
 
-// How the uint8 -> float32 kernels mix their source `a` before converting:
-// None: a alone; Mixup: the uint8 blend of a and b with weight q (as
-// blend_u8); CutMix: b inside the `count` sorted, disjoint byte spans
-// [spans[2k], spans[2k+1]), a outside.
+// How the uint8 kernels that convert (normalize_u8, normalize3_u8,
+// deinterleave3) mix their source `a` first: None: a alone; Mixup: the uint8 blend of a and b with
+// weight q (as blend_u8); CutMix: b inside the `count` sorted, disjoint byte spans [spans[2k],
+// spans[2k+1]), a outside.
 struct MixSource {
   enum class Kind { None, Mixup, CutMix };
   Kind kind = Kind::None;
