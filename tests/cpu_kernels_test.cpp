@@ -621,8 +621,8 @@ TEST(CpuKernels, SwapSpansMatchesItsDefinition) {
 // deinterleave3 / interleave3 (3-channel layout changes) of every ISA's
 // table against their definition: both element sizes, odd pixel counts,
 // offsets, planes that share their alignment and planes that do not,
-// streamed or not, and for uint8 with and without a Mixup of the pixels
-// first. Bytes around the outputs must stay untouched.
+// streamed or not, and deinterleave3 with and without a Mixup of the
+// pixels first. Bytes around the outputs must stay untouched.
 TEST(CpuKernels, LayoutShufflesMatchTheirDefinition) {
   std::mt19937_64 rng(11);
   for (Isa isa : isas_of_this_cpu()) {
@@ -645,19 +645,27 @@ TEST(CpuKernels, LayoutShufflesMatchTheirDefinition) {
       const void* const const_planes[3] = {planes[0], planes[1], planes[2]};
       auto element = [&](const uint8_t* base, int64_t e) { return base + e * es; };
 
-      // uint8 pixels as they are, or their Mixup with a partner.
+      // Pixels as they are, or their Mixup with a partner.
       std::vector<uint8_t> partner(packed.size());
       for (uint8_t& v : partner) v = uint8_t(rng());
+      std::vector<float> partner_f32(size_t(3 * pixels) + 1);
+      for (float& v : partner_f32) v = std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng);
       cpu::MixSource mix;
-      if (es == 1 && rng() % 2 == 0) mix.kind = cpu::MixSource::Kind::Mixup;
+      if (rng() % 2 == 0) mix.kind = cpu::MixSource::Kind::Mixup;
       mix.b = partner.data() + offset;
       mix.q = int32_t(rng() % (kLamOne + 1));
+      mix.b_f32 = partner_f32.data();
+      mix.lam = float(double(mix.q) / kLamOne);
+      mix.rest = 1.0f - mix.lam;
+      const bool blend = mix.kind == cpu::MixSource::Kind::Mixup;
       auto source = [&](int64_t e, uint8_t* to) {
         if (es == 4) {
-          std::memcpy(to, element(pk, e), 4);
+          float v;
+          std::memcpy(&v, element(pk, e), 4);
+          if (blend) v = pixel::blend_f32(v, mix.b_f32[e], mix.lam, mix.rest);
+          std::memcpy(to, &v, 4);
         } else {
-          *to = mix.kind == cpu::MixSource::Kind::Mixup ? pixel::blend_u8(pk[e], mix.b[e], mix.q)
-                                                        : pk[e];
+          *to = blend ? pixel::blend_u8(pk[e], mix.b[e], mix.q) : pk[e];
         }
       };
 

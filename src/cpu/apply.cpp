@@ -593,6 +593,8 @@ struct MixJob {
     if (plan[i].kind == MixKind::Mixup) {
       mix.kind = MixSource::Kind::Mixup;
       mix.q = pixel::lam_weight(plan[i].lam);
+      mix.lam = plan[i].lam;
+      mix.rest = 1.0f - plan[i].lam;
       return mix;
     }
     const int64_t unit = src.layout == Layout::NHWC ? g.c : 1;  // bytes per pixel
@@ -628,14 +630,18 @@ struct MixJob {
         return;
       }
     }
-    if constexpr (std::is_same_v<S, uint8_t> && std::is_same_v<D, uint8_t>) {
-      // uint8 NHWC -> NCHW, 3 channels: a Mixup happens inside the split.
+    if constexpr (std::is_same_v<S, D>) {
+      // NHWC -> NCHW, 3 channels: a Mixup happens inside the split.
       if (src.layout == Layout::NHWC && g.c == 3 &&
           (!mixes(plan, i) || plan[i].kind == MixKind::Mixup)) {
         MixSource mix = mixes(plan, i) ? mix_source(i, p0, len) : MixSource{};
-        mix.b = b.ptr;
+        if constexpr (std::is_same_v<S, float>) {
+          mix.b_f32 = b.ptr;
+        } else {
+          mix.b = b.ptr;
+        }
         void* const planes[3] = {out.ptr, out.ptr + out.run_stride, out.ptr + 2 * out.run_stride};
-        k.deinterleave3(a.ptr, mix, planes, len, 1, stream);
+        k.deinterleave3(a.ptr, mix, planes, len, int64_t(sizeof(S)), stream);
         return;
       }
     }

@@ -20,6 +20,9 @@ struct MixSource {
   int32_t q = 0;
   const int64_t* spans = nullptr;
   int64_t count = 0;
+  // float32 sources (deinterleave3, Mixup only): a*lam + b_f32*rest.
+  const float* b_f32 = nullptr;
+  float lam = 1.0f, rest = 0.0f;
 };
 
 // The *_stream kernels and copy_stream use non-temporal stores and do not
@@ -66,9 +69,9 @@ struct KernelTable {
   // 3-channel layout changes of elem_size-byte elements (1 or 4): `pixels`
   // interleaved pixels (src[3p + ch]) into planes[ch][p], and back. stream:
   // non-temporal stores (planes only when all three share their alignment).
-  // deinterleave3 first mixes uint8 pixels as `mix` says, Kind::None or
+  // deinterleave3 first mixes the pixels as `mix` says, Kind::None or
   // Kind::Mixup only (a CutMix is staged: its reads, skipping each box in
-  // one source, ran 1.7x slower inside the split); float32 takes None only.
+  // one source, ran 1.7x slower inside the split).
   void (*deinterleave3)(const void* src, const MixSource& mix, void* const* planes, int64_t pixels,
                         int64_t elem_size, bool stream);
   void (*interleave3)(const void* const* planes, void* dst, int64_t pixels, int64_t elem_size,

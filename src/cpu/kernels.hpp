@@ -575,27 +575,34 @@ inline int64_t head_to_16(const T* out, int64_t n) {
   return head < n ? head : n;
 }
 
-// float32 pixels into planes (uint8 ones go through split3_u8_impl).
-template <bool kStream>
-void deinterleave3_impl(const float* src, float* const* planes, int64_t pixels) {
-  using T = float;
-  using S = Shuffle3<T>;
+// float32 pixels, or with kBlend their Mixup with b (blend_f32: a*lam +
+// b*rest, two roundings), into planes; uint8 ones go through
+// split3_u8_impl.
+template <bool kStream, bool kBlend>
+void deinterleave3_f32_impl(const float* a, const float* b, float lam, float rest,
+                            float* const* planes, int64_t pixels) {
+  using S = Shuffle3<float>;
+  const auto pixel = [&](int64_t e) {
+    if constexpr (kBlend) return blend_f32_scalar(a[e], b[e], lam, rest);
+    return a[e];
+  };
   int64_t p = 0;
   if constexpr (kStream) {
     const uintptr_t mis = reinterpret_cast<uintptr_t>(planes[0]) % 16;
     if (reinterpret_cast<uintptr_t>(planes[1]) % 16 != mis ||
         reinterpret_cast<uintptr_t>(planes[2]) % 16 != mis) {
-      deinterleave3_impl<false>(src, planes, pixels);
+      deinterleave3_f32_impl<false, kBlend>(a, b, lam, rest, planes, pixels);
       return;
     }
     p = head_to_16(planes[0], pixels);
     for (int64_t h = 0; h < p; ++h) {
-      for (int ch = 0; ch < 3; ++ch) planes[ch][h] = src[3 * h + ch];
+      for (int ch = 0; ch < 3; ++ch) planes[ch][h] = pixel(3 * h + ch);
     }
   }
-  T* const c0 = planes[0];  // locals: stores through them cannot change them
-  T* const c1 = planes[1];
-  T* const c2 = planes[2];
+  float* const c0 = planes[0];  // locals: stores through them cannot change them
+  float* const c1 = planes[1];
+  float* const c2 = planes[2];
+  const __m128 vlam = _mm_set1_ps(lam), vrest = _mm_set1_ps(rest);
   // Four steps per iteration, so each plane gets 64 consecutive bytes (a
   // whole line when aligned) from back-to-back stores: streamed float32
   // planes written 16 bytes at a time, round robin, took 14 ms for
@@ -603,19 +610,22 @@ void deinterleave3_impl(const float* src, float* const* planes, int64_t pixels) 
   __m128i x[3], out[4][3];
   for (; p + 4 * S::kPixels <= pixels; p += 4 * S::kPixels) {
     for (int step = 0; step < 4; ++step) {
-      const auto* in = reinterpret_cast<const __m128i*>(src + 3 * (p + step * S::kPixels));
-      for (int part = 0; part < 3; ++part) x[part] = _mm_loadu_si128(in + part);
+      const int64_t e = 3 * (p + step * S::kPixels);
+      for (int part = 0; part < 3; ++part) {
+        __m128 v = _mm_loadu_ps(a + e + 4 * part);
+        if constexpr (kBlend) {
+          v = _mm_add_ps(_mm_mul_ps(v, vlam), _mm_mul_ps(_mm_loadu_ps(b + e + 4 * part), vrest));
+        }
+        x[part] = _mm_castps_si128(v);
+      }
       S::split(x, out[step]);
     }
-    for (int step = 0; step < 4; ++step)
-      store128<kStream>(c0 + p + step * S::kPixels, out[step][0]);
-    for (int step = 0; step < 4; ++step)
-      store128<kStream>(c1 + p + step * S::kPixels, out[step][1]);
-    for (int step = 0; step < 4; ++step)
-      store128<kStream>(c2 + p + step * S::kPixels, out[step][2]);
+    for (int step = 0; step < 4; ++step) store128<kStream>(c0 + p + 4 * step, out[step][0]);
+    for (int step = 0; step < 4; ++step) store128<kStream>(c1 + p + 4 * step, out[step][1]);
+    for (int step = 0; step < 4; ++step) store128<kStream>(c2 + p + 4 * step, out[step][2]);
   }
   for (; p < pixels; ++p) {
-    for (int ch = 0; ch < 3; ++ch) planes[ch][p] = src[3 * p + ch];
+    for (int ch = 0; ch < 3; ++ch) planes[ch][p] = pixel(3 * p + ch);
   }
 }
 
@@ -707,8 +717,12 @@ void deinterleave3(const void* src, const MixSource& mix, void* const* planes, i
   if (elem_size == 4) {
     float* const typed[3] = {static_cast<float*>(planes[0]), static_cast<float*>(planes[1]),
                              static_cast<float*>(planes[2])};
-    (stream ? deinterleave3_impl<true> : deinterleave3_impl<false>)(static_cast<const float*>(src),
-                                                                    typed, pixels);
+    const bool blend = mix.kind == Mix::Mixup;
+    const auto fn =
+        stream
+            ? (blend ? deinterleave3_f32_impl<true, true> : deinterleave3_f32_impl<true, false>)
+            : (blend ? deinterleave3_f32_impl<false, true> : deinterleave3_f32_impl<false, false>);
+    fn(static_cast<const float*>(src), mix.b_f32, mix.lam, mix.rest, typed, pixels);
     return;
   }
   uint8_t* const typed[3] = {static_cast<uint8_t*>(planes[0]), static_cast<uint8_t*>(planes[1]),

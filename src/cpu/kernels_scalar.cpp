@@ -67,7 +67,11 @@ void deinterleave3(const void* src, const MixSource& mix, void* const* planes, i
         static_cast<uint8_t*>(planes[ch])[p] =
             mixed(static_cast<const uint8_t*>(src), mix, 3 * p + ch);
       } else {
-        static_cast<float*>(planes[ch])[p] = static_cast<const float*>(src)[3 * p + ch];
+        const float v = static_cast<const float*>(src)[3 * p + ch];
+        static_cast<float*>(planes[ch])[p] =
+            mix.kind == MixSource::Kind::Mixup
+                ? pixel::blend_f32(v, mix.b_f32[3 * p + ch], mix.lam, mix.rest)
+                : v;
       }
     }
   }
