@@ -1,10 +1,10 @@
 // Kernel templates, instantiated once per ISA. Each src/cpu/isa/*_<isa>.cpp
 // defines MIXCUT_CPU_ISA_NS, the namespace mixcut::cpu::<ns> with `Arch` (an
 // xsimd arch) and its intrinsic shims (mulhrs, stream stores, u8 -> f32
-// widening, rgb_to_f32 for interleaved 3-channel pixels, copy_short and
-// load_into for fewer bytes than a vector; with MIXCUT_CPU_ISA_HAS_FMA also
-// fused_mul_add), and
-// then includes this file. Everything here lives in that ISA's namespace, so no helper
+// widening, rgb_to_f32 for interleaved 3-channel pixels; with
+// MIXCUT_CPU_ISA_HAS_FMA fused_mul_add; with MIXCUT_CPU_ISA_HAS_MASKED_BYTES
+// copy_short and load_into, otherwise defined here), and then includes this
+// file. Everything here lives in that ISA's namespace, so no helper
 // compiled with one ISA's flags is ever merged by the linker with another ISA's copy. Only std C
 // functions (memcpy) are called outside it. Built with -ffp-contract=off: a*lam + b*(1-lam) rounds
 // twice on every ISA, as in pixel.hpp.
@@ -29,6 +29,22 @@ using U16 = xsimd::batch<uint16_t, Arch>;
 using I16 = xsimd::batch<int16_t, Arch>;
 
 constexpr int32_t kOne = 1 << 14;
+
+#ifndef MIXCUT_CPU_ISA_HAS_MASKED_BYTES
+// Fewer bytes than a vector, through memory: levels below AVX-512 have no
+// byte-masked loads and stores.
+inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {
+  std::memcpy(dst, src, size_t(n));
+}
+// block with its bytes [at, at + n) replaced by src[0, n) (at + n <= the
+// vector size).
+inline U8 load_into(U8 block, int64_t at, const uint8_t* src, int64_t n) {
+  alignas(64) uint8_t bytes[U8::size];
+  block.store_aligned(bytes);
+  std::memcpy(bytes + at, src, size_t(n));
+  return U8::load_aligned(bytes);
+}
+#endif
 
 // Scalar forms of pixel.hpp's formulas, kept in this namespace (see above).
 inline float blend_f32_scalar(float a, float b, float lam, float one_minus_lam) {

@@ -2,7 +2,6 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstring>
 #include <xsimd/xsimd.hpp>
 
 #include "cpu/kernel_table.hpp"
@@ -60,18 +59,6 @@ inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,
                                                xsimd::batch<float, Arch> b,
                                                xsimd::batch<float, Arch> c) {
   return _mm256_fmadd_ps(a, b, c);
-}
-inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {
-  std::memcpy(dst, src, size_t(n));
-}
-// block with its bytes [at, at + n) replaced by src[0, n) (at + n <= the
-// vector size), through memory: this level has no byte-masked loads.
-inline xsimd::batch<uint8_t, Arch> load_into(xsimd::batch<uint8_t, Arch> block, int64_t at,
-                                             const uint8_t* src, int64_t n) {
-  alignas(32) uint8_t bytes[xsimd::batch<uint8_t, Arch>::size];
-  block.store_aligned(bytes);
-  std::memcpy(bytes + at, src, size_t(n));
-  return xsimd::batch<uint8_t, Arch>::load_aligned(bytes);
 }
 
 }  // namespace

@@ -90,6 +90,7 @@ inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,
 #define MIXCUT_CPU_ISA_NS avx512
 #define MIXCUT_CPU_ISA_NAME "avx512"
 #define MIXCUT_CPU_ISA_HAS_FMA 1
+#define MIXCUT_CPU_ISA_HAS_MASKED_BYTES 1
 #include "cpu/kernels.hpp"
 
 namespace mixcut::cpu {
