@@ -171,13 +171,19 @@ void run_roof(Roof r, int threads, size_t bytes) {
 }
 
 // Median seconds of each of `fns` over 7 rounds that run them in turn,
-// each after a cache flush when `flush`.
+// each after a cache flush when `flush`, else after an untimed run of the
+// same fn (cache-resident sizes: the one before may have evicted its
+// buffers, as the non-temporal copy does).
 std::vector<double> alternating_median_seconds(bool flush,
                                                const std::vector<std::function<void()>>& fns) {
   std::vector<std::vector<double>> seconds(fns.size());
   for (int round = 0; round < 7; ++round) {
     for (size_t f = 0; f < fns.size(); ++f) {
-      if (flush) flush_caches();
+      if (flush) {
+        flush_caches();
+      } else {
+        fns[f]();
+      }
       const auto t0 = std::chrono::steady_clock::now();
       fns[f]();
       seconds[f].push_back(
@@ -335,7 +341,7 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   ctx.num_threads = kc.threads;
   ctx.max_isa = cpu::detected_isa();
 
-  std::vector<MixSample> plan;
+  std::vector<MixSample> plan, batch_plan;
   std::vector<CutoutHole> holes;
   Fill fill;
   int64_t must_move = 0;  // fewest bytes the op must touch
@@ -354,6 +360,8 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
     policy.cutmix_alpha = kc.op == Op::CutMix ? 1.0 : 0.0;
     policy.mode = kc.mode;
     plan = plan_mix(policy, 1, 1, s.n, s.h, s.w);
+    policy.mode = Mode::Batch;
+    batch_plan = plan_mix(policy, 1, 1, s.n, s.h, s.w);
     if (kc.op == Op::CutMix && kc.in_place) {
       int64_t box_pixels = 0;
       for (const MixSample& m : plan) box_pixels += m.box.area();
@@ -389,14 +397,17 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   // uint8 -> float32 rows normalise with ImageNet's mean and std, as loaders do.
   const Normalize imagenet{{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
   const Normalize* norm = src.dtype != dst.dtype && s.c == 3 ? &imagenet : nullptr;
-  auto run = [&] {
+  Context one_thread = ctx;
+  one_thread.num_threads = 1;
+  auto apply = [&](Context& c, const std::vector<MixSample>& p) {
     if (kc.op == Op::Cutout) {
-      cpu::cutout_apply(ctx, holes.data(), int64_t(holes.size()), fill, src, dst, norm);
+      cpu::cutout_apply(c, holes.data(), int64_t(holes.size()), fill, src, dst, norm);
     } else {
-      cpu::mix_apply(ctx, plan.data(), src, dst, norm);
+      cpu::mix_apply(c, p.data(), src, dst, norm);
     }
     benchmark::ClobberMemory();
   };
+  auto run = [&] { apply(ctx, plan); };
   run();
   for (auto _ : state) {
     if (s.flush) {
@@ -417,7 +428,17 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   for (const auto& [r, bytes] : roofs) {
     runs.push_back([&, r = r, bytes = bytes] { run_roof(r, kc.threads, bytes); });
   }
+  const size_t box_at = runs.size();
   if (box_only) runs.push_back([&] { run_box_pattern(kc.threads, src, plan, holes); });
+  // The targets compare elem with batch and 2 threads with 1, so those run in
+  // the same rounds too: the batch plan of the same policy, and the kernel at
+  // 1 thread.
+  const size_t batch_at = runs.size();
+  const bool vs_batch = kc.op != Op::Cutout && kc.mode == Mode::Elem;
+  if (vs_batch) runs.push_back([&] { apply(ctx, batch_plan); });
+  const size_t one_thread_at = runs.size();
+  const bool vs_one_thread = kc.threads > 1;
+  if (vs_one_thread) runs.push_back([&] { apply(one_thread, plan); });
   const std::vector<double> seconds = alternating_median_seconds(s.flush, runs);
   double roof_bw = 0.0;
   for (size_t r = 0; r < roofs.size(); ++r) {
@@ -429,9 +450,18 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   state.counters["roof_GBps"] = roof_bw / 1e9;
   if (box_only) {
     // Kernel bandwidth over glibc's on the same rows (1 = no overhead).
-    state.counters["pattern_ratio"] = seconds.back() / seconds[0];
+    state.counters["pattern_ratio"] = seconds[box_at] / seconds[0];
     state.counters["line_ceiling"] =
         double(must_move) / double(least_line_traffic(src, plan, holes));
+  }
+  // Speed of the elem plan over the batch plan's (target: >= 0.95).
+  if (vs_batch) state.counters["elem_vs_batch"] = seconds[batch_at] / seconds[0];
+  if (vs_one_thread) {
+    // Speed-up over 1 thread, and the most the roofline allows: this thread
+    // count's roofline over the kernel's 1-thread bandwidth (target: >= 1.5
+    // where that is above 1.5).
+    state.counters["speedup"] = seconds[one_thread_at] / seconds[0];
+    state.counters["speedup_room"] = roof_bw * seconds[one_thread_at] / double(must_move);
   }
 }
 

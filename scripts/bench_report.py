@@ -42,10 +42,12 @@ def counter(b, name):
                  and name in k.lower() and isinstance(v, (int, float))), None)
 
 
+EXTRA_COUNTERS = ("pattern_ratio", "line_ceiling", "elem_vs_batch", "speedup", "speedup_room")
+
+
 def load_rows(path):
     """[(label, bytes_per_second, ratio or None, extra)] in the file's order;
-    extra holds the median milliseconds and the pattern_ratio and line_ceiling
-    counters."""
+    extra holds the median milliseconds ("ms") and the EXTRA_COUNTERS."""
     with open(path, encoding="utf-8") as f:
         report = json.load(f)
     benchmarks = report.get("benchmarks", [])
@@ -60,34 +62,39 @@ def load_rows(path):
             continue
         name = b.get("run_name") or b["name"]
         scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}.get(b.get("time_unit", "ns"), 1e-6)
-        grouped.setdefault(name, []).append((float(b["bytes_per_second"]), counter(b, "ratio"),
-                                             counter(b, "pattern_ratio"),
-                                             float(b.get("real_time", 0.0)) * scale,
-                                             counter(b, "line_ceiling")))
+        run = {"rate": float(b["bytes_per_second"]), "ratio": counter(b, "ratio"),
+               "ms": float(b.get("real_time", 0.0)) * scale}
+        # Exact names: "speedup" is also part of "speedup_room".
+        run.update({k: b.get(k) for k in EXTRA_COUNTERS})
+        grouped.setdefault(name, []).append(run)
     rows = []
     for name, runs in grouped.items():
         def median_of(k):
-            values = [r[k] for r in runs if r[k] is not None]
+            values = [r[k] for r in runs if isinstance(r[k], (int, float))]
             return statistics.median(values) if values else None
-        rows.append((pretty(name), median_of(0), median_of(1),
-                     {"ms": median_of(3), "pattern_ratio": median_of(2),
-                      "line_ceiling": median_of(4)}))
+        extra = {k: median_of(k) for k in ("ms",) + EXTRA_COUNTERS}
+        rows.append((pretty(name), median_of("rate"), median_of("ratio"), extra))
     return report.get("context", {}), rows
 
 
 def print_table(rows, roofline):
     """The ratio table as Markdown (kernels only; rooflines give the ratios)."""
     print("| benchmark | ms | GB/s | ratio to roofline | ratio to glibc on the same rows "
-          "| ceiling from cache-line traffic |")
-    print("|---|---:|---:|---:|---:|---:|")
+          "| ceiling from cache-line traffic | elem speed / batch "
+          "| speed-up over 1 thread (rooflines allow) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     def cell(value):
         return "" if value is None else f"{value:.2f}"
     for label, rate, ratio, extra in rows:
         if roofline.search(label) and ratio is None:
-            print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | | | |")
+            print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | | | | | |")
             continue
+        speedup = cell(extra["speedup"])
+        if speedup and extra["speedup_room"] is not None:
+            speedup += f" ({extra['speedup_room']:.2f})"
         print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | {cell(ratio)} | "
-              f"{cell(extra['pattern_ratio'])} | {cell(extra['line_ceiling'])} |")
+              f"{cell(extra['pattern_ratio'])} | {cell(extra['line_ceiling'])} | "
+              f"{cell(extra['elem_vs_batch'])} | {speedup} |")
 
 
 def pretty(name):
