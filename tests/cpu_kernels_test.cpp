@@ -580,6 +580,62 @@ TEST(CpuKernels, NormalizeKernelsMatchTheFormula) {
   }
 }
 
+bool inside_spans(const std::vector<int64_t>& spans, int64_t p) {
+  for (size_t s = 0; s < spans.size(); s += 2) {
+    if (spans[s] <= p && p < spans[s + 1]) return true;
+  }
+  return false;
+}
+
+// select_spans and select_spans_pair (out-of-place CutMix) of every ISA's
+// table against the per-byte definition: random span lists (short pieces,
+// pieces across vectors, equal and different lists for the pair), sources
+// and outputs at independent offsets (so the pair's outputs may or may not
+// share their alignment), both store kinds. Bytes around the outputs stay
+// untouched.
+TEST(CpuKernels, SelectSpansMatchItsDefinition) {
+  std::mt19937_64 rng(12);
+  constexpr int64_t kPad = 64;
+  for (Isa isa : isas_of_this_cpu()) {
+    const cpu::KernelTable& k = cpu::kernels_for(isa);
+    for (int round = 0; round < 300; ++round) {
+      const int64_t bytes = int64_t(rng() % 700);
+      const int64_t in_at = int64_t(rng() % 64), out_a_at = int64_t(rng() % 64);
+      const int64_t out_b_at = rng() % 2 ? out_a_at : int64_t(rng() % 64);
+      std::vector<uint8_t> a(size_t(bytes + 2 * kPad)), b(a.size()), out_a(a.size()),
+          out_b(a.size());
+      for (std::vector<uint8_t>* v : {&a, &b, &out_a, &out_b}) {
+        for (uint8_t& x : *v) x = uint8_t(rng());
+      }
+      const std::vector<int64_t> spans_a = random_spans(bytes, rng);
+      const std::vector<int64_t> spans_b = rng() % 3 == 0 ? spans_a : random_spans(bytes, rng);
+      std::vector<uint8_t> want_a = out_a, want_b = out_b;
+      for (int64_t p = 0; p < bytes; ++p) {
+        const uint8_t va = a[size_t(in_at + p)], vb = b[size_t(in_at + p)];
+        want_a[size_t(out_a_at + p)] = inside_spans(spans_a, p) ? vb : va;
+        want_b[size_t(out_b_at + p)] = inside_spans(spans_b, p) ? va : vb;
+      }
+      const bool stream = rng() % 2 == 0, pair = rng() % 2 == 0;
+      SCOPED_TRACE(testing::Message() << isa_name(isa) << " round " << round << " bytes " << bytes
+                                      << " offsets " << in_at << "/" << out_a_at << "/" << out_b_at
+                                      << " stream " << stream << " pair " << pair);
+      if (pair) {
+        k.select_spans_pair(a.data() + in_at, b.data() + in_at, out_a.data() + out_a_at,
+                            out_b.data() + out_b_at, bytes, spans_a.data(),
+                            int64_t(spans_a.size() / 2), spans_b.data(),
+                            int64_t(spans_b.size() / 2), stream);
+      } else {
+        k.select_spans(a.data() + in_at, b.data() + in_at, out_a.data() + out_a_at, bytes,
+                       spans_a.data(), int64_t(spans_a.size() / 2), stream);
+        want_b = out_b;
+      }
+      k.stream_fence();
+      ASSERT_EQ(out_a, want_a);
+      ASSERT_EQ(out_b, want_b);
+    }
+  }
+}
+
 // swap_spans (in-place CutMix 2-cycles) of every ISA's table against the
 // per-byte definition, for random span lists, offsets and both store kinds.
 TEST(CpuKernels, SwapSpansMatchesItsDefinition) {
@@ -593,17 +649,11 @@ TEST(CpuKernels, SwapSpansMatchesItsDefinition) {
       for (uint8_t& v : b) v = uint8_t(rng());
       const std::vector<int64_t> spans_a = random_spans(bytes, rng);
       const std::vector<int64_t> spans_b = rng() % 4 == 0 ? spans_a : random_spans(bytes, rng);
-      auto inside = [](const std::vector<int64_t>& spans, int64_t p) {
-        for (size_t s = 0; s < spans.size(); s += 2) {
-          if (spans[s] <= p && p < spans[s + 1]) return true;
-        }
-        return false;
-      };
       std::vector<uint8_t> want_a = a, want_b = b;
       for (int64_t p = 0; p < bytes; ++p) {
         const size_t at = size_t(offset + p);
-        if (inside(spans_a, p)) want_a[at] = b[at];
-        if (inside(spans_b, p)) want_b[at] = a[at];
+        if (inside_spans(spans_a, p)) want_a[at] = b[at];
+        if (inside_spans(spans_b, p)) want_b[at] = a[at];
       }
       const bool stream = rng() % 2 == 0;
       SCOPED_TRACE(testing::Message() << isa_name(isa) << " round " << round << " bytes " << bytes

@@ -295,6 +295,50 @@ struct NormalizeVec {
   }
 };
 
+// Which bytes of a run lie inside `count` sorted, disjoint byte spans
+// [spans[2k], spans[2k+1]), asked at offsets that only grow, so the cursor
+// only moves on.
+class SpanCursor {
+ public:
+  static constexpr int64_t kB = int64_t(U8::size);
+
+  SpanCursor(const int64_t* spans, int64_t count) : spans_(spans), count_(count) {}
+
+  bool inside(int64_t o) {
+    seek(o);
+    return k_ < count_ && spans_[2 * k_] <= o;
+  }
+  // No byte of [o, o + kB) inside.
+  bool none(int64_t o) {
+    seek(o);
+    return k_ == count_ || spans_[2 * k_] >= o + kB;
+  }
+  // Bytes [o, o + kB): vin where inside, vout elsewhere.
+  U8 select(int64_t o, U8 vin, U8 vout) {
+    if (none(o)) return vout;
+    if (spans_[2 * k_] <= o && spans_[2 * k_ + 1] >= o + kB) return vin;
+    const U8 lane = U8::load_aligned(kLaneIndex);
+    xsimd::batch_bool<uint8_t, Arch> in(false);
+    for (int64_t j = k_; j < count_ && spans_[2 * j] < o + kB; ++j) {
+      const int64_t lo = spans_[2 * j] > o ? spans_[2 * j] - o : 0;
+      const int64_t hi = spans_[2 * j + 1] < o + kB ? spans_[2 * j + 1] - o : kB;
+      in = in | ((lane >= U8(uint8_t(lo))) & (lane < U8(uint8_t(hi))));
+    }
+    return xsimd::select(in, vin, vout);
+  }
+
+ private:
+  void seek(int64_t o) {
+    while (k_ < count_ && spans_[2 * k_ + 1] <= o) ++k_;
+  }
+  alignas(64) static constexpr uint8_t kLaneIndex[64] = {
+      0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+      22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+      44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+  const int64_t* spans_;
+  int64_t count_, k_ = 0;
+};
+
 // What the u8 -> f32 kernels normalise (MixSource in kernel_table.hpp): a;
 // the uint8 Mixup of a and b; or b inside the spans and a outside (CutMix).
 // Offsets only grow from call to call, so the span cursor only moves on.
@@ -304,17 +348,14 @@ template <Mix kMix>
 class SourceBytes {
  public:
   SourceBytes(const uint8_t* a, const MixSource& mix)
-      : a_(a), b_(mix.b), spans_(mix.spans), count_(mix.count), q_(mix.q), vq_(int16_t(mix.q)) {}
+      : a_(a), b_(mix.b), box_(mix.spans, mix.count), q_(mix.q), vq_(int16_t(mix.q)) {}
 
   const uint8_t* a() const { return a_; }
   const uint8_t* b() const { return b_; }
 
   uint8_t at(int64_t o) {
     if constexpr (kMix == Mix::Mixup) return blend_u8_scalar(a_[o], b_[o], q_);
-    if constexpr (kMix == Mix::CutMix) {
-      seek(o);
-      return k_ < count_ && spans_[2 * k_] <= o ? b_[o] : a_[o];
-    }
+    if constexpr (kMix == Mix::CutMix) return box_.inside(o) ? b_[o] : a_[o];
     return a_[o];
   }
 
@@ -327,35 +368,16 @@ class SourceBytes {
     const U8 va = U8::load_unaligned(pa);
     if constexpr (kMix == Mix::Mixup) return blend_u8_vec(va, U8::load_unaligned(pb), vq_);
     if constexpr (kMix == Mix::CutMix) {
-      constexpr int64_t kB = int64_t(U8::size);
-      seek(o);
-      if (k_ == count_ || spans_[2 * k_] >= o + kB) return va;
-      const U8 vb = U8::load_unaligned(pb);
-      if (spans_[2 * k_] <= o && spans_[2 * k_ + 1] >= o + kB) return vb;
-      const U8 lane = U8::load_aligned(kLaneIndex);
-      xsimd::batch_bool<uint8_t, Arch> inside(false);
-      for (int64_t j = k_; j < count_ && spans_[2 * j] < o + kB; ++j) {
-        const int64_t lo = spans_[2 * j] > o ? spans_[2 * j] - o : 0;
-        const int64_t hi = spans_[2 * j + 1] < o + kB ? spans_[2 * j + 1] - o : kB;
-        inside = inside | ((lane >= U8(uint8_t(lo))) & (lane < U8(uint8_t(hi))));
-      }
-      return xsimd::select(inside, vb, va);
+      if (box_.none(o)) return va;  // b only where needed
+      return box_.select(o, U8::load_unaligned(pb), va);
     }
     return va;
   }
 
  private:
-  void seek(int64_t o) {
-    while (k_ < count_ && spans_[2 * k_ + 1] <= o) ++k_;
-  }
-  alignas(64) static constexpr uint8_t kLaneIndex[64] = {
-      0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
-      22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
-      44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
   const uint8_t* a_;
   const uint8_t* b_;
-  const int64_t* spans_;
-  int64_t count_, k_ = 0;
+  SpanCursor box_;
   int32_t q_;
   I16 vq_;
 };
@@ -847,41 +869,19 @@ class RunWriter {
   U8 block_ = U8(uint8_t(0));
 };
 
-// One output of select_spans: out[p] = p inside a span ? inside[p] :
-// outside[p], written piece by piece (a piece runs up to the next span edge).
-template <bool kStream>
-struct SpanSelect {
-  RunWriter<kStream> writer;
-  const uint8_t* outside;
-  const uint8_t* inside;
-  const int64_t* spans;  // sorted, disjoint [spans[2k], spans[2k+1])
-  int64_t count;
-  bool fill_holes;        // prefetch `outside` across the spans too (see below)
-  int64_t k = 0, at = 0;  // next span, bytes written
-
-  SpanSelect(uint8_t* out, const uint8_t* out_src, const uint8_t* in_src, const int64_t* s,
-             int64_t n, bool fill)
-      : writer(out), outside(out_src), inside(in_src), spans(s), count(n), fill_holes(fill) {}
-
-  void write_piece(int64_t bytes) {
-    const bool in = k < count && spans[2 * k] <= at;
-    const int64_t end = k < count ? spans[2 * k + (in ? 1 : 0)] : bytes;
-    if (in && fill_holes) {
-      for (int64_t o = at; o < end; o += 64) {
-        _mm_prefetch(reinterpret_cast<const char*>(outside + o), _MM_HINT_T0);
-      }
-    }
-    writer.put((in ? inside : outside) + at, end - at);
-    k += in ? 1 : 0;
-    at = end;
-  }
-};
-
+// One output, piece by piece (a piece runs up to the next span edge), so
+// each source is read only where the output takes it.
 template <bool kStream>
 void select_spans_impl(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
                        const int64_t* spans, int64_t count) {
-  SpanSelect<kStream> select(out, a, b, spans, count, false);
-  while (select.at < bytes) select.write_piece(bytes);
+  RunWriter<kStream> writer(out);
+  int64_t at = 0;
+  for (int64_t k = 0; k < count; ++k) {
+    writer.put(a + at, spans[2 * k] - at);
+    writer.put(b + spans[2 * k], spans[2 * k + 1] - spans[2 * k]);
+    at = spans[2 * k + 1];
+  }
+  writer.put(a + at, bytes - at);
 }
 
 void select_spans(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
@@ -893,29 +893,44 @@ void select_spans(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t byte
   }
 }
 
+// Both outputs of a CutMix 2-cycle, a vector at a time: each step loads one
+// vector of a and one of b and selects both outputs' bytes from them in
+// registers, so a and b are each read once, whole and in order, and every
+// output vector is one plain or streaming store: no piece edges to gather,
+// and the pair's two boxes (one shape in batch mode, two in elem mode) cost
+// the same. Where the boxes differ, some source lines are read that neither
+// output needs; skipping them left holes in the read streams, which the
+// prefetchers followed worse (piece by piece, elem mode was 5-20 % slower
+// than batch).
 template <bool kStream>
 void select_spans_pair_impl(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                             int64_t bytes, const int64_t* spans_a, int64_t count_a,
                             const int64_t* spans_b, int64_t count_b) {
-  // Each output writes whole pieces, up to its own next span edge, and the
-  // one behind goes next: both sources are read together, in order, and no
-  // piece is cut at the other output's edges (a cut mid-block costs a gather).
-  // When the two boxes differ, each source has lines neither output reads
-  // (a inside a's box but outside b's); prefetching them anyway keeps both
-  // read streams whole, which the hardware prefetchers follow better: elem
-  // mode 8-18 % faster (alternating A/B, 128x3x224x224). With equal boxes
-  // (batch mode) there are no such lines.
-  bool differ = count_a != count_b;
-  for (int64_t e = 0; !differ && e < 2 * count_a; ++e) differ = spans_a[e] != spans_b[e];
-  SpanSelect<kStream> sa(out_a, a, b, spans_a, count_a, differ);
-  SpanSelect<kStream> sb(out_b, b, a, spans_b, count_b, differ);
-  while (sa.at < bytes || sb.at < bytes) (sa.at <= sb.at ? sa : sb).write_piece(bytes);
+  constexpr int64_t kV = int64_t(U8::size);
+  SpanCursor box_a(spans_a, count_a), box_b(spans_b, count_b);
+  int64_t o = 0;
+  const auto one_byte = [&](int64_t at) {
+    const uint8_t va = a[at], vb = b[at];
+    out_a[at] = box_a.inside(at) ? vb : va;
+    out_b[at] = box_b.inside(at) ? va : vb;
+  };
+  if constexpr (kStream) {
+    for (const int64_t head = head_to_align(out_a, bytes); o < head; ++o) one_byte(o);
+  }
+  for (; o + kV <= bytes; o += kV) {
+    const U8 va = U8::load_unaligned(a + o), vb = U8::load_unaligned(b + o);
+    store<kStream>(out_a + o, box_a.select(o, vb, va));
+    store<kStream>(out_b + o, box_b.select(o, va, vb));
+  }
+  for (; o < bytes; ++o) one_byte(o);
 }
 
+// Streamed only when both outputs reach alignment after the same head (as
+// samples whose bytes are a multiple of 64 do).
 void select_spans_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                        int64_t bytes, const int64_t* spans_a, int64_t count_a,
                        const int64_t* spans_b, int64_t count_b, bool stream) {
-  if (stream) {
+  if (stream && same_alignment(out_a, out_b)) {
     select_spans_pair_impl<true>(a, b, out_a, out_b, bytes, spans_a, count_a, spans_b, count_b);
   } else {
     select_spans_pair_impl<false>(a, b, out_a, out_b, bytes, spans_a, count_a, spans_b, count_b);
