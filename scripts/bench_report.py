@@ -80,7 +80,7 @@ def load_rows(path):
 def print_table(rows, roofline):
     """The ratio table as Markdown (kernels only; rooflines give the ratios)."""
     print("| benchmark | ms | GB/s | ratio to roofline | ratio to glibc on the same rows "
-          "| ceiling from cache-line traffic | elem speed / batch "
+          "| ceiling from cache-line traffic | elem / batch bandwidth "
           "| speed-up over 1 thread (rooflines allow) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     def cell(value):
