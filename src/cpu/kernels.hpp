@@ -318,12 +318,14 @@ class SpanCursor {
     if (none(o)) return vout;
     if (spans_[2 * k_] <= o && spans_[2 * k_ + 1] >= o + kB) return vin;
     const U8 lane = U8::load_aligned(kLaneIndex);
-    xsimd::batch_bool<uint8_t, Arch> in(false);
-    for (int64_t j = k_; j < count_ && spans_[2 * j] < o + kB; ++j) {
+    const auto lanes_of = [&](int64_t j) {
       const int64_t lo = spans_[2 * j] > o ? spans_[2 * j] - o : 0;
       const int64_t hi = spans_[2 * j + 1] < o + kB ? spans_[2 * j + 1] - o : kB;
-      in = in | ((lane >= U8(uint8_t(lo))) & (lane < U8(uint8_t(hi))));
-    }
+      return (lane >= U8(uint8_t(lo))) & (lane < U8(uint8_t(hi)));
+    };
+    // Span k_ reaches into the block (none() said so); later ones may too.
+    auto in = lanes_of(k_);
+    for (int64_t j = k_ + 1; j < count_ && spans_[2 * j] < o + kB; ++j) in = in | lanes_of(j);
     return xsimd::select(in, vin, vout);
   }
 
