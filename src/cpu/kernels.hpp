@@ -691,6 +691,27 @@ void split3_u8_impl(SourceBytes<kMix>& src, uint8_t* const* planes, int64_t p, i
   using S = Shuffle3<uint8_t>;
   constexpr int64_t kB = int64_t(U8::size), kStep = 4 * S::kPixels;
   static_assert(3 * kStep % kB == 0, "an iteration reads whole vectors");
+#ifdef MIXCUT_CPU_ISA_HAS_RGB_TO_PLANES
+  // A vector of each plane per step, split in registers (rgb_to_planes);
+  // streamed when the planes share their vector alignment. What is left
+  // goes through the 128-bit steps below.
+  if (!kStream || (same_alignment(planes[0], planes[1]) && same_alignment(planes[0], planes[2]))) {
+    if constexpr (kStream) {
+      for (const int64_t head = p + head_to_align(planes[0] + p, pixels - p); p < head; ++p) {
+        for (int ch = 0; ch < 3; ++ch) planes[ch][p] = src.at(3 * p + ch);
+      }
+    }
+    uint8_t* const wide[3] = {planes[0], planes[1], planes[2]};  // stores cannot change these
+    U8 split[3];
+    for (; p + kB <= pixels; p += kB) {
+      const int64_t o = 3 * p;
+      rgb_to_planes(src.vec(o, src.a() + o, src.b() + o),
+                    src.vec(o + kB, src.a() + o + kB, src.b() + o + kB),
+                    src.vec(o + 2 * kB, src.a() + o + 2 * kB, src.b() + o + 2 * kB), split);
+      for (int ch = 0; ch < 3; ++ch) store<kStream>(wide[ch] + p, split[ch]);
+    }
+  }
+#endif
   if constexpr (kStream) {
     if (!planes_share_alignment16(planes)) {
       split3_u8_impl<false>(src, planes, p, pixels);
