@@ -37,7 +37,7 @@ asan: deps
 	@cmake --build --preset asan
 	@ctest --preset asan -j2
 
-# Runs every benchmark (about 11 minutes), then prints the ratio table.
+# Runs every benchmark (about 13 minutes), then prints the ratio table.
 bench: build
 	@build/release/bench/kernels_bench --benchmark_repetitions=5 --benchmark_min_time=0.1 \
 	  --benchmark_report_aggregates_only=true \
