@@ -82,8 +82,10 @@ struct KernelTable {
   // overlap a or b then).
   void (*select_spans)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t bytes,
                        const int64_t* spans, int64_t count, bool stream);
-  // Both outputs of a CutMix 2-cycle in one walk, so a and b are each read in
-  // order: out_a = select_spans(a, b, spans_a), out_b = select_spans(b, a, spans_b).
+  // Both outputs of a CutMix 2-cycle in one walk, so a and b are each read
+  // once, whole and in order: out_a = select_spans(a, b, spans_a), out_b =
+  // select_spans(b, a, spans_b). stream: non-temporal stores when out_a and
+  // out_b share their vector alignment (regular stores otherwise).
   void (*select_spans_pair)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                             int64_t bytes, const int64_t* spans_a, int64_t count_a,
                             const int64_t* spans_b, int64_t count_b, bool stream);
