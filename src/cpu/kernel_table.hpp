@@ -69,9 +69,8 @@ struct KernelTable {
   // 3-channel layout changes of elem_size-byte elements (1 or 4): `pixels`
   // interleaved pixels (src[3p + ch]) into planes[ch][p], and back. stream:
   // non-temporal stores (planes only when all three share their alignment).
-  // deinterleave3 first mixes the pixels as `mix` says, Kind::None or
-  // Kind::Mixup only (a CutMix is staged: its reads, skipping each box in
-  // one source, ran 1.7x slower inside the split).
+  // deinterleave3 first mixes the pixels as `mix` says: any kind for
+  // uint8, Kind::None or Kind::Mixup for float32 (whose CutMix is staged).
   void (*deinterleave3)(const void* src, const MixSource& mix, void* const* planes, int64_t pixels,
                         int64_t elem_size, bool stream);
   void (*interleave3)(const void* const* planes, void* dst, int64_t pixels, int64_t elem_size,

@@ -704,10 +704,12 @@ void split3_u8_impl(SourceBytes<kMix>& src, uint8_t* const* planes, int64_t p, i
     uint8_t* const wide[3] = {planes[0], planes[1], planes[2]};  // stores cannot change these
     U8 split[3];
     for (; p + kB <= pixels; p += kB) {
-      const int64_t o = 3 * p;
-      rgb_to_planes(src.vec(o, src.a() + o, src.b() + o),
-                    src.vec(o + kB, src.a() + o + kB, src.b() + o + kB),
-                    src.vec(o + 2 * kB, src.a() + o + 2 * kB, src.b() + o + 2 * kB), split);
+      U8 v[3];  // in order: src's span cursor only moves on
+      for (int64_t part = 0; part < 3; ++part) {
+        const int64_t o = 3 * p + part * kB;
+        v[part] = src.vec(o, src.a() + o, src.b() + o);
+      }
+      rgb_to_planes(v[0], v[1], v[2], split);
       for (int ch = 0; ch < 3; ++ch) store<kStream>(wide[ch] + p, split[ch]);
     }
   }
@@ -795,8 +797,9 @@ void deinterleave3(const void* src, const MixSource& mix, void* const* planes, i
   }
   uint8_t* const typed[3] = {static_cast<uint8_t*>(planes[0]), static_cast<uint8_t*>(planes[1]),
                              static_cast<uint8_t*>(planes[2])};
-  (mix.kind == Mix::Mixup
-       ? split3_u8<Mix::Mixup>
+  (mix.kind == Mix::Mixup ? split3_u8<Mix::Mixup>
+   : mix.kind == Mix::CutMix
+       ? split3_u8<Mix::CutMix>
        : split3_u8<Mix::None>)(static_cast<const uint8_t*>(src), mix, typed, pixels, stream);
 }
 
