@@ -64,16 +64,12 @@ bool streams(const Context& ctx, const Tensor& dst) {
   return dst.n * dst.sample_elems() * elem_size(dst.dtype) >= ctx.stream_threshold;
 }
 
-// Box and hole rows shorter than this are written with regular stores: they
-// hold one full cache line at most. Measured (1 thread, 128x3x224x224, in
-// place): Cutout f32 NHWC (672-byte rows) 1.0-1.1 -> 0.4-0.5 ms, u8 NHWC
-// (168 bytes) 0.5-0.6 -> 0.27 ms; 56-byte rows gain nothing.
-constexpr int64_t kMinStreamedRowBytes = 128;
-
 // Copies `bytes` (one box or hole row), streaming its whole cache lines when
-// asked and the row is long enough.
+// asked (copy_stream copies rows under 128 bytes plainly). Measured (1
+// thread, 128x3x224x224, in place): Cutout f32 NHWC (672-byte rows) 1.0-1.1
+// -> 0.4-0.5 ms, u8 NHWC (168 bytes) 0.5-0.6 -> 0.27 ms.
 void put_row(const KernelTable& k, void* dst, const void* src, int64_t bytes, bool stream) {
-  if (stream && bytes >= kMinStreamedRowBytes) {
+  if (stream) {
     k.copy_stream(dst, src, bytes);
   } else {
     std::memcpy(dst, src, size_t(bytes));

@@ -95,7 +95,8 @@ struct KernelTable {
   void (*swap_spans)(uint8_t* a, uint8_t* b, const int64_t* spans_a, int64_t count_a,
                      const int64_t* spans_b, int64_t count_b, bool stream);
   // memcpy with non-temporal stores for every whole 64-byte line of dst (the
-  // partial lines at either end take regular stores).
+  // partial lines at either end take regular stores; copies under 128 bytes
+  // take regular stores only).
   void (*copy_stream)(void* dst, const void* src, int64_t bytes);
   // Orders earlier non-temporal stores before later stores (sfence).
   void (*stream_fence)();
