@@ -568,8 +568,9 @@ void register_all() {
         const bool same = f.sd == f.dd && f.sl == f.dl;
         for (Mode mode : {Mode::Batch, Mode::Elem}) {
           if (op == Op::Cutout && mode == Mode::Batch) continue;  // holes are per sample
-          // A layout change alone: batch Mixup only (the same kernels serve the rest).
-          if (f.sd == f.dd && f.sl != f.dl && (op != Op::Mixup || mode != Mode::Batch)) continue;
+          // A layout change alone: batch Mixup and CutMix (elem mode and
+          // Cutout run the same kernels).
+          if (f.sd == f.dd && f.sl != f.dl && (op == Op::Cutout || mode != Mode::Batch)) continue;
           for (bool in_place : {true, false}) {
             if (in_place && !same) continue;
             for (int threads : {1, 2}) {
