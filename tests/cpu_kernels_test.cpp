@@ -671,8 +671,8 @@ TEST(CpuKernels, SwapSpansMatchesItsDefinition) {
 // deinterleave3 / interleave3 (3-channel layout changes) of every ISA's
 // table against their definition: both element sizes, odd pixel counts,
 // offsets, planes that share their alignment and planes that do not,
-// streamed or not, and deinterleave3 with and without a Mixup (or, for
-// uint8, a CutMix) of the pixels first. Bytes around the outputs must stay untouched.
+// streamed or not, and deinterleave3 with and without a Mixup or a CutMix of
+// the pixels first. Bytes around the outputs must stay untouched.
 TEST(CpuKernels, LayoutShufflesMatchTheirDefinition) {
   std::mt19937_64 rng(11);
   for (Isa isa : isas_of_this_cpu()) {
@@ -700,16 +700,17 @@ TEST(CpuKernels, LayoutShufflesMatchTheirDefinition) {
       for (uint8_t& v : partner) v = uint8_t(rng());
       std::vector<float> partner_f32(size_t(3 * pixels) + 1);
       for (float& v : partner_f32) v = std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng);
-      // uint8 pixels may also take a CutMix (the partner's bytes inside spans
-      // that fall on pixel boundaries, as boxes do).
+      // A CutMix takes the partner's elements inside spans that fall on
+      // pixel boundaries, as boxes do (element spans; the kernel's are bytes).
       cpu::MixSource mix;
-      const uint64_t mixing = rng() % (es == 1 ? 3 : 2);
+      const uint64_t mixing = rng() % 3;
       if (mixing == 1) mix.kind = cpu::MixSource::Kind::Mixup;
       if (mixing == 2) mix.kind = cpu::MixSource::Kind::CutMix;
-      std::vector<int64_t> spans = random_spans(pixels, rng);
+      std::vector<int64_t> spans = random_spans(pixels, rng), byte_spans = spans;
       for (int64_t& edge : spans) edge *= 3;
-      mix.spans = spans.data();
-      mix.count = int64_t(spans.size() / 2);
+      for (int64_t& edge : byte_spans) edge *= 3 * es;
+      mix.spans = byte_spans.data();
+      mix.count = int64_t(byte_spans.size() / 2);
       mix.b = partner.data() + offset;
       mix.q = int32_t(rng() % (kLamOne + 1));
       mix.b_f32 = partner_f32.data();
@@ -721,6 +722,7 @@ TEST(CpuKernels, LayoutShufflesMatchTheirDefinition) {
           float v;
           std::memcpy(&v, element(pk, e), 4);
           if (blend) v = pixel::blend_f32(v, mix.b_f32[e], mix.lam, mix.rest);
+          if (mixing == 2 && inside_spans(spans, e)) v = mix.b_f32[e];
           std::memcpy(to, &v, 4);
         } else {
           *to = blend                                   ? pixel::blend_u8(pk[e], mix.b[e], mix.q)

@@ -631,10 +631,8 @@ struct MixJob {
       }
     }
     if constexpr (std::is_same_v<S, D>) {
-      // NHWC -> NCHW, 3 channels: a Mixup (for uint8, a CutMix too) happens
-      // inside the split.
-      if (src.layout == Layout::NHWC && g.c == 3 &&
-          (!mixes(plan, i) || plan[i].kind == MixKind::Mixup || std::is_same_v<S, uint8_t>)) {
+      // NHWC -> NCHW, 3 channels: the Mixup or CutMix happens inside the split.
+      if (src.layout == Layout::NHWC && g.c == 3) {
         MixSource mix = mixes(plan, i) ? mix_source(i, p0, len) : MixSource{};
         if constexpr (std::is_same_v<S, float>) {
           mix.b_f32 = b.ptr;

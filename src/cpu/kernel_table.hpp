@@ -20,7 +20,8 @@ struct MixSource {
   int32_t q = 0;
   const int64_t* spans = nullptr;
   int64_t count = 0;
-  // float32 sources (deinterleave3, Mixup only): a*lam + b_f32*rest.
+  // float32 sources (deinterleave3): a*lam + b_f32*rest for a Mixup, b_f32
+  // inside the spans for a CutMix.
   const float* b_f32 = nullptr;
   float lam = 1.0f, rest = 0.0f;
 };
@@ -69,8 +70,8 @@ struct KernelTable {
   // 3-channel layout changes of elem_size-byte elements (1 or 4): `pixels`
   // interleaved pixels (src[3p + ch]) into planes[ch][p], and back. stream:
   // non-temporal stores (planes only when all three share their alignment).
-  // deinterleave3 first mixes the pixels as `mix` says: any kind for
-  // uint8, Kind::None or Kind::Mixup for float32 (whose CutMix is staged).
+  // deinterleave3 first mixes the pixels as `mix` says (float32: b_f32,
+  // lam and rest for a Mixup, b_f32 and byte spans for a CutMix).
   void (*deinterleave3)(const void* src, const MixSource& mix, void* const* planes, int64_t pixels,
                         int64_t elem_size, bool stream);
   void (*interleave3)(const void* const* planes, void* dst, int64_t pixels, int64_t elem_size,

@@ -638,21 +638,29 @@ inline int64_t head_to_16(const T* out, int64_t n) {
   return head < n ? head : n;
 }
 
-// float32 pixels, or with kBlend their Mixup with b (blend_f32: a*lam +
-// b*rest, two roundings), into planes; uint8 ones go through
-// split3_u8_impl.
-template <bool kStream, bool kBlend>
-void deinterleave3_f32_impl(const float* a, const float* b, float lam, float rest,
-                            float* const* planes, int64_t pixels) {
+// float32 pixels, mixed as `mix` says, into planes; uint8 ones go through
+// split3_u8_impl. A Mixup blends in registers (blend_f32: a*lam + b*rest, two
+// roundings); a CutMix selects the bytes of 16 pixels at a time into a small
+// buffer (b, mix.b_f32, read only inside the box; the spans are byte
+// offsets), then splits from it.
+template <bool kStream, Mix kMix>
+void deinterleave3_f32_impl(const float* a, const MixSource& mix, float* const* planes,
+                            int64_t pixels) {
   using S = Shuffle3<float>;
+  constexpr int64_t kStep = 4 * S::kPixels, kB = int64_t(U8::size);
+  static_assert(3 * kStep * int64_t(sizeof(float)) % kB == 0, "a step mixes whole vectors");
+  const float* const b = mix.b_f32;
+  const float lam = mix.lam, rest = mix.rest;
+  SpanCursor box(mix.spans, mix.count);
   const auto pixel = [&](int64_t e) {
-    if constexpr (kBlend) return blend_f32_scalar(a[e], b[e], lam, rest);
+    if constexpr (kMix == Mix::Mixup) return blend_f32_scalar(a[e], b[e], lam, rest);
+    if constexpr (kMix == Mix::CutMix) return box.inside(4 * e) ? b[e] : a[e];
     return a[e];
   };
   int64_t p = 0;
   if constexpr (kStream) {
     if (!planes_share_alignment16(planes)) {
-      deinterleave3_f32_impl<false, kBlend>(a, b, lam, rest, planes, pixels);
+      deinterleave3_f32_impl<false, kMix>(a, mix, planes, pixels);
       return;
     }
     p = head_to_16(planes[0], pixels);
@@ -662,14 +670,28 @@ void deinterleave3_f32_impl(const float* a, const float* b, float lam, float res
   }
   float* const local[3] = {planes[0], planes[1], planes[2]};  // stores cannot change these
   const __m128 vlam = _mm_set1_ps(lam), vrest = _mm_set1_ps(rest);
+  alignas(64) float mixed[3 * kStep];
   __m128i x[3], out[4][3];
-  for (; p + 4 * S::kPixels <= pixels; p += 4 * S::kPixels) {
+  for (; p + kStep <= pixels; p += kStep) {
+    const float* from = a + 3 * p;
+    if constexpr (kMix == Mix::CutMix) {
+      const auto* pa = reinterpret_cast<const uint8_t*>(a + 3 * p);
+      const auto* pb = reinterpret_cast<const uint8_t*>(b + 3 * p);
+      auto* to = reinterpret_cast<uint8_t*>(mixed);
+      for (int64_t v = 0; v < 3 * kStep * int64_t(sizeof(float)); v += kB) {
+        const int64_t o = 12 * p + v;  // byte offset into the source
+        const U8 va = U8::load_unaligned(pa + v);
+        (box.none(o) ? va : box.select(o, U8::load_unaligned(pb + v), va)).store_aligned(to + v);
+      }
+      from = mixed;
+    }
     for (int step = 0; step < 4; ++step) {
-      const int64_t e = 3 * (p + step * S::kPixels);
+      const int64_t e = 3 * step * S::kPixels;
       for (int part = 0; part < 3; ++part) {
-        __m128 v = _mm_loadu_ps(a + e + 4 * part);
-        if constexpr (kBlend) {
-          v = _mm_add_ps(_mm_mul_ps(v, vlam), _mm_mul_ps(_mm_loadu_ps(b + e + 4 * part), vrest));
+        __m128 v = _mm_loadu_ps(from + e + 4 * part);
+        if constexpr (kMix == Mix::Mixup) {
+          v = _mm_add_ps(_mm_mul_ps(v, vlam),
+                         _mm_mul_ps(_mm_loadu_ps(b + 3 * p + e + 4 * part), vrest));
         }
         x[part] = _mm_castps_si128(v);
       }
@@ -782,17 +804,21 @@ void split3_u8(const uint8_t* a, const MixSource& mix, uint8_t* const* planes, i
   SourceBytes<kMix> src(a, mix);
   (stream ? split3_u8_impl<true, kMix> : split3_u8_impl<false, kMix>)(src, planes, 0, pixels);
 }
+template <Mix kMix>
+void split3_f32(const float* a, const MixSource& mix, float* const* planes, int64_t pixels,
+                bool stream) {
+  (stream ? deinterleave3_f32_impl<true, kMix>
+          : deinterleave3_f32_impl<false, kMix>)(a, mix, planes, pixels);
+}
 void deinterleave3(const void* src, const MixSource& mix, void* const* planes, int64_t pixels,
                    int64_t elem_size, bool stream) {
   if (elem_size == 4) {
     float* const typed[3] = {static_cast<float*>(planes[0]), static_cast<float*>(planes[1]),
                              static_cast<float*>(planes[2])};
-    const bool blend = mix.kind == Mix::Mixup;
-    const auto fn =
-        stream
-            ? (blend ? deinterleave3_f32_impl<true, true> : deinterleave3_f32_impl<true, false>)
-            : (blend ? deinterleave3_f32_impl<false, true> : deinterleave3_f32_impl<false, false>);
-    fn(static_cast<const float*>(src), mix.b_f32, mix.lam, mix.rest, typed, pixels);
+    (mix.kind == Mix::Mixup ? split3_f32<Mix::Mixup>
+     : mix.kind == Mix::CutMix
+         ? split3_f32<Mix::CutMix>
+         : split3_f32<Mix::None>)(static_cast<const float*>(src), mix, typed, pixels, stream);
     return;
   }
   uint8_t* const typed[3] = {static_cast<uint8_t*>(planes[0]), static_cast<uint8_t*>(planes[1]),

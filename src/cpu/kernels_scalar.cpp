@@ -36,13 +36,18 @@ void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* 
   }
 }
 
+// Whether byte offset i lies inside one of mix's CutMix spans.
+bool inside(const MixSource& mix, int64_t i) {
+  for (int64_t k = 0; k < mix.count; ++k) {
+    if (mix.spans[2 * k] <= i && i < mix.spans[2 * k + 1]) return true;
+  }
+  return false;
+}
+
 uint8_t mixed(const uint8_t* a, const MixSource& mix, int64_t i) {
   if (mix.kind == MixSource::Kind::None) return a[i];
   if (mix.kind == MixSource::Kind::Mixup) return pixel::blend_u8(a[i], mix.b[i], mix.q);
-  for (int64_t k = 0; k < mix.count; ++k) {
-    if (mix.spans[2 * k] <= i && i < mix.spans[2 * k + 1]) return mix.b[i];
-  }
-  return a[i];
+  return inside(mix, i) ? mix.b[i] : a[i];
 }
 
 void normalize_u8(const uint8_t* a, const MixSource& mix, float* out, int64_t n, float mean,
@@ -67,11 +72,15 @@ void deinterleave3(const void* src, const MixSource& mix, void* const* planes, i
         static_cast<uint8_t*>(planes[ch])[p] =
             mixed(static_cast<const uint8_t*>(src), mix, 3 * p + ch);
       } else {
-        const float v = static_cast<const float*>(src)[3 * p + ch];
-        static_cast<float*>(planes[ch])[p] =
-            mix.kind == MixSource::Kind::Mixup
-                ? pixel::blend_f32(v, mix.b_f32[3 * p + ch], mix.lam, mix.rest)
-                : v;
+        const int64_t e = 3 * p + ch;
+        const float v = static_cast<const float*>(src)[e];
+        float out = v;
+        if (mix.kind == MixSource::Kind::Mixup) {
+          out = pixel::blend_f32(v, mix.b_f32[e], mix.lam, mix.rest);
+        } else if (mix.kind == MixSource::Kind::CutMix && inside(mix, 4 * e)) {
+          out = mix.b_f32[e];
+        }
+        static_cast<float*>(planes[ch])[p] = out;
       }
     }
   }
