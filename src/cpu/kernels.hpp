@@ -1023,10 +1023,29 @@ inline void swap_bytes(uint8_t* a, uint8_t* b, int64_t n) {
     vb.store_unaligned(a + i);
   }
   if (i < n) {
-    alignas(64) uint8_t tmp[kV];
-    copy_short(tmp, a + i, n - i);
-    copy_short(a + i, b + i, n - i);
-    copy_short(b + i, tmp, n - i);
+    // Both tails in registers first, then out through whole-vector stores
+    // (a short load from a whole store forwards; from a masked one it stalls).
+    alignas(64) uint8_t tail_a[kV], tail_b[kV];
+    load_into(U8(uint8_t(0)), 0, a + i, n - i).store_aligned(tail_a);
+    load_into(U8(uint8_t(0)), 0, b + i, n - i).store_aligned(tail_b);
+    copy_short(a + i, tail_b, n - i);
+    copy_short(b + i, tail_a, n - i);
+  }
+}
+
+// Copies n bytes with at most two vector loads and stores (n <= 2 vectors),
+// inline: box and hole pieces are often a few dozen bytes, where a call to
+// memcpy costs more than the copy.
+inline void copy_small(uint8_t* d, const uint8_t* s, int64_t n) {
+  constexpr int64_t kV = int64_t(U8::size);
+  if (n <= kV) {
+    copy_short(d, s, n);
+  } else if (n <= 2 * kV) {
+    const U8 first = U8::load_unaligned(s), last = U8::load_unaligned(s + n - kV);
+    first.store_unaligned(d);
+    last.store_unaligned(d + n - kV);
+  } else {
+    std::memcpy(d, s, size_t(n));
   }
 }
 
@@ -1036,7 +1055,9 @@ inline void swap_bytes(uint8_t* a, uint8_t* b, int64_t n) {
 void swap_spans(uint8_t* a, uint8_t* b, const int64_t* spans_a, int64_t count_a,
                 const int64_t* spans_b, int64_t count_b, bool stream) {
   const auto copy = [stream](uint8_t* d, const uint8_t* s, int64_t n) {
-    if (stream) {
+    if (n < 128) {
+      copy_small(d, s, n);
+    } else if (stream) {
       copy_stream(d, s, n);
     } else {
       std::memcpy(d, s, size_t(n));
