@@ -203,14 +203,14 @@ void copy_pixels(const View<const T>& from, const View<T>& to, int64_t q0, int64
   }
 }
 
-// Scratch buffers of the calling thread; they only grow, so steady state
-// does not allocate.
 // A box's spans in a tile: count (begin, end) byte offsets at `at`.
 struct ByteSpans {
   const int64_t* at;
   int64_t count;
 };
 
+// Scratch buffers of the calling thread; they only grow, so steady state
+// does not allocate.
 struct ThreadScratch {
   std::vector<unsigned char> cycle, stage;
   std::vector<int64_t> spans_a, spans_b;  // box spans in bytes (select_spans)

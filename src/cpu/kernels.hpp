@@ -3,7 +3,9 @@
 // xsimd arch) and its intrinsic shims (mulhrs, stream stores, u8 -> f32
 // widening, rgb_to_f32 for interleaved 3-channel pixels; with
 // MIXCUT_CPU_ISA_HAS_FMA fused_mul_add; with MIXCUT_CPU_ISA_HAS_MASKED_BYTES
-// copy_short and load_into, otherwise defined here), and then includes this
+// copy_short and load_into, otherwise defined here; with
+// MIXCUT_CPU_ISA_HAS_RGB_TO_PLANES rgb_to_planes, a whole-vector uint8
+// 3-channel split), and then includes this
 // file. Everything here lives in that ISA's namespace, so no helper
 // compiled with one ISA's flags is ever merged by the linker with another ISA's copy. Only std C
 // functions (memcpy) are called outside it. Built with -ffp-contract=off: a*lam + b*(1-lam) rounds
