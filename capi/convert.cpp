@@ -87,6 +87,13 @@ void require_pointer(const void* p, const char* name) {
   if (p == nullptr) failf(MIXCUT_ERR_NULL_POINTER, name, " is NULL");
 }
 
+void require_aligned(const void* p, size_t alignment, const char* name) {
+  if (reinterpret_cast<uintptr_t>(p) % alignment != 0) {
+    failf(MIXCUT_ERR_BAD_PARAM, name, " = ", p, " is not aligned to ", alignment,
+          " bytes (its element type)");
+  }
+}
+
 void check_batch(int64_t n, const char* name) {
   if (n < 0 || n > kMaxBatch) {
     failf(MIXCUT_ERR_BAD_SIZE, name, " = ", n, " is outside [0, ", kMaxBatch, "]");
@@ -145,6 +152,7 @@ Tensor to_tensor(const mixcut_tensor* tensor, const char* name) {
   if (t.n > 0 && tensor->data == nullptr) {
     failf(MIXCUT_ERR_NULL_POINTER, field("data"), " is NULL with ", field("n"), " = ", t.n);
   }
+  if (t.n > 0) require_aligned(tensor->data, size_t(elem_size(t.dtype)), field("data").c_str());
   const uintptr_t begin = reinterpret_cast<uintptr_t>(tensor->data);
   if (begin > std::numeric_limits<uintptr_t>::max() - uint64_t(extent_bytes)) {
     failf(MIXCUT_ERR_BAD_SIZE, prefix, "data + ", extent_bytes, " bytes wraps the address space");
@@ -212,6 +220,8 @@ const Normalize* to_normalize(const mixcut_normalize* norm, const Tensor& src, c
           " and dst->dtype = ", dtype_name(dst.dtype), " (only uint8 -> float32 normalises)");
   }
   const int64_t c = src.c;
+  if (norm->mean != nullptr) require_aligned(norm->mean, alignof(float), "norm->mean");
+  if (norm->std != nullptr) require_aligned(norm->std, alignof(float), "norm->std");
   if (norm->mean != nullptr) {
     for (int64_t i = 0; i < c; ++i) {
       if (!std::isfinite(norm->mean[i])) {

@@ -19,6 +19,15 @@ constexpr int32_t kMaxHolesPerSample = 1024;  // cutout max_count
 
 // Throws NULL_POINTER "<name> is NULL" when p is NULL.
 void require_pointer(const void* p, const char* name);
+// Throws BAD_PARAM when p is not a multiple of `alignment` (reading a
+// misaligned float or int64_t is undefined behaviour).
+void require_aligned(const void* p, size_t alignment, const char* name);
+// Typed pointers must also be aligned for their type.
+template <class T>
+void require_pointer(const T* p, const char* name) {
+  require_pointer(static_cast<const void*>(p), name);
+  require_aligned(p, alignof(T), name);
+}
 
 // 0 <= n <= kMaxBatch, else BAD_SIZE.
 void check_batch(int64_t n, const char* name);

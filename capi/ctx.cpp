@@ -9,6 +9,8 @@
 
 namespace mixcut::capi {
 
+static_assert(MIXCUT_MAX_THREADS == kMaxThreads, "the header and the core agree");
+
 Context default_context() {
   Context context;
   context.num_threads = 0;
@@ -54,9 +56,10 @@ mixcut_status mixcut_ctx_set(mixcut_ctx* ctx, int32_t key, int64_t value) {
     mixcut::Context& c = ctx->context;
     switch (key) {
       case MIXCUT_OPT_NUM_THREADS:
-        if (value < 0 || value > INT32_MAX) {
+        if (value < 0 || value > MIXCUT_MAX_THREADS) {
           failf(MIXCUT_ERR_BAD_PARAM, "value = ", value,
-                " for MIXCUT_OPT_NUM_THREADS is outside [0, ", INT32_MAX, "]");
+                " for MIXCUT_OPT_NUM_THREADS is outside [0, MIXCUT_MAX_THREADS = ",
+                MIXCUT_MAX_THREADS, "]");
         }
         c.num_threads = value;
         return;

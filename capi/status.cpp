@@ -55,7 +55,11 @@ const char* mixcut_status_string(mixcut_status status) {
   };
   static_assert(sizeof(kStrings) / sizeof(kStrings[0]) == MIXCUT_ERR_INTERNAL + 1,
                 "one string per status");
-  const int index = static_cast<int>(status);
+  // The header allows any int here; reading `status` as the enum would be
+  // undefined for values outside its range, so read its bytes as an int.
+  static_assert(sizeof(status) == sizeof(int), "mixcut_status is int-sized");
+  int index = 0;
+  std::memcpy(&index, &status, sizeof index);
   if (index < MIXCUT_OK || index > MIXCUT_ERR_INTERNAL) return "unknown status";
   return kStrings[index];
 }

@@ -14,6 +14,8 @@
  *     gives a message naming the offending argument.
  *   - No function prints, aborts, throws, or changes global state
  *     (OpenMP's thread count included: threads are set per call).
+ *   - Every pointer must be aligned for its type (float: 4, int64_t and the
+ *     record structs: 8); a misaligned one is MIXCUT_ERR_BAD_PARAM.
  *   - Sizes and indices are int64_t. Images are at most INT32_MAX pixels high
  *     and wide; a batch holds at most INT32_MAX samples.
  *   - Enum-typed fields of structs are stored as int32_t so that struct layout
@@ -75,7 +77,8 @@ typedef enum mixcut_status {
   MIXCUT_ERR_BAD_LAYOUT = 4,       /* unknown layout */
   MIXCUT_ERR_BAD_ENUM = 5,         /* unknown enum value: mode, partner rule, kind, fill, form, option key */
   MIXCUT_ERR_BAD_PARAM = 6,        /* a real parameter out of its domain: NaN/inf/negative alpha,
-                                      probability outside [0,1], bad ranges, fill value, reserved != 0 */
+                                      probability outside [0,1], bad ranges, fill value, reserved != 0,
+                                      a thread count above MIXCUT_MAX_THREADS, a misaligned pointer */
   MIXCUT_ERR_BAD_PARTNER = 7,      /* a partner index outside [0, n) (explicit partners or a plan) */
   MIXCUT_ERR_BAD_LABEL = 8,        /* a hard label outside [0, K) */
   MIXCUT_ERR_BAD_LAM = 9,          /* a plan's lam is NaN or outside [0, 1] */
@@ -88,7 +91,8 @@ typedef enum mixcut_status {
 } mixcut_status;
 
 /* A short constant description of a status ("bad partner index", ...);
- * unknown values give "unknown status". Static storage, never NULL. */
+ * any other int value (callers may pass one) gives "unknown status".
+ * Static storage, never NULL. */
 MIXCUT_API const char* mixcut_status_string(mixcut_status status);
 
 /* The message of the most recent failed call on the calling thread, or ""
@@ -101,6 +105,10 @@ MIXCUT_API const char* mixcut_last_error(void);
 /* ------------------------------------------------------------------------ */
 
 typedef struct mixcut_ctx mixcut_ctx;
+
+/* The most threads one call starts. MIXCUT_OPT_NUM_THREADS above it is
+ * MIXCUT_ERR_BAD_PARAM; OpenMP's default (OMP_NUM_THREADS) is capped to it. */
+#define MIXCUT_MAX_THREADS 1024
 
 typedef enum mixcut_isa {
   MIXCUT_ISA_SCALAR = 0,   /* the plain reference kernels */
@@ -116,7 +124,10 @@ typedef enum mixcut_backend {
 
 typedef enum mixcut_option {
   /* Threads per call. 0 (default) = OpenMP's default (OMP_NUM_THREADS or the
-   * number of cores), read at each call. 0 <= value <= INT32_MAX. */
+   * number of cores) read at each call, at most MIXCUT_MAX_THREADS.
+   * 0 <= value <= MIXCUT_MAX_THREADS, else MIXCUT_ERR_BAD_PARAM. A count the
+   * machine cannot start is never passed to OpenMP (which would end the
+   * process), but a count above the cores only slows a call down. */
   MIXCUT_OPT_NUM_THREADS = 1,
   /* Highest ISA the kernels may use (a mixcut_isa). Default: the best the CPU
    * has, capped by the environment variable MIXCUT_FORCE_ISA
@@ -169,7 +180,9 @@ typedef enum mixcut_layout {
 } mixcut_layout;
 
 typedef struct mixcut_tensor {
-  void* data;             /* first element of sample 0 */
+  void* data;             /* first element of sample 0; float32 data must be
+                             4-byte aligned, else MIXCUT_ERR_BAD_PARAM (a numpy
+                             view at an odd byte offset, say) */
   int32_t dtype;          /* mixcut_dtype */
   int32_t layout;         /* mixcut_layout */
   int64_t n, c, h, w;     /* n >= 0; c, h, w >= 1 */

@@ -12,6 +12,11 @@ namespace mixcut {
 // 1.6-2.3 ms cached; outputs of a few MB stay cache-resident and should not stream.
 constexpr int64_t kDefaultStreamThreshold = int64_t(16) << 20;
 
+// Most threads one call starts (MIXCUT_MAX_THREADS in the C header). libgomp
+// ends the process when it cannot create a thread, so an unbounded request
+// (a ctx option, or OMP_NUM_THREADS) must never reach `num_threads(...)`.
+constexpr int kMaxThreads = 1024;
+
 struct Context {
   int64_t num_threads = 0;    // 0: OpenMP's default, read per call
   Isa max_isa = Isa::Avx512;  // cap set by the user (and MIXCUT_FORCE_ISA at creation)

@@ -966,8 +966,8 @@ Isa effective_isa(const Context& ctx) { return min_isa(detected_isa(), ctx.max_i
 int thread_count(const Context& ctx) {
   register_fork_handler_once();
   if (g_in_forked_child.load(std::memory_order_relaxed)) return 1;
-  if (ctx.num_threads > 0) return static_cast<int>(ctx.num_threads);
-  return std::max(1, omp_get_max_threads());
+  if (ctx.num_threads > 0) return static_cast<int>(std::min<int64_t>(ctx.num_threads, kMaxThreads));
+  return std::clamp(omp_get_max_threads(), 1, kMaxThreads);
 }
 
 void mix_apply(Context& ctx, const MixSample* plan, const Tensor& src, const Tensor& dst,

@@ -15,7 +15,8 @@ Isa detected_isa();
 Isa default_isa_cap();
 // The ISA a ctx's kernels run: min(detected, ctx.max_isa).
 Isa effective_isa(const Context& ctx);
-// Threads a call would use with this ctx (1 in a forked child).
+// Threads a call would use with this ctx: its option, else OpenMP's default,
+// at most kMaxThreads (1 in a forked child).
 int thread_count(const Context& ctx);
 
 void mix_apply(Context& ctx, const MixSample* plan, const Tensor& src, const Tensor& dst,
