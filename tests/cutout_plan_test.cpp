@@ -286,6 +286,29 @@ TEST(Erasing, EmptyWhenNothingFits) {
   }
 }
 
+TEST(Erasing, ASideOfZeroEndsTheTries) {
+  // 8 x 8, area 0.01-0.05 of 64 px split over 4 holes: sqrt(area * r) is often
+  // below 0.5, so a side rounds to 0. timm 1.0 accepts such a try (0 < H) and
+  // stops: the hole erases nothing. A hole is then placed with probability
+  // ~0.49 (timm's own _erase simulated, 10^5 holes); retrying such tries (the
+  // old rule) placed one in ~99.9 % of the slots.
+  const CutoutPolicy p = erasing_policy(0.01, 0.05, 0.3, 1 / 0.3, 4, 4);
+  const int64_t n = 4000, slots = 4 * n;
+  int64_t placed = 0;
+  for (const CutoutHole& hole : plan_cutout(p, 13, 0, n, 8, 8)) {
+    if (hole.box.empty()) {
+      EXPECT_EQ(hole.noise_key, 0u);
+      continue;
+    }
+    ++placed;
+    const int64_t bh = hole.box.y1 - hole.box.y0, bw = hole.box.x1 - hole.box.x0;
+    EXPECT_TRUE((bh == 1 && bw <= 2) || (bh == 2 && bw == 1)) << bh << " x " << bw;
+  }
+  // sd of the fraction ~0.004: 0.4 and 0.6 are > 20 sd away, 0.999 far outside.
+  EXPECT_GT(placed, slots * 4 / 10);
+  EXPECT_LT(placed, slots * 6 / 10);
+}
+
 TEST(Erasing, RetriesFindAFitWhenOneExists) {
   // Wide ratio range on a square image: a try fits with probability ~0.4
   // (r must lie in about [0.42, 2.4]), so nearly every sample gets its hole,

@@ -405,12 +405,13 @@ TEST(CutMix, CorrectedLamIsExactlyOneMinusArea) {
   }
 }
 
-// Expected clipped length, and its square, of [c - k/2, c + k/2) with c
-// uniform in {0..extent-1}.
+// Expected clipped length, and its square, of [c - k/2, c + (k+1)/2) (timm
+// 1.0) with c uniform in {0..extent-1}.
 std::pair<double, double> clipped_length_moments(int64_t side, int64_t extent) {
   double sum = 0.0, sum_sq = 0.0;
   for (int64_t c = 0; c < extent; ++c) {
-    const int64_t len = std::min(c + side / 2, extent) - std::max(c - side / 2, int64_t(0));
+    const int64_t len =
+        std::min(c + (side + 1) / 2, extent) - std::max(c - side / 2, int64_t(0));
     sum += double(len);
     sum_sq += double(len) * double(len);
   }
@@ -426,18 +427,19 @@ TEST(CutMix, UncorrectedBoxesFollowLam) {
   int64_t clipped = 0;
   for (const MixSample& s : plan) {
     ASSERT_EQ(s.kind, MixKind::CutMix);
-    // The box side comes from the stored lam: 2 * (floor(H * sqrt(1 - lam)) / 2).
+    // The box side comes from the stored lam: floor(H * sqrt(1 - lam)), odd
+    // sides included (timm 1.0).
     const double r = std::sqrt(1.0 - double(s.lam));
     const int64_t cut_h = int64_t(std::floor(double(h) * r)), cut_w = int64_t(std::floor(w * r));
     const int64_t bh = s.box.y1 - s.box.y0, bw = s.box.x1 - s.box.x0;
-    ASSERT_LE(bh, 2 * (cut_h / 2));
-    ASSERT_LE(bw, 2 * (cut_w / 2));
+    ASSERT_LE(bh, cut_h);
+    ASSERT_LE(bw, cut_w);
     // Clipped boxes only at the borders.
-    if (bh < 2 * (cut_h / 2)) {
+    if (bh < cut_h) {
       ASSERT_TRUE(s.box.y0 == 0 || s.box.y1 == h);
       ++clipped;
     }
-    if (bw < 2 * (cut_w / 2)) {
+    if (bw < cut_w) {
       ASSERT_TRUE(s.box.x0 == 0 || s.box.x1 == w);
     }
     // Given lam, the area is a product of two independent clipped lengths.
@@ -494,10 +496,16 @@ TEST(CutMix, MinmaxSidesAndPlacement) {
         for (const MixSample& s : plan) {
           ASSERT_EQ(s.kind, MixKind::CutMix);
           const int64_t bh = s.box.y1 - s.box.y0, bw = s.box.x1 - s.box.x0;
-          EXPECT_GE(bh, int64_t(std::floor(lo * double(h))));
-          EXPECT_LE(bh, int64_t(std::floor(hi * double(h))));
-          EXPECT_GE(bw, int64_t(std::floor(lo * double(w))));
-          EXPECT_LE(bw, int64_t(std::floor(hi * double(w))));
+          // timm 1.0's randint: [floor(lo*H), floor(hi*H)), the top excluded
+          // (the bottom alone when that range is empty).
+          const int64_t h_lo = int64_t(std::floor(lo * double(h)));
+          const int64_t h_hi = std::max(h_lo + 1, int64_t(std::floor(hi * double(h))));
+          const int64_t w_lo = int64_t(std::floor(lo * double(w)));
+          const int64_t w_hi = std::max(w_lo + 1, int64_t(std::floor(hi * double(w))));
+          EXPECT_GE(bh, h_lo);
+          EXPECT_LT(bh, h_hi);
+          EXPECT_GE(bw, w_lo);
+          EXPECT_LT(bw, w_hi);
           EXPECT_LE(s.box.y1, h);
           EXPECT_LE(s.box.x1, w);
           EXPECT_EQ(s.lam, corrected_lam(s.box, h, w));
@@ -508,8 +516,8 @@ TEST(CutMix, MinmaxSidesAndPlacement) {
 }
 
 TEST(CutMix, MinmaxReachesEverySideAndPosition) {
-  // 5 x 6 image, sides in [1, 3] x [1, 4]: every (side, corner) pair occurs,
-  // the largest sides and the bottom / right positions included.
+  // 5 x 6 image, sides in [1, 3) x [1, 4) (timm's randint excludes the top):
+  // every (side, corner) pair occurs, the bottom / right positions included.
   const int64_t h = 5, w = 6;
   MixPolicy p = make_policy(0, 0, Mode::Elem, PartnerRule::Roll);
   p.minmax_lo = 0.2;
@@ -521,10 +529,10 @@ TEST(CutMix, MinmaxReachesEverySideAndPosition) {
     cols.insert({s.box.x1 - s.box.x0, s.box.x0});
   }
   std::set<std::pair<int, int>> want_rows, want_cols;
-  for (int side = 1; side <= 3; ++side) {
+  for (int side = 1; side < 3; ++side) {
     for (int y0 = 0; y0 <= h - side; ++y0) want_rows.insert({side, y0});
   }
-  for (int side = 1; side <= 4; ++side) {
+  for (int side = 1; side < 4; ++side) {
     for (int x0 = 0; x0 <= w - side; ++x0) want_cols.insert({side, x0});
   }
   EXPECT_EQ(rows, want_rows);

@@ -23,9 +23,11 @@ Box cutout_box(Stream& stream, int64_t length, int64_t h, int64_t w) {
   return Box::clipped(cy - half, cy - half + length, cx - half, cx - half + length, h, w);
 }
 
-// timm RandomErasing._erase for one hole: up to 10 tries of (area, aspect),
-// sides rounded half to even like Python's round(); the first that fits
-// strictly inside the image is placed with a uniform corner. Empty if none.
+// timm 1.0 RandomErasing._erase for one hole: up to 10 tries of (area,
+// aspect), sides rounded half to even like Python's round(); the first try
+// with h < H and w < W is accepted and placed with a uniform corner. A side of
+// 0 is accepted too: it erases nothing and ends the tries, as in timm. Empty
+// if no try fits.
 Box erasing_box(Stream& stream, const CutoutPolicy& p, int64_t count, int64_t h, int64_t w) {
   const double area = double(h) * double(w);
   const double log_ratio_lo = std::log(p.ratio_lo), log_ratio_hi = std::log(p.ratio_hi);
@@ -35,7 +37,8 @@ Box erasing_box(Stream& stream, const CutoutPolicy& p, int64_t count, int64_t h,
     // nearbyint in the default rounding mode rounds half to even.
     const double eh = std::nearbyint(std::sqrt(target_area * aspect));
     const double ew = std::nearbyint(std::sqrt(target_area / aspect));
-    if (!(eh >= 1.0 && ew >= 1.0 && eh < double(h) && ew < double(w))) continue;
+    if (!(eh < double(h) && ew < double(w))) continue;
+    if (eh < 1.0 || ew < 1.0) return Box{};  // accepted, erases nothing
     const int64_t bh = int64_t(eh), bw = int64_t(ew);
     const int64_t y0 = stream.uniform_int(0, h - bh);
     const int64_t x0 = stream.uniform_int(0, w - bw);

@@ -24,31 +24,33 @@ struct MixDraw {
   Box box;
 };
 
-// timm's rand_bbox: sides floor(H * sqrt(1 - lam)), centre uniform over the
-// image, [c - side/2, c + side/2) with integer halves, clipped.
+// timm 1.0's rand_bbox: sides floor(H * sqrt(1 - lam)), centre uniform over
+// the image, [c - side/2, c + (side+1)/2) with integer halves, clipped, so an
+// unclipped side is exactly floor(H * sqrt(1 - lam)) (older timm lost a pixel
+// on odd sides).
 Box centred_box(Stream& box_stream, double lam, int64_t h, int64_t w) {
   const double r = std::sqrt(1.0 - lam);
   const int64_t cut_h = int64_t(std::floor(double(h) * r));
   const int64_t cut_w = int64_t(std::floor(double(w) * r));
   const int64_t cy = int64_t(box_stream.below(uint64_t(h)));
   const int64_t cx = int64_t(box_stream.below(uint64_t(w)));
-  return Box::clipped(cy - cut_h / 2, cy + cut_h / 2, cx - cut_w / 2, cx + cut_w / 2, h, w);
+  return Box::clipped(cy - cut_h / 2, cy + (cut_h + 1) / 2, cx - cut_w / 2, cx + (cut_w + 1) / 2,
+                      h, w);
 }
 
-// timm's rand_bbox_minmax, with inclusive bounds: timm's exclusive randint
-// never reached the largest side nor the bottom/right border.
+// timm 1.0's rand_bbox_minmax: sides uniform in [floor(lo*H), floor(hi*H))
+// (randint: the top value excluded; a single value when the range is empty),
+// corner uniform in [0, H - side] so every position inside is reachable.
 Box minmax_box(Stream& box_stream, const MixPolicy& p, int64_t h, int64_t w) {
-  const auto side_range = [&](int64_t extent) {
+  const auto side = [&](int64_t extent) {
     const int64_t lo =
         std::clamp<int64_t>(int64_t(std::floor(p.minmax_lo * double(extent))), 0, extent);
     const int64_t hi =
         std::clamp<int64_t>(int64_t(std::floor(p.minmax_hi * double(extent))), lo, extent);
-    return std::pair<int64_t, int64_t>(lo, hi);
+    return hi > lo ? box_stream.uniform_int(lo, hi - 1) : lo;
   };
-  const auto [h_lo, h_hi] = side_range(h);
-  const auto [w_lo, w_hi] = side_range(w);
-  const int64_t cut_h = box_stream.uniform_int(h_lo, h_hi);
-  const int64_t cut_w = box_stream.uniform_int(w_lo, w_hi);
+  const int64_t cut_h = side(h);
+  const int64_t cut_w = side(w);
   const int64_t y0 = box_stream.uniform_int(0, h - cut_h);
   const int64_t x0 = box_stream.uniform_int(0, w - cut_w);
   return Box::clipped(y0, y0 + cut_h, x0, x0 + cut_w, h, w);  // inside already

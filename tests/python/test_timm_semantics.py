@@ -139,17 +139,18 @@ def test_cutmix_boxes_follow_timm(h, w):
     assert (raw["kind"] == CUTMIX).all()
     for rec in raw:
         lam = float(rec["lam"])
-        # timm rand_bbox: cut = int(H * sqrt(1 - lam)), box [c - cut//2, c + cut//2) clipped
+        # timm 1.0 rand_bbox: cut = int(H * sqrt(1 - lam)), box [c - cut//2, c + (cut+1)//2)
+        # clipped, so an unclipped side is exactly cut (odd sides included)
         cuts_h = {int(h * math.sqrt(max(0.0, 1 - lam + d))) for d in (-1e-6, 0, 1e-6)}
         cuts_w = {int(w * math.sqrt(max(0.0, 1 - lam + d))) for d in (-1e-6, 0, 1e-6)}
         y0, y1, x0, x1 = _box(rec)
         assert 0 <= y0 <= y1 <= h and 0 <= x0 <= x1 <= w
         if 0 < y0 and y1 < h:
-            assert y1 - y0 in {2 * (c // 2) for c in cuts_h}
+            assert y1 - y0 in cuts_h
         else:
-            assert y1 - y0 <= max(2 * (c // 2) for c in cuts_h)
+            assert y1 - y0 <= max(cuts_h)
         if 0 < x0 and x1 < w:
-            assert x1 - x0 in {2 * (c // 2) for c in cuts_w}
+            assert x1 - x0 in cuts_w
     corrected = mixcut.mix_plan(n, h, w, seed=13, mode="elem", partner="roll", mixup_alpha=0.0,
                                 cutmix_alpha=1.0)
     area = (corrected["y1"] - corrected["y0"]) * (corrected["x1"] - corrected["x0"])
