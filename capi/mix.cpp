@@ -33,6 +33,33 @@ int64_t check_label_call(int64_t n, int64_t num_classes, float label_smoothing) 
   return elems;
 }
 
+// Dense label arguments (soft or multi-label rows [n][K]): pointers, overlap
+// (out may equal the rows), finite values, then the plan's records.
+std::vector<MixSample> check_dense_labels(const mixcut_mix_sample* plan, int64_t n,
+                                          const float* rows, const char* name,
+                                          int64_t num_classes, float label_smoothing,
+                                          const float* out) {
+  const int64_t elems = check_label_call(n, num_classes, label_smoothing);
+  if (n > 0) {
+    require_pointer(plan, "plan");
+    require_pointer(rows, name);
+    require_pointer(out, "out");
+  }
+  const bool in_place = n > 0 && out == rows;
+  if (!in_place &&
+      array_bytes(out, elems, sizeof(float)).intersects(array_bytes(rows, elems, sizeof(float)))) {
+    failf(MIXCUT_ERR_OVERLAP, "out and ", name, " (", n, " x ", num_classes,
+          " floats each) overlap without being the same buffer");
+  }
+  for (int64_t e = 0; e < elems; ++e) {
+    if (!std::isfinite(rows[e])) {
+      failf(MIXCUT_ERR_BAD_PARAM, name, "[", e / num_classes, "][", e % num_classes,
+            "] = ", rows[e], " is not finite");
+    }
+  }
+  return to_mix_plan(plan, n, false, 0, 0);
+}
+
 // The core's plan must satisfy the same contract as a caller's.
 void check_own_plan(const std::vector<MixSample>& plan, int64_t n, int64_t h, int64_t w) {
   if (int64_t(plan.size()) != n) {
@@ -54,6 +81,7 @@ void check_own_plan(const std::vector<MixSample>& plan, int64_t n, int64_t h, in
 using mixcut::capi::array_bytes;
 using mixcut::capi::ByteRange;
 using mixcut::capi::check_batch;
+using mixcut::capi::check_dense_labels;
 using mixcut::capi::check_label_call;
 using mixcut::capi::check_own_plan;
 using mixcut::capi::check_side;
@@ -154,27 +182,21 @@ mixcut_status mixcut_mix_labels(const mixcut_mix_sample* plan, int64_t n, const 
 mixcut_status mixcut_mix_soft_labels(const mixcut_mix_sample* plan, int64_t n, const float* soft,
                                      int64_t num_classes, float label_smoothing, float* out) {
   return guarded("mixcut_mix_soft_labels", [&] {
-    const int64_t elems = check_label_call(n, num_classes, label_smoothing);
-    if (n > 0) {
-      require_pointer(plan, "plan");
-      require_pointer(soft, "soft");
-      require_pointer(out, "out");
-    }
-    const bool in_place = n > 0 && static_cast<const float*>(out) == soft;
-    if (!in_place && array_bytes(out, elems, sizeof(float))
-                         .intersects(array_bytes(soft, elems, sizeof(float)))) {
-      failf(MIXCUT_ERR_OVERLAP, "out and soft (", n, " x ", num_classes,
-            " floats each) overlap without being the same buffer");
-    }
-    for (int64_t e = 0; e < elems; ++e) {
-      if (!std::isfinite(soft[e])) {
-        failf(MIXCUT_ERR_BAD_PARAM, "soft[", e / num_classes, "][", e % num_classes,
-              "] = ", soft[e], " is not finite");
-      }
-    }
-    const std::vector<mixcut::MixSample> records = to_mix_plan(plan, n, false, 0, 0);
+    const std::vector<mixcut::MixSample> records =
+        check_dense_labels(plan, n, soft, "soft", num_classes, label_smoothing, out);
     if (n == 0) return;
     mixcut::mix_soft_labels(records.data(), n, soft, num_classes, label_smoothing, out);
+  });
+}
+
+mixcut_status mixcut_mix_multi_labels(const mixcut_mix_sample* plan, int64_t n,
+                                      const float* targets, int64_t num_classes,
+                                      float label_smoothing, float* out) {
+  return guarded("mixcut_mix_multi_labels", [&] {
+    const std::vector<mixcut::MixSample> records =
+        check_dense_labels(plan, n, targets, "targets", num_classes, label_smoothing, out);
+    if (n == 0) return;
+    mixcut::mix_multi_labels(records.data(), n, targets, num_classes, label_smoothing, out);
   });
 }
 

@@ -240,8 +240,11 @@ typedef enum mixcut_mix_kind {
 typedef struct mixcut_mix_policy {
   float mixup_alpha;       /* Beta(a, a) for Mixup; 0 disables Mixup. Default 1. */
   float cutmix_alpha;      /* Beta(a, a) for CutMix; 0 disables CutMix. Default 0. */
-  float cutmix_minmax_lo;  /* if lo < hi: CutMix box sides uniform in [lo*H, hi*H] x [lo*W, hi*W], */
-  float cutmix_minmax_hi;  /* box fully inside; implies CutMix with lam corrected. Default 0, 0 (off).
+  float cutmix_minmax_lo;  /* if lo < hi: CutMix box sides uniform on the integers
+                              [floor(lo*H), floor(hi*H)) x [floor(lo*W), floor(hi*W)) (timm 1.0's
+                              randint, top excluded; floor(lo*H) alone when that range is empty), */
+  float cutmix_minmax_hi;  /* corner uniform so the box lies inside (every position reachable);
+                              implies CutMix with lam corrected. Default 0, 0 (off).
                               0 <= lo < hi <= 1; lo == hi != 0 is rejected (BAD_PARAM). */
   float prob;              /* probability that a draw mixes at all. Default 1. */
   float switch_prob;       /* probability of CutMix when both are enabled. Default 0.5. */
@@ -280,6 +283,10 @@ MIXCUT_API mixcut_status mixcut_mix_policy_init(mixcut_mix_policy* policy);
  * step = epoch * batches_per_epoch + batch, and fold the worker / rank into
  * seed. step < 2^56. n == 0 is a no-op success. A sample whose partner is
  * itself (odd n with flip, n == 1, permutation fixed points) gets kind NONE.
+ * CutMix boxes without minmax follow timm 1.0's rand_bbox: lam ~ Beta(a, a),
+ * side h = floor(H * sqrt(1 - lam)) (w likewise), centre cy ~ U{0..H-1},
+ * box [cy - h/2, cy + (h+1)/2) clipped to the image (integer halves), so an
+ * unclipped box is exactly h x w.
  * Does not allocate beyond O(n) temporaries; writes out only on success. */
 MIXCUT_API mixcut_status mixcut_mix_plan(const mixcut_mix_policy* policy, uint64_t seed,
                                          uint64_t step, int64_t n, int64_t h, int64_t w,
@@ -309,6 +316,15 @@ MIXCUT_API mixcut_status mixcut_mix_soft_labels(const mixcut_mix_sample* plan, i
                                                 const float* soft, int64_t num_classes,
                                                 float label_smoothing, float* out);
 
+/* timm 1.0's multi_label targets: dense rows targets[n][K] (multi-hot 0/1, or
+ * any finite values) smoothed toward 0.5, smooth(y) = y * (1 - eps) + 0.5 * eps
+ * (in float32), then mixed as in mixcut_mix_labels. Rows are not normalised.
+ * out may equal targets (in place); any other overlap is MIXCUT_ERR_OVERLAP.
+ * Added in 0.1 beside the functions above (an ABI addition). */
+MIXCUT_API mixcut_status mixcut_mix_multi_labels(const mixcut_mix_sample* plan, int64_t n,
+                                                 const float* targets, int64_t num_classes,
+                                                 float label_smoothing, float* out);
+
 /* ------------------------------------------------------------------------ */
 /* Cutout and RandomErasing                                                  */
 /* ------------------------------------------------------------------------ */
@@ -318,10 +334,12 @@ typedef enum mixcut_cutout_form {
    * image, box [cy - length/2, cy - length/2 + length) clipped at the borders
    * (the paper's code for even lengths; for odd ones it lost a pixel). */
   MIXCUT_CUTOUT_HOLES = 1,
-  /* Zhong et al. / timm RandomErasing: area fraction s ~ U(scale) divided by
-   * the hole count, aspect r ~ logU(ratio), h = round(sqrt(s*H*W*r)),
-   * w = round(sqrt(s*H*W/r)), accepted if h < H and w < W, corner uniform
-   * so the box lies inside; up to 10 tries, else no hole. */
+  /* Zhong et al. / timm 1.0 RandomErasing: area fraction s ~ U(scale) divided
+   * by the hole count, aspect r ~ logU(ratio), h = round(sqrt(s*H*W*r)),
+   * w = round(sqrt(s*H*W/r)) with round half to even (Python's round), a try
+   * accepted if h < H and w < W, corner uniform so the box lies inside; up to
+   * 10 tries, else no hole. As in timm, a try with a side of 0 is accepted: it
+   * erases nothing (an empty box) and ends that hole's tries. */
   MIXCUT_CUTOUT_ERASING = 2
 } mixcut_cutout_form;
 

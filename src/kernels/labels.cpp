@@ -51,10 +51,12 @@ void mix_labels(const MixSample* plan, int64_t n, const int64_t* labels, int64_t
   }
 }
 
-void mix_soft_labels(const MixSample* plan, int64_t n, const float* soft, int64_t k, float eps,
-                     float* out) {
-  const Smoothing s = smoothing(eps, k);
-  // In place, row i may be some other row's partner: read from a copy.
+namespace {
+
+// Dense rows: smooth(p) = (p*keep) + add per element, then mixed as the hard
+// labels are. In place, row i may be some other row's partner: read a copy.
+void mix_dense(const MixSample* plan, int64_t n, const float* soft, int64_t k, float keep,
+               float add, float* out) {
   std::vector<float> copy;
   if (out == soft && n > 0) {
     copy.assign(soft, soft + n * k);
@@ -66,8 +68,8 @@ void mix_soft_labels(const MixSample* plan, int64_t n, const float* soft, int64_
     float* row = out + i * k;
     if (!mixes(record, i)) {
       for (int64_t c = 0; c < k; ++c) {
-        const float scaled = pi[c] * s.keep;
-        row[c] = scaled + s.off;
+        const float scaled = pi[c] * keep;
+        row[c] = scaled + add;
       }
       continue;
     }
@@ -75,11 +77,25 @@ void mix_soft_labels(const MixSample* plan, int64_t n, const float* soft, int64_
     const float lam = record.lam;
     const float rest = 1.0f - lam;
     for (int64_t c = 0; c < k; ++c) {
-      const float scaled_i = pi[c] * s.keep;
-      const float scaled_j = pj[c] * s.keep;
-      row[c] = pixel::blend_f32(scaled_i + s.off, scaled_j + s.off, lam, rest);
+      const float scaled_i = pi[c] * keep;
+      const float scaled_j = pj[c] * keep;
+      row[c] = pixel::blend_f32(scaled_i + add, scaled_j + add, lam, rest);
     }
   }
+}
+
+}  // namespace
+
+void mix_soft_labels(const MixSample* plan, int64_t n, const float* soft, int64_t k, float eps,
+                     float* out) {
+  const Smoothing s = smoothing(eps, k);
+  mix_dense(plan, n, soft, k, s.keep, s.off, out);
+}
+
+void mix_multi_labels(const MixSample* plan, int64_t n, const float* targets, int64_t k, float eps,
+                      float* out) {
+  // timm 1.0: y * (1 - eps) + 0.5 * eps; 0.5 * eps is exact in float.
+  mix_dense(plan, n, targets, k, 1.0f - eps, 0.5f * eps, out);
 }
 
 }  // namespace mixcut

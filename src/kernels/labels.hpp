@@ -24,4 +24,10 @@ void mix_labels(const MixSample* plan, int64_t n, const int64_t* labels, int64_t
 void mix_soft_labels(const MixSample* plan, int64_t n, const float* soft, int64_t k, float eps,
                      float* out);
 
+// timm 1.0's multi_label: dense rows targets[n][K] smoothed toward 0.5,
+// smooth(y) = (y*(1-eps)) + 0.5*eps in float, mixed as mix_soft_labels; out
+// may equal targets.
+void mix_multi_labels(const MixSample* plan, int64_t n, const float* targets, int64_t k, float eps,
+                      float* out);
+
 }  // namespace mixcut

@@ -252,6 +252,8 @@ _PROTOTYPES = {
     "mixcut_mix_labels": (_c.c_int, [_c.c_void_p, _i64, _c.c_void_p, _i64, _f32, _c.c_void_p]),
     "mixcut_mix_soft_labels": (_c.c_int, [_c.c_void_p, _i64, _c.c_void_p, _i64, _f32,
                                           _c.c_void_p]),
+    "mixcut_mix_multi_labels": (_c.c_int, [_c.c_void_p, _i64, _c.c_void_p, _i64, _f32,
+                                           _c.c_void_p]),
     "mixcut_cutout_policy_init": (_c.c_int, [_P(CutoutPolicy)]),
     "mixcut_cutout_plan": (_c.c_int, [_P(CutoutPolicy), _u64, _u64, _i64, _i64, _i64,
                                       _c.c_void_p, _P(_i64)]),
