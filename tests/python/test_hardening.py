@@ -48,9 +48,6 @@ def test_huge_num_threads_raises_and_leaves_x_alone():
     assert result.returncode == 0 and "ok" in result.stdout, (result.returncode, result.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="EXPECTED TO FAIL until issue 12 item 2 (python engineer) "
-                   "lands: Mixup.__call__ advances step before the call is validated. When it "
-                   "lands this XPASSes and strict=True fails: delete this marker then.")
 def test_huge_num_threads_leaves_step_alone():
     result = run_python(HUGE_THREADS_SCRIPT.replace(
         "CHECK_STEP", 'assert m.step == 0, "step advanced by a rejected call"'))

@@ -12,7 +12,8 @@ The library is found through $MIXCUT_LIBRARY, else the copy bundled in the packa
 """
 
 from ._lib import (ABI_MAJOR, Context, CutoutForm, DType, FillKind, Isa, Kind, Layout, MixcutError,
-                   Mode, Partner, Status, find_library, isa, library_path, version)
+                   MixcutTypeError, MixcutValueError, Mode, Partner, Status, find_library, isa,
+                   library_path, version)
 from .erasing import Cutout, RandomErasing
 from .functional import (CUTOUT_HOLE_DTYPE, MIX_SAMPLE_DTYPE, cutout, cutout_apply, cutout_plan,
                          mix_apply, mix_labels, mix_plan, smooth_one_hot)
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ABI_MAJOR", "CUTOUT_HOLE_DTYPE", "Context", "Cutout", "CutoutForm", "DType",
     "FastCollateMixup", "FillKind", "Isa", "Kind", "Layout", "MIX_SAMPLE_DTYPE", "MixcutError",
-    "Mixup", "Mode", "Partner", "RandomErasing", "Status", "cutout", "cutout_apply",
+    "MixcutTypeError", "MixcutValueError", "Mixup", "Mode", "Partner", "RandomErasing", "Status", "cutout", "cutout_apply",
     "cutout_plan", "find_library", "isa", "library_path", "mix_apply", "mix_labels", "mix_plan",
     "smooth_one_hot", "version",
 ]

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from ._lib import DType, Layout, MixcutError, Normalize, Status, Tensor
+from ._lib import DType, Layout, Normalize, Status, Tensor, error
 
 
 def torch_module():
@@ -26,8 +26,8 @@ def parse_layout(layout) -> Layout:
     try:
         return Layout[str(layout).upper()]
     except KeyError:
-        raise MixcutError(Status.ERR_BAD_LAYOUT,
-                          f"layout must be 'NCHW' or 'NHWC', got {layout!r}") from None
+        raise error(Status.ERR_BAD_LAYOUT,
+                    f"layout must be 'NCHW' or 'NHWC', got {layout!r}") from None
 
 
 def _dims(shape, layout: Layout, name: str):
@@ -35,8 +35,8 @@ def _dims(shape, layout: Layout, name: str):
     if len(shape) == 3:
         shape = (1,) + tuple(shape)
     if len(shape) != 4:
-        raise MixcutError(Status.ERR_SHAPE_MISMATCH,
-                          f"{name} must be a 4-D batch or a 3-D image, got shape {tuple(shape)}")
+        raise error(Status.ERR_SHAPE_MISMATCH,
+                    f"{name} must be a 4-D batch or a 3-D image, got shape {tuple(shape)}")
     if layout == Layout.NCHW:
         n, c, h, w = shape
     else:
@@ -49,26 +49,26 @@ class View:
 
     __slots__ = ("obj", "tensor", "dtype", "n", "c", "h", "w", "layout", "is_torch")
 
-    def __init__(self, obj, layout, name: str, writable: bool = False):
+    def __init__(self, obj, layout, name: str, writable: bool = False) -> None:
         layout = parse_layout(layout)
         self.obj = obj
         if is_torch_tensor(obj):
             self.is_torch = True
             torch = torch_module()
             if obj.device.type != "cpu":
-                raise MixcutError(Status.ERR_UNSUPPORTED,
-                                  f"{name} is on {obj.device}; this build of mixcut runs on CPU "
-                                  "tensors only")
+                raise error(Status.ERR_UNSUPPORTED,
+                            f"{name} is on {obj.device}; this build of mixcut runs on CPU "
+                            "tensors only")
             if obj.dtype == torch.uint8:
                 dtype = DType.UINT8
             elif obj.dtype == torch.float32:
                 dtype = DType.FLOAT32
             else:
-                raise MixcutError(Status.ERR_BAD_DTYPE,
-                                  f"{name} has dtype {obj.dtype}; mixcut takes uint8 or float32")
+                raise error(Status.ERR_BAD_DTYPE,
+                            f"{name} has dtype {obj.dtype}; mixcut takes uint8 or float32")
             if writable and obj.requires_grad:
-                raise MixcutError(Status.ERR_UNSUPPORTED,
-                                  f"{name} requires grad; mixcut writes it in place")
+                raise error(Status.ERR_UNSUPPORTED,
+                            f"{name} requires grad; mixcut writes it in place")
             if obj.is_contiguous():
                 pass
             elif (layout == Layout.NCHW and obj.dim() == 4
@@ -79,31 +79,31 @@ class View:
                 self._set(obj.data_ptr(), dtype, layout, (int(n), int(c), int(h), int(w)))
                 return
             else:
-                raise MixcutError(Status.ERR_BAD_LAYOUT,
-                                  f"{name} is not contiguous (strides {tuple(obj.stride())}); "
-                                  "call .contiguous() first: mixcut never copies silently")
+                raise error(Status.ERR_BAD_LAYOUT,
+                            f"{name} is not contiguous (strides {tuple(obj.stride())}); "
+                            "call .contiguous() first: mixcut never copies silently")
             dims = _dims(tuple(obj.shape), layout, name)
             self._set(obj.data_ptr(), dtype, layout, dims)
             return
 
         self.is_torch = False
         if not isinstance(obj, np.ndarray):
-            raise MixcutError(Status.ERR_BAD_DTYPE,
-                              f"{name} must be a numpy array or a torch tensor, got "
-                              f"{type(obj).__name__}")
+            raise error(Status.ERR_BAD_DTYPE,
+                        f"{name} must be a numpy array or a torch tensor, got "
+                        f"{type(obj).__name__}")
         if obj.dtype == np.uint8:
             dtype = DType.UINT8
         elif obj.dtype == np.float32:
             dtype = DType.FLOAT32
         else:
-            raise MixcutError(Status.ERR_BAD_DTYPE,
-                              f"{name} has dtype {obj.dtype}; mixcut takes uint8 or float32")
+            raise error(Status.ERR_BAD_DTYPE,
+                        f"{name} has dtype {obj.dtype}; mixcut takes uint8 or float32")
         if not obj.flags.c_contiguous:
-            raise MixcutError(Status.ERR_BAD_LAYOUT,
-                              f"{name} is not C-contiguous (strides {obj.strides}); call "
-                              "np.ascontiguousarray() first: mixcut never copies silently")
+            raise error(Status.ERR_BAD_LAYOUT,
+                        f"{name} is not C-contiguous (strides {obj.strides}); call "
+                        "np.ascontiguousarray() first: mixcut never copies silently")
         if writable and not obj.flags.writeable:
-            raise MixcutError(Status.ERR_BAD_PARAM, f"{name} is read-only")
+            raise error(Status.ERR_BAD_PARAM, f"{name} is read-only")
         dims = _dims(obj.shape, layout, name)
         self._set(obj.__array_interface__["data"][0], dtype, layout, dims)
 
@@ -142,8 +142,8 @@ class NormalizeArg:
                 arr = np.ascontiguousarray(np.broadcast_to(np.asarray(values, np.float32),
                                                            (channels,)))
             except ValueError:
-                raise MixcutError(Status.ERR_BAD_SIZE,
-                                  f"{field} needs 1 or {channels} values, got {values!r}") from None
+                raise error(Status.ERR_BAD_SIZE,
+                            f"{field} needs 1 or {channels} values, got {values!r}") from None
             self._arrays.append(arr)
             setattr(self.struct, field, arr.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
 
@@ -151,8 +151,18 @@ class NormalizeArg:
         return ctypes.byref(self.struct)
 
 
-def as_numpy(x):
-    """numpy view of a numpy array or torch CPU tensor (no copy)."""
+def as_numpy(x, name: str = "argument"):
+    """numpy view of a numpy array or a torch CPU tensor (no copy).
+
+    Other objects are returned as they are (np.asarray's business). A tensor
+    on another device (meta included) or one that requires grad is refused
+    with our error before torch's .numpy() could raise its own.
+    """
     if is_torch_tensor(x):
+        if x.device.type != "cpu":
+            raise error(Status.ERR_UNSUPPORTED,
+                        f"{name} is on {x.device}; this build of mixcut reads CPU tensors only")
+        if x.requires_grad:
+            raise error(Status.ERR_UNSUPPORTED, f"{name} requires grad; pass {name}.detach()")
         return x.numpy()
     return x

@@ -100,10 +100,15 @@ class MixcutError(RuntimeError):
 
     Raised both for failures reported by the C library (the message is
     ``mixcut_last_error()``) and for inputs the Python layer refuses before
-    calling it (non-contiguous arrays, unknown mode names, ...).
+    calling it (non-contiguous arrays, unknown mode names, ...). Bad input
+    raises one of the subclasses, which are also the built-in exception
+    timm and torchvision raise for it: :class:`MixcutTypeError` (a
+    ``TypeError``: wrong kind of object or dtype) or :class:`MixcutValueError`
+    (a ``ValueError``: bad value, size, shape, device). ``except ValueError``
+    and ``except MixcutError`` both work.
     """
 
-    def __init__(self, status, message: str):
+    def __init__(self, status: int, message: str) -> None:
         try:
             status = Status(int(status))
         except ValueError:
@@ -112,6 +117,27 @@ class MixcutError(RuntimeError):
         self.message = message
         name = status.name if isinstance(status, Status) else str(int(status))
         super().__init__(f"{name}: {message}")
+
+
+class MixcutValueError(MixcutError, ValueError):
+    """Bad input value: size, shape, range, enum name, device, plan record."""
+
+
+class MixcutTypeError(MixcutError, TypeError):
+    """Bad input type: not an array or tensor, or an unsupported dtype."""
+
+
+_TYPE_ERRORS = (Status.ERR_NULL_POINTER, Status.ERR_BAD_DTYPE)
+_RUNTIME_ERRORS = (Status.ERR_OUT_OF_MEMORY, Status.ERR_INTERNAL)
+
+
+def error(status: int, message: str) -> MixcutError:
+    """The exception for a status: a TypeError or ValueError for bad input."""
+    if status in _TYPE_ERRORS:
+        return MixcutTypeError(status, message)
+    if status in _RUNTIME_ERRORS or not 0 < int(status) <= max(Status):
+        return MixcutError(status, message)
+    return MixcutValueError(status, message)
 
 
 # ---------------------------------------------------------------------------
@@ -295,10 +321,13 @@ def status_string(status: int) -> str:
 
 
 def check(status: int, what: str) -> None:
-    """Raise MixcutError for a non-OK status, with the library's message."""
+    """Raise for a non-OK status, with the library's message (which already
+    names the function; ``what`` is added only when it does not)."""
     if status != Status.OK:
         msg = last_error() or status_string(status)
-        raise MixcutError(status, f"{what}: {msg}")
+        if not msg.startswith(what + ":"):
+            msg = f"{what}: {msg}"
+        raise error(status, msg)
 
 
 # ---------------------------------------------------------------------------
@@ -322,7 +351,7 @@ class Context:
                 try:
                     max_isa = Isa[max_isa.upper()]
                 except KeyError:
-                    raise MixcutError(Status.ERR_BAD_ENUM, f"unknown isa {max_isa!r}") from None
+                    raise error(Status.ERR_BAD_ENUM, f"unknown isa {max_isa!r}") from None
             self.set(Option.MAX_ISA, int(max_isa))
         if stream_threshold is not None:
             self.set(Option.STREAM_THRESHOLD, int(stream_threshold))
@@ -364,7 +393,7 @@ def thread_context(num_threads=None):
     """This thread's Context for a thread count (None or 0: OpenMP's default)."""
     key = int(num_threads or 0)
     if key < 0:
-        raise MixcutError(Status.ERR_BAD_PARAM, f"num_threads must be >= 0, got {num_threads}")
+        raise error(Status.ERR_BAD_PARAM, f"num_threads must be >= 0, got {num_threads}")
     cache = getattr(_local, "contexts", None)
     if cache is None:
         cache = _local.contexts = {}

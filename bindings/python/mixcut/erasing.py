@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import Optional
 
-from ._arrays import View
-from ._lib import MixcutError, Status
-from .functional import cutout_apply, cutout_plan
-from .mixup import os_seed
-
-
-class _Keyed:
-    """Seed + step bookkeeping shared by the transforms."""
-
-    def _init_keys(self, seed, layout, num_threads):
-        self.seed = os_seed() if seed is None else int(seed)
-        self.layout = layout
-        self.num_threads = num_threads
-        self.step = 0
-
-    def _next_step(self, step):
-        if step is None:
-            step = self.step
-        self.step = int(step) + 1
-        return int(step)
+from ._arrays import View, parse_layout
+from ._keys import Keyed
+from ._lib import Status, error
+from .functional import _FillArg, _size, cutout_apply, cutout_plan
 
 
-class RandomErasing(_Keyed):
+class RandomErasing(Keyed):
     """timm.data.RandomErasing: erase random boxes per sample, in place.
 
     Arguments as timm: ``probability`` per sample; ``min_area``/``max_area``
@@ -42,49 +27,58 @@ class RandomErasing(_Keyed):
     optional ``step`` (else an internal counter).
     """
 
-    def __init__(self, probability=0.5, min_area=0.02, max_area=1 / 3, min_aspect=0.3,
-                 max_aspect=None, mode="const", min_count=1, max_count=None, num_splits=0,
-                 device="cuda", *, seed=None, layout="NCHW", num_threads=None):
+    def __init__(self, probability: float = 0.5, min_area: float = 0.02, max_area: float = 1 / 3,
+                 min_aspect: float = 0.3, max_aspect: Optional[float] = None, mode: str = "const",
+                 min_count: int = 1, max_count: Optional[int] = None, num_splits: int = 0,
+                 device: str = "cuda", *, seed: Optional[int] = None, layout: str = "NCHW",
+                 num_threads: Optional[int] = None) -> None:
         self.probability = probability
         self.min_area = min_area
         self.max_area = max_area
+        if not min_aspect > 0 or (max_aspect is not None and not max_aspect > 0):
+            raise error(Status.ERR_BAD_PARAM, f"aspect range ({min_aspect}, {max_aspect}) must be "
+                        "positive")
         max_aspect = max_aspect or 1 / min_aspect
         self.log_aspect_ratio = (math.log(min_aspect), math.log(max_aspect))
         self.aspect = (min_aspect, max_aspect)
         self.min_count = min_count
         self.max_count = max_count or min_count
-        self.num_splits = num_splits
+        self.num_splits = _size(num_splits, "num_splits")
         self.mode = (mode or "const").lower()
         fills = {"const": 0.0, "rand": "rand", "pixel": "pixel"}
         if self.mode not in fills:
-            raise MixcutError(Status.ERR_BAD_ENUM,
-                              f"mode must be 'const', 'rand' or 'pixel', got {mode!r}")
+            raise error(Status.ERR_BAD_ENUM,
+                        f"mode must be 'const', 'rand' or 'pixel', got {mode!r}")
         self.fill = fills[self.mode]
         self.device = device
-        self._init_keys(seed, layout, num_threads)
+        self._init_keys(seed, parse_layout(layout), num_threads)
+        self.plan(0, 1, 1, 0)  # the C library checks the policy now, not at the first call
 
-    def plan(self, n, h, w, step):
+    def plan(self, n: int, h: int, w: int, step: int):
         return cutout_plan(n, h, w, seed=self.seed, step=step, form="erasing",
                            prob=self.probability, min_count=self.min_count,
                            max_count=self.max_count, scale=(self.min_area, self.max_area),
                            ratio=self.aspect)
 
-    def __call__(self, input, step=None):
+    def __call__(self, input, step: Optional[int] = None):
         view = View(input, self.layout, "input", writable=True)
-        holes = self.plan(view.n, view.h, view.w, self._next_step(step))
+        step = self._step_for(step)
+        holes = self.plan(view.n, view.h, view.w, step)
         batch_start = view.n // self.num_splits if self.num_splits > 1 else 0
         if batch_start:
             holes = holes[holes["sample"] >= batch_start]
+        out = cutout_apply(holes, input, fill=self.fill, layout=self.layout, inplace=True,
+                           num_threads=self.num_threads)
         self.last_plan = holes
-        return cutout_apply(holes, input, fill=self.fill, layout=self.layout, inplace=True,
-                            num_threads=self.num_threads)
+        self._advance(step)
+        return out
 
     def __repr__(self):
         return (f"{type(self).__name__}(p={self.probability}, mode={self.mode}, "
                 f"count=({self.min_count}, {self.max_count}))")
 
 
-class Cutout(_Keyed):
+class Cutout(Keyed):
     """DeVries & Taylor's Cutout: ``n_holes`` squares of side ``length``.
 
     Centres uniform over the image, boxes [c - length//2, c + length//2)
@@ -95,21 +89,28 @@ class Cutout(_Keyed):
     it; ``inplace=False`` returns a filled copy instead.
     """
 
-    def __init__(self, n_holes=1, length=16, fill=0.0, *, inplace=True, seed=None,
-                 layout="NCHW", num_threads=None):
+    def __init__(self, n_holes: int = 1, length: int = 16, fill=0.0, *, inplace: bool = True,
+                 seed: Optional[int] = None, layout: str = "NCHW",
+                 num_threads: Optional[int] = None) -> None:
         self.n_holes = n_holes
         self.length = length
         self.fill = fill
         self.inplace = inplace
-        self._init_keys(seed, layout, num_threads)
+        self._init_keys(seed, parse_layout(layout), num_threads)
+        side = max(1, _size(length, "length"))
+        self.plan(0, side, side, 0)  # checks counts and length now (the image size at calls)
 
-    def plan(self, n, h, w, step):
+    def plan(self, n: int, h: int, w: int, step: int):
         return cutout_plan(n, h, w, seed=self.seed, step=step, form="holes",
                            min_count=self.n_holes, max_count=self.n_holes, length=self.length)
 
-    def __call__(self, img, step=None):
+    def __call__(self, img, step: Optional[int] = None):
         view = View(img, self.layout, "img", writable=self.inplace)
-        holes = self.plan(view.n, view.h, view.w, self._next_step(step))
+        _FillArg(self.fill, view.c)  # a bad fill fails before the step advances
+        step = self._step_for(step)
+        holes = self.plan(view.n, view.h, view.w, step)
+        out = cutout_apply(holes, img, fill=self.fill, layout=self.layout, inplace=self.inplace,
+                           num_threads=self.num_threads)
         self.last_plan = holes
-        return cutout_apply(holes, img, fill=self.fill, layout=self.layout,
-                            inplace=self.inplace, num_threads=self.num_threads)
+        self._advance(step)
+        return out

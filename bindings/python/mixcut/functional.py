@@ -10,30 +10,21 @@ from __future__ import annotations
 
 import ctypes
 import numbers
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
 from ._arrays import NormalizeArg, View, as_numpy, is_torch_tensor, new_like, parse_layout
-from ._lib import (CutoutForm, CutoutPolicy, DType, Fill, FillKind, Kind, MixcutError, MixPolicy,
-                   Mode, Partner, Status, check, lib, thread_context)
+from ._keys import u64
+from ._lib import (CutoutForm, CutoutHole, CutoutPolicy, DType, Fill, FillKind, Kind, MixPolicy,
+                   MixSample, Mode, Partner, Status, check, error, lib, thread_context)
 
 #: One mixcut_mix_sample (32 bytes): partner, lam, kind, box [y0, y1) x [x0, x1).
-MIX_SAMPLE_DTYPE = np.dtype({
-    "names": ["partner", "lam", "kind", "y0", "x0", "y1", "x1"],
-    "formats": ["<i8", "<f4", "<i4", "<i4", "<i4", "<i4", "<i4"],
-    "offsets": [0, 8, 12, 16, 20, 24, 28],
-    "itemsize": 32,
-})
+#: Derived from the ctypes struct, the one description of the record.
+MIX_SAMPLE_DTYPE = np.dtype(MixSample)
 
 #: One mixcut_cutout_hole (32 bytes): sample, box [y0, y1) x [x0, x1), noise_key.
-CUTOUT_HOLE_DTYPE = np.dtype({
-    "names": ["sample", "y0", "x0", "y1", "x1", "noise_key"],
-    "formats": ["<i8", "<i4", "<i4", "<i4", "<i4", "<u8"],
-    "offsets": [0, 8, 12, 16, 20, 24],
-    "itemsize": 32,
-})
-
-_U64 = 1 << 64
+CUTOUT_HOLE_DTYPE = np.dtype(CutoutHole)
 
 
 def _enum(enum_type, value, what):
@@ -43,20 +34,13 @@ def _enum(enum_type, value, what):
         return enum_type[str(value).upper()]
     except KeyError:
         names = ", ".join(repr(m.name.lower()) for m in enum_type)
-        raise MixcutError(Status.ERR_BAD_ENUM, f"{what} must be one of {names}, got {value!r}") \
-            from None
-
-
-def _u64(value, what):
-    if not isinstance(value, numbers.Integral) or not 0 <= int(value) < _U64:
-        raise MixcutError(Status.ERR_BAD_PARAM, f"{what} must be an integer in [0, 2^64), "
-                          f"got {value!r}")
-    return int(value)
+        raise error(Status.ERR_BAD_ENUM, f"{what} must be one of {names}, got {value!r}") \
+                    from None
 
 
 def _size(value, what):
-    if not isinstance(value, numbers.Integral):
-        raise MixcutError(Status.ERR_BAD_SIZE, f"{what} must be an integer, got {value!r}")
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise error(Status.ERR_BAD_SIZE, f"{what} must be an integer, got {value!r}")
     return int(value)
 
 
@@ -68,69 +52,88 @@ def _ctx(ctx, num_threads):
 
 def _plan_array(plan, dtype, what):
     if not isinstance(plan, np.ndarray) or plan.dtype != dtype:
-        raise MixcutError(Status.ERR_BAD_DTYPE,
-                          f"{what} must be a numpy array of dtype mixcut.{what.upper()}_DTYPE")
+        raise error(Status.ERR_BAD_DTYPE,
+                    f"{what} must be a numpy array of dtype mixcut.{what.upper()}_DTYPE")
     if plan.ndim != 1 or not plan.flags.c_contiguous:
-        raise MixcutError(Status.ERR_BAD_LAYOUT, f"{what} must be a 1-D C-contiguous array")
+        raise error(Status.ERR_BAD_LAYOUT, f"{what} must be a 1-D C-contiguous array")
     return plan
 
 
 def _seed(seed):
     if seed is None:
-        raise MixcutError(Status.ERR_BAD_PARAM, "seed is required (an integer in [0, 2^64))")
-    return _u64(seed, "seed")
+        raise error(Status.ERR_BAD_PARAM, "seed is required (an integer in [0, 2^64))")
+    return u64(seed, "seed")
 
 
 # ---------------------------------------------------------------------------
 # Mixup / CutMix
 
-def mix_policy(mixup_alpha=1.0, cutmix_alpha=0.0, cutmix_minmax=None, prob=1.0, switch_prob=0.5,
-               mode="batch", partner="flip", correct_lam=True):
-    """A mixcut_mix_policy struct (and the partner array it points to, if any)."""
+def mix_policy(mixup_alpha: Optional[float] = None, cutmix_alpha: Optional[float] = None,
+               cutmix_minmax: Optional[Sequence[float]] = None, prob: Optional[float] = None,
+               switch_prob: Optional[float] = None, mode=None, partner=None,
+               correct_lam: Optional[bool] = None):
+    """A mixcut_mix_policy struct (and the partner array it points to, if any).
+
+    Every argument left None keeps mixcut_mix_policy_init's default, the one
+    source of defaults (timm's): mixup_alpha 1, cutmix_alpha 0, minmax off,
+    prob 1, switch_prob 0.5, mode 'batch', partner 'flip', correct_lam True.
+    """
     policy = MixPolicy()
     check(lib.mixcut_mix_policy_init(ctypes.byref(policy)), "mixcut_mix_policy_init")
-    policy.mixup_alpha = float(mixup_alpha)
-    policy.cutmix_alpha = float(cutmix_alpha)
+    if mixup_alpha is not None:
+        policy.mixup_alpha = float(mixup_alpha)
+    if cutmix_alpha is not None:
+        policy.cutmix_alpha = float(cutmix_alpha)
     if cutmix_minmax is not None:
         if len(cutmix_minmax) != 2:
-            raise MixcutError(Status.ERR_BAD_PARAM, "cutmix_minmax must be (min, max)")
+            raise error(Status.ERR_BAD_PARAM, "cutmix_minmax must be (min, max)")
         policy.cutmix_minmax_lo, policy.cutmix_minmax_hi = map(float, cutmix_minmax)
-    policy.prob = float(prob)
-    policy.switch_prob = float(switch_prob)
-    policy.mode = int(_enum(Mode, mode, "mode"))
-    policy.correct_lam = 1 if correct_lam else 0
+    if prob is not None:
+        policy.prob = float(prob)
+    if switch_prob is not None:
+        policy.switch_prob = float(switch_prob)
+    if mode is not None:
+        policy.mode = int(_enum(Mode, mode, "mode"))
+    if correct_lam is not None:
+        policy.correct_lam = 1 if correct_lam else 0
     keepalive = None
-    if isinstance(partner, str) or isinstance(partner, Partner):
+    if partner is None:
+        pass
+    elif isinstance(partner, (str, Partner)):
         rule = _enum(Partner, partner, "partner")
         if rule == Partner.EXPLICIT:
-            raise MixcutError(Status.ERR_BAD_PARAM, "partner='explicit' needs an index array: "
-                              "pass the array itself as partner")
+            raise error(Status.ERR_BAD_PARAM, "partner='explicit' needs an index array: "
+                        "pass the array itself as partner")
         policy.partner = int(rule)
     else:
-        keepalive = np.ascontiguousarray(as_numpy(partner), dtype=np.int64)
+        keepalive = np.ascontiguousarray(as_numpy(partner, "partner"), dtype=np.int64)
         if keepalive.ndim != 1:
-            raise MixcutError(Status.ERR_SHAPE_MISMATCH, "partner indices must be 1-D")
+            raise error(Status.ERR_SHAPE_MISMATCH, "partner indices must be 1-D")
         policy.partner = int(Partner.EXPLICIT)
         policy.partner_index = keepalive.ctypes.data_as(ctypes.POINTER(ctypes.c_int64))
     return policy, keepalive
 
 
-def mix_plan(n, h, w, *, seed, step=0, mixup_alpha=1.0, cutmix_alpha=0.0, cutmix_minmax=None,
-             prob=1.0, switch_prob=0.5, mode="batch", partner="flip", correct_lam=True):
+def mix_plan(n: int, h: int, w: int, *, seed: int, step: int = 0,
+             mixup_alpha: Optional[float] = None, cutmix_alpha: Optional[float] = None,
+             cutmix_minmax: Optional[Sequence[float]] = None, prob: Optional[float] = None,
+             switch_prob: Optional[float] = None, mode=None, partner=None,
+             correct_lam: Optional[bool] = None) -> np.ndarray:
     """Plan Mixup/CutMix for n samples of h x w pixels: a MIX_SAMPLE_DTYPE array.
 
     A pure function of its arguments: the same (seed, step) gives the same plan
     in any process. ``partner`` is 'flip', 'roll', 'permutation' or an array of
-    n partner indices.
+    n partner indices. Arguments left None take the C library's defaults (see
+    :func:`mix_policy`).
     """
     n, h, w = _size(n, "n"), _size(h, "h"), _size(w, "w")
     policy, keepalive = mix_policy(mixup_alpha, cutmix_alpha, cutmix_minmax, prob, switch_prob,
                                    mode, partner, correct_lam)
     if keepalive is not None and len(keepalive) != n:
-        raise MixcutError(Status.ERR_SHAPE_MISMATCH,
-                          f"partner has {len(keepalive)} indices for n = {n} samples")
+        raise error(Status.ERR_SHAPE_MISMATCH,
+                    f"partner has {len(keepalive)} indices for n = {n} samples")
     out = np.zeros(max(n, 0), dtype=MIX_SAMPLE_DTYPE)
-    check(lib.mixcut_mix_plan(ctypes.byref(policy), _seed(seed), _u64(step, "step"), n, h, w,
+    check(lib.mixcut_mix_plan(ctypes.byref(policy), _seed(seed), u64(step, "step"), n, h, w,
                               out.ctypes.data), "mixcut_mix_plan")
     del keepalive
     return out
@@ -161,15 +164,15 @@ def _dtype_arg(out_dtype):
         return DType.UINT8
     if name in ("float32", "f4"):
         return DType.FLOAT32
-    raise MixcutError(Status.ERR_BAD_DTYPE,
-                      f"out_dtype must be uint8 or float32, got {out_dtype!r}")
+    raise error(Status.ERR_BAD_DTYPE,
+                f"out_dtype must be uint8 or float32, got {out_dtype!r}")
 
 
 def _norm(mean, std, x_view, out_view):
     if mean is None and std is None:
         return None
     if not (x_view.dtype == DType.UINT8 and out_view.dtype == DType.FLOAT32):
-        raise MixcutError(Status.ERR_BAD_DTYPE, "mean/std apply only to uint8 -> float32")
+        raise error(Status.ERR_BAD_DTYPE, "mean/std apply only to uint8 -> float32")
     return NormalizeArg(mean, std, x_view.c)
 
 
@@ -189,102 +192,145 @@ def mix_apply(plan, x, out=None, *, layout="NCHW", out_layout=None, out_dtype=No
     else:
         out, ov = _out_view(xv, out, out_layout, _dtype_arg(out_dtype))
     if len(plan) != xv.n:
-        raise MixcutError(Status.ERR_SHAPE_MISMATCH,
-                          f"plan has {len(plan)} records for a batch of {xv.n}")
+        raise error(Status.ERR_SHAPE_MISMATCH,
+                    f"plan has {len(plan)} records for a batch of {xv.n}")
     norm = _norm(mean, std, xv, ov)
     check(lib.mixcut_mix_apply(_ctx(ctx, num_threads), plan.ctypes.data, xv.ref(), ov.ref(),
                                norm.ref() if norm else None), "mixcut_mix_apply")
     return out
 
 
-def _labels_like(result, target):
-    if is_torch_tensor(target):
-        import torch  # noqa: PLC0415 (already imported: target is a tensor)
-        return torch.from_numpy(result)
-    return result
+_FLOATS = (np.float16, np.float32, np.float64)
 
 
-def mix_labels(plan, target, num_classes=None, label_smoothing=0.0):
+class Targets:
+    """Labels checked and converted before anything is written or advanced.
+
+    ``kind`` is 'hard' (n integers, needs num_classes), 'soft' (n x K floats)
+    or 'multi' (timm's multi_label: dense n x K rows, num_classes = K). The
+    values themselves (labels in [0, K), finite floats) are checked by the C
+    library when :meth:`mix` runs, which callers do before touching pixels.
+    """
+
+    __slots__ = ("kind", "array", "k", "torch")
+
+    def __init__(self, target, n: int, num_classes: Optional[int] = None,
+                 multi_label: bool = False, name: str = "target") -> None:
+        self.torch = is_torch_tensor(target)
+        t = np.asarray(as_numpy(target, name))
+        if t.ndim not in (1, 2):
+            raise error(Status.ERR_SHAPE_MISMATCH, f"{name} must be 1-D hard or 2-D soft labels, "
+                        f"got shape {t.shape}")
+        if len(t) != n:
+            raise error(Status.ERR_SHAPE_MISMATCH, f"{name} has {len(t)} rows for a batch of {n}")
+        if num_classes is not None:
+            num_classes = _size(num_classes, "num_classes")
+            if num_classes < 1:
+                raise error(Status.ERR_BAD_SIZE, f"num_classes = {num_classes} must be >= 1")
+        if multi_label:
+            if t.ndim != 2 or (num_classes is not None and t.shape[1] != num_classes):
+                raise error(Status.ERR_SHAPE_MISMATCH,
+                            f"multi_label needs dense targets shaped (batch, num_classes = "
+                            f"{num_classes}), got {t.shape}")
+            if not (np.issubdtype(t.dtype, np.number) or t.dtype == np.bool_):
+                raise error(Status.ERR_BAD_DTYPE, f"{name} must be numeric, got {t.dtype}")
+            self.kind, self.k = "multi", t.shape[1]
+            self.array = np.ascontiguousarray(t, dtype=np.float32)
+        elif t.ndim == 1:
+            if not np.issubdtype(t.dtype, np.integer):
+                raise error(Status.ERR_BAD_DTYPE, f"hard labels must be integers, got {t.dtype}")
+            if num_classes is None:
+                raise error(Status.ERR_BAD_SIZE, "num_classes is required for hard labels")
+            self.kind, self.k = "hard", num_classes
+            self.array = np.ascontiguousarray(t, dtype=np.int64)
+        else:
+            if t.dtype not in _FLOATS:
+                raise error(Status.ERR_BAD_DTYPE, f"soft labels must be floats, got {t.dtype}")
+            if num_classes is not None and num_classes != t.shape[1]:
+                raise error(Status.ERR_SHAPE_MISMATCH,
+                            f"soft labels have {t.shape[1]} classes, num_classes = {num_classes}")
+            self.kind, self.k = "soft", t.shape[1]
+            self.array = np.ascontiguousarray(t, dtype=np.float32)
+
+    def mix(self, plan: np.ndarray, label_smoothing: float = 0.0):
+        """float32 [n, K] targets for the plan, numpy or torch like the input."""
+        n, k, eps = len(plan), self.k, float(label_smoothing)
+        out = np.empty((n, k), dtype=np.float32)
+        fn, name = {"hard": (lib.mixcut_mix_labels, "mixcut_mix_labels"),
+                    "soft": (lib.mixcut_mix_soft_labels, "mixcut_mix_soft_labels"),
+                    "multi": (lib.mixcut_mix_multi_labels, "mixcut_mix_multi_labels")}[self.kind]
+        check(fn(plan.ctypes.data, n, self.array.ctypes.data, k, eps, out.ctypes.data), name)
+        if self.torch:
+            import torch  # noqa: PLC0415 (already imported: the target is a tensor)
+            return torch.from_numpy(out)
+        return out
+
+
+def mix_labels(plan: np.ndarray, target, num_classes: Optional[int] = None,
+               label_smoothing: float = 0.0, multi_label: bool = False):
     """Soft targets float32 [n, K] for the plan: lam*smooth(y_i) + (1-lam)*smooth(y_j).
 
-    ``target``: hard labels (n integers; needs num_classes) or soft labels
-    (n x K floats). Returns the type target has (numpy or torch).
+    ``target``: hard labels (n integers; needs num_classes), soft labels
+    (n x K floats; smooth(p) = p*(1-eps) + eps/K), or with ``multi_label``
+    dense multi-hot rows (timm 1.0; smooth(y) = y*(1-eps) + 0.5*eps). Returns
+    the type target has (numpy or torch).
     """
     plan = _plan_array(plan, MIX_SAMPLE_DTYPE, "mix_sample")
-    t = as_numpy(target)
-    if is_torch_tensor(target) and target.device.type != "cpu":
-        raise MixcutError(Status.ERR_UNSUPPORTED, "target must be a CPU tensor")
-    t = np.asarray(t)
-    n = len(plan)
-    eps = float(label_smoothing)
-    if t.ndim == 1:
-        if not np.issubdtype(t.dtype, np.integer):
-            raise MixcutError(Status.ERR_BAD_DTYPE, f"hard labels must be integers, got {t.dtype}")
-        if num_classes is None:
-            raise MixcutError(Status.ERR_BAD_SIZE, "num_classes is required for hard labels")
-        k = _size(num_classes, "num_classes")
-        if len(t) != n:
-            raise MixcutError(Status.ERR_SHAPE_MISMATCH, f"{len(t)} labels for {n} plan records")
-        labels = np.ascontiguousarray(t, dtype=np.int64)
-        out = np.empty((n, max(k, 0)), dtype=np.float32)
-        check(lib.mixcut_mix_labels(plan.ctypes.data, n, labels.ctypes.data, k, eps,
-                                    out.ctypes.data), "mixcut_mix_labels")
-    elif t.ndim == 2:
-        if t.dtype not in (np.float32, np.float64, np.float16):
-            raise MixcutError(Status.ERR_BAD_DTYPE, f"soft labels must be floats, got {t.dtype}")
-        k = t.shape[1]
-        if num_classes is not None and int(num_classes) != k:
-            raise MixcutError(Status.ERR_SHAPE_MISMATCH,
-                              f"soft labels have {k} classes, num_classes = {num_classes}")
-        if len(t) != n:
-            raise MixcutError(Status.ERR_SHAPE_MISMATCH, f"{len(t)} labels for {n} plan records")
-        soft = np.ascontiguousarray(t, dtype=np.float32)
-        out = np.empty((n, k), dtype=np.float32)
-        check(lib.mixcut_mix_soft_labels(plan.ctypes.data, n, soft.ctypes.data, k, eps,
-                                         out.ctypes.data), "mixcut_mix_soft_labels")
-    else:
-        raise MixcutError(Status.ERR_SHAPE_MISMATCH,
-                          f"target must be 1-D hard or 2-D soft labels, got shape {t.shape}")
-    return _labels_like(out, target)
+    return Targets(target, len(plan), num_classes, multi_label).mix(plan, label_smoothing)
 
 
 # ---------------------------------------------------------------------------
 # Cutout / RandomErasing
 
-def cutout_policy(form="holes", prob=1.0, min_count=1, max_count=None, length=16,
-                  scale=(0.02, 1 / 3), ratio=(0.3, 1 / 0.3)):
+def cutout_policy(form=None, prob: Optional[float] = None, min_count: Optional[int] = None,
+                  max_count: Optional[int] = None, length: Optional[int] = None,
+                  scale: Optional[Tuple[float, float]] = None,
+                  ratio: Optional[Tuple[float, float]] = None):
+    """A mixcut_cutout_policy struct. Arguments left None keep
+    mixcut_cutout_policy_init's defaults (form 'holes', prob 1, 1 hole, length
+    16, scale (0.02, 1/3), ratio (0.3, 1/0.3)); max_count None with a
+    min_count given means exactly min_count holes."""
     policy = CutoutPolicy()
     check(lib.mixcut_cutout_policy_init(ctypes.byref(policy)), "mixcut_cutout_policy_init")
-    policy.form = int(_enum(CutoutForm, form, "form"))
-    policy.prob = float(prob)
-    min_count = _size(min_count, "min_count")
-    max_count = min_count if max_count is None else _size(max_count, "max_count")
-    for name, value in (("min_count", min_count), ("max_count", max_count),
-                        ("length", _size(length, "length"))):
+    if form is not None:
+        policy.form = int(_enum(CutoutForm, form, "form"))
+    if prob is not None:
+        policy.prob = float(prob)
+    if max_count is None and min_count is not None:
+        max_count = min_count
+    for name, value in (("min_count", min_count), ("max_count", max_count), ("length", length)):
+        if value is None:
+            continue
+        value = _size(value, name)
         if not -(1 << 31) <= value < (1 << 31):
-            raise MixcutError(Status.ERR_BAD_SIZE, f"{name} = {value} does not fit int32")
-    policy.min_count, policy.max_count = min_count, max_count
-    policy.length = int(length)
-    policy.scale_lo, policy.scale_hi = map(float, scale)
-    policy.ratio_lo, policy.ratio_hi = map(float, ratio)
+            raise error(Status.ERR_BAD_SIZE, f"{name} = {value} does not fit int32")
+        setattr(policy, name, value)
+    if scale is not None:
+        policy.scale_lo, policy.scale_hi = map(float, scale)
+    if ratio is not None:
+        policy.ratio_lo, policy.ratio_hi = map(float, ratio)
     return policy
 
 
-def cutout_plan(n, h, w, *, seed, step=0, form="holes", prob=1.0, min_count=1, max_count=None,
-                length=16, scale=(0.02, 1 / 3), ratio=(0.3, 1 / 0.3)):
+def cutout_plan(n: int, h: int, w: int, *, seed: int, step: int = 0, form=None,
+                prob: Optional[float] = None, min_count: Optional[int] = None,
+                max_count: Optional[int] = None, length: Optional[int] = None,
+                scale: Optional[Tuple[float, float]] = None,
+                ratio: Optional[Tuple[float, float]] = None) -> np.ndarray:
     """Plan holes for n samples: a CUTOUT_HOLE_DTYPE array of n * max_count records.
 
     Sample i owns records [i*max_count, (i+1)*max_count); unused ones have an
     empty box. form='holes' is DeVries & Taylor's Cutout (squares of side
     ``length``, clipped); form='erasing' is RandomErasing (``scale`` area
-    fraction, ``ratio`` aspect range, box inside the image).
+    fraction, ``ratio`` aspect range, box inside the image). Arguments left
+    None take the C library's defaults (see :func:`cutout_policy`).
     """
     n, h, w = _size(n, "n"), _size(h, "h"), _size(w, "w")
     policy = cutout_policy(form, prob, min_count, max_count, length, scale, ratio)
     slots = max(n, 0) * max(policy.max_count, 0)
     out = np.zeros(slots, dtype=CUTOUT_HOLE_DTYPE)
     count = ctypes.c_int64(0)
-    check(lib.mixcut_cutout_plan(ctypes.byref(policy), _seed(seed), _u64(step, "step"), n, h, w,
+    check(lib.mixcut_cutout_plan(ctypes.byref(policy), _seed(seed), u64(step, "step"), n, h, w,
                                  out.ctypes.data if slots else None, ctypes.byref(count)),
           "mixcut_cutout_plan")
     return out[:count.value]
@@ -300,19 +346,19 @@ class _FillArg:
                      "pixel": FillKind.NOISE, "noise": FillKind.NOISE,
                      "rand": FillKind.CHANNEL_NOISE, "channel_noise": FillKind.CHANNEL_NOISE}
             if name not in kinds:
-                raise MixcutError(Status.ERR_BAD_ENUM, f"unknown fill {fill!r}: use a number, "
-                                  "per-channel values, 'const', 'pixel'/'noise' or "
-                                  "'rand'/'channel_noise'")
+                raise error(Status.ERR_BAD_ENUM, f"unknown fill {fill!r}: use a number, "
+                            "per-channel values, 'const', 'pixel'/'noise' or "
+                            "'rand'/'channel_noise'")
             self.struct.kind = int(kinds[name])
             self.struct.value = 0.0
         elif isinstance(fill, numbers.Real):
             self.struct.kind = int(FillKind.CONSTANT)
             self.struct.value = float(fill)
         else:
-            values = np.ascontiguousarray(as_numpy(fill), dtype=np.float32).reshape(-1)
+            values = np.ascontiguousarray(as_numpy(fill, "fill"), dtype=np.float32).reshape(-1)
             if len(values) != channels:
-                raise MixcutError(Status.ERR_BAD_SIZE,
-                                  f"fill has {len(values)} values for {channels} channels")
+                raise error(Status.ERR_BAD_SIZE,
+                            f"fill has {len(values)} values for {channels} channels")
             self._values = values
             self.struct.kind = int(FillKind.CHANNEL)
             self.struct.channel_values = values.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
@@ -352,7 +398,7 @@ def cutout(x, *, seed, step=0, n_holes=1, length=16, fill=0.0, layout="NCHW", nu
 
 def smooth_one_hot(labels, num_classes, label_smoothing=0.0):
     """timm's smoothed one-hot targets (no mixing), float32 [n, K]."""
-    labels = np.asarray(as_numpy(labels))
+    labels = np.asarray(as_numpy(labels, "labels"))
     plan = np.zeros(len(labels), dtype=MIX_SAMPLE_DTYPE)
     plan["partner"] = np.arange(len(labels))
     plan["lam"] = 1.0

@@ -1,32 +1,31 @@
-"""Drop-in replacements for timm.data.Mixup and timm.data.FastCollateMixup."""
+"""Drop-in replacements for timm.data.Mixup and timm.data.FastCollateMixup (timm 1.0)."""
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Optional, Sequence
 
 import numpy as np
 
-from ._arrays import View, as_numpy, torch_module
-from ._lib import Kind, MixcutError, Status
-from .functional import mix_apply, mix_labels, mix_plan, mix_policy
+from ._arrays import View, as_numpy, parse_layout, torch_module
+from ._keys import Keyed
+from ._lib import Kind, Status, check, error, lib
+from .functional import Targets, _size, mix_apply, mix_plan
 
-
-def os_seed() -> int:
-    """A 64-bit seed from the OS (drawn once per object that needs one)."""
-    return int.from_bytes(os.urandom(8), "little")
-
-
-class Mixup:
+class Mixup(Keyed):
     """timm's Mixup/CutMix, applied by mixcut: ``x, target = mixup_fn(x, target)``.
 
-    Same constructor and call convention as ``timm.data.Mixup``: x (an N x C x
-    H x W batch, numpy or torch CPU, uint8 or float32) is mixed in place and
-    the soft targets come back as float32 [N, num_classes] of target's type.
+    Same constructor and call convention as ``timm.data.Mixup`` (timm 1.0,
+    ``multi_label`` included): x (an N x C x H x W batch, numpy or torch CPU,
+    uint8 or float32) is mixed in place and the soft targets come back as
+    float32 [N, num_classes] of target's type. Bad arguments raise at
+    construction; a call that raises has changed neither x nor the step.
 
     Differences from timm: odd batch sizes and N = 1 work (a sample paired
     with itself is left unchanged); 'pair' and 'elem' run as fast as 'batch';
-    draws are keyed by (seed, step), not a global RNG.
+    draws are keyed by (seed, step), not a global RNG; Mixup's lam is on the
+    2^-14 grid (so uint8 pixels and labels agree exactly).
 
     Extra keyword arguments:
       seed: 64-bit seed; default drawn from the OS once, at construction.
@@ -42,34 +41,41 @@ class Mixup:
 
     _modes = ("batch", "pair", "elem")
 
-    def __init__(self, mixup_alpha=1., cutmix_alpha=0., cutmix_minmax=None, prob=1.0,
-                 switch_prob=0.5, mode="batch", correct_lam=True, label_smoothing=0.1,
-                 num_classes=1000, *, seed=None, partner="flip", layout="NCHW",
-                 num_threads=None):
+    def __init__(self, mixup_alpha: float = 1., cutmix_alpha: float = 0.,
+                 cutmix_minmax: Optional[Sequence[float]] = None, prob: float = 1.0,
+                 switch_prob: float = 0.5, mode: str = "batch", correct_lam: bool = True,
+                 label_smoothing: float = 0.1, num_classes: int = 1000, multi_label: bool = False,
+                 *, seed: Optional[int] = None, partner="flip", layout: str = "NCHW",
+                 num_threads: Optional[int] = None) -> None:
         self.mixup_alpha = mixup_alpha
         self.cutmix_alpha = cutmix_alpha
         self.cutmix_minmax = cutmix_minmax
         if self.cutmix_minmax is not None:
             if len(self.cutmix_minmax) != 2:
-                raise MixcutError(Status.ERR_BAD_PARAM, "cutmix_minmax must be (min, max)")
+                raise error(Status.ERR_BAD_PARAM, "cutmix_minmax must be (min, max)")
             self.cutmix_alpha = 1.0  # as timm: minmax forces CutMix on
         self.mix_prob = prob
         self.switch_prob = switch_prob
         self.label_smoothing = label_smoothing
         self.num_classes = num_classes
+        self.multi_label = bool(multi_label)
         if str(mode).lower() not in self._modes:
-            raise MixcutError(Status.ERR_BAD_ENUM,
-                              f"mode must be one of {self._modes}, got {mode!r}")
+            raise error(Status.ERR_BAD_ENUM, f"mode must be one of {self._modes}, got {mode!r}")
         self.mode = str(mode).lower()
         self.correct_lam = correct_lam
         self.mixup_enabled = True  # timm's switch (e.g. mixup_off_epoch)
-        self.seed = os_seed() if seed is None else int(seed)
         self.partner = partner
-        self.layout = layout
-        self.num_threads = num_threads
-        self.step = 0
-        # Unknown names and bad values fail here, not at the first batch.
-        mix_policy(**self._policy_kwargs("elem" if self.mode == "half" else self.mode))
+        self._init_keys(seed, parse_layout(layout), num_threads)
+        self._check_arguments()
+
+    def _check_arguments(self) -> None:
+        """Every argument, checked now with the messages a call would give."""
+        if self.num_threads is not None and (_size(self.num_threads, "num_threads") < 0):
+            raise error(Status.ERR_BAD_PARAM, f"num_threads must be >= 0, got {self.num_threads}")
+        n = 0 if isinstance(self.partner, str) else len(self.partner)
+        self.plan(n, 1, 1, 0, mode="elem" if self.mode == "half" else None)  # the C library checks
+        check(lib.mixcut_mix_labels(None, 0, None, _size(self.num_classes, "num_classes"),
+                                    float(self.label_smoothing), None), "mixcut_mix_labels")
 
     def _policy_kwargs(self, mode):
         return dict(mixup_alpha=self.mixup_alpha, cutmix_alpha=self.cutmix_alpha,
@@ -78,23 +84,23 @@ class Mixup:
                     switch_prob=self.switch_prob, mode=mode, partner=self.partner,
                     correct_lam=self.correct_lam)
 
-    def plan(self, n, h, w, step, mode=None):
+    def plan(self, n: int, h: int, w: int, step: int, mode: Optional[str] = None) -> np.ndarray:
         """The plan this object applies to a batch of n x h x w at ``step``."""
         return mix_plan(n, h, w, seed=self.seed, step=step,
                         **self._policy_kwargs(mode or self.mode))
 
-    def _next_step(self, step):
-        if step is None:
-            step = self.step
-        self.step = int(step) + 1
-        return int(step)
-
-    def __call__(self, x, target, step=None):
+    def __call__(self, x, target, step: Optional[int] = None):
+        # Everything is checked before x is written or the step advances: the
+        # targets are mixed first (the C library checks label values there).
         view = View(x, self.layout, "x", writable=True)
-        plan = self.plan(view.n, view.h, view.w, self._next_step(step))
+        targets = Targets(target, view.n, self.num_classes, self.multi_label)
+        step = self._step_for(step)
+        plan = self.plan(view.n, view.h, view.w, step)
+        mixed = targets.mix(plan, self.label_smoothing)
         mix_apply(plan, x, layout=self.layout, inplace=True, num_threads=self.num_threads)
         self.last_plan = plan
-        return x, mix_labels(plan, target, self.num_classes, self.label_smoothing)
+        self._advance(step)
+        return x, mixed
 
 
 _STEP_BATCH_BITS = 32  # step = epoch << 32 | batch index
@@ -126,8 +132,15 @@ class FastCollateMixup(Mixup):
 
     _modes = ("batch", "pair", "elem", "half")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, mixup_alpha: float = 1., cutmix_alpha: float = 0.,
+                 cutmix_minmax: Optional[Sequence[float]] = None, prob: float = 1.0,
+                 switch_prob: float = 0.5, mode: str = "batch", correct_lam: bool = True,
+                 label_smoothing: float = 0.1, num_classes: int = 1000, multi_label: bool = False,
+                 *, seed: Optional[int] = None, partner="flip", layout: str = "NCHW",
+                 num_threads: Optional[int] = None) -> None:
+        super().__init__(mixup_alpha, cutmix_alpha, cutmix_minmax, prob, switch_prob, mode,
+                         correct_lam, label_smoothing, num_classes, multi_label, seed=seed,
+                         partner=partner, layout=layout, num_threads=num_threads)
         self.epoch = 0
         self._counter = 0
         self._pid = None
@@ -136,13 +149,13 @@ class FastCollateMixup(Mixup):
 
     def set_epoch(self, epoch: int) -> None:
         if not 0 <= int(epoch) < (1 << (56 - _STEP_BATCH_BITS)):
-            raise MixcutError(Status.ERR_BAD_PARAM, f"epoch out of range: {epoch}")
+            raise error(Status.ERR_BAD_PARAM, f"epoch out of range: {epoch}")
         self.epoch = int(epoch)
         self._counter = 0
 
     def set_worker(self, worker_id: int, num_workers: int) -> None:
         if not 0 <= worker_id < num_workers:
-            raise MixcutError(Status.ERR_BAD_PARAM, "need 0 <= worker_id < num_workers")
+            raise error(Status.ERR_BAD_PARAM, "need 0 <= worker_id < num_workers")
         self._worker_override = (int(worker_id), int(num_workers))
 
     def _worker(self):
@@ -155,32 +168,45 @@ class FastCollateMixup(Mixup):
                 return info.id, info.num_workers
         return 0, 1
 
-    def batch_step(self) -> int:
-        """The step of the next batch collated in this process (advances the count)."""
-        pid = os.getpid()
-        if pid != self._pid:  # a fresh (forked) worker counts from 0
-            self._pid = pid
+    def _next_batch(self):
+        """(step, counter after it) of the next batch collated in this process."""
+        if os.getpid() != self._pid:  # a fresh (forked) worker counts from 0
+            self._pid = os.getpid()
             self._counter = 0
         worker_id, num_workers = self._worker()
         index = self._counter * num_workers + worker_id
-        self._counter += 1
         if index >= (1 << _STEP_BATCH_BITS):
-            raise MixcutError(Status.ERR_BAD_PARAM, "more than 2^32 batches in one epoch")
-        return (self.epoch << _STEP_BATCH_BITS) | index
+            raise error(Status.ERR_BAD_PARAM, "more than 2^32 batches in one epoch")
+        return (self.epoch << _STEP_BATCH_BITS) | index, self._counter + 1
 
-    def __call__(self, batch, _=None, *, step=None):
+    def batch_step(self) -> int:
+        """The step of the next batch collated in this process (advances the count)."""
+        step, self._counter = self._next_batch()
+        return step
+
+    def __call__(self, batch, _=None, *, step: Optional[int] = None):
+        # Images, labels and step are all checked before the count advances.
         n = len(batch)
         if n == 0:
-            raise MixcutError(Status.ERR_BAD_SIZE, "empty batch")
-        images = [np.asarray(as_numpy(sample[0])) for sample in batch]
+            raise error(Status.ERR_BAD_SIZE, "empty batch")
+        images = [np.asarray(as_numpy(sample[0], "image")) for sample in batch]
         shape = images[0].shape
         for img in images:
             if img.dtype != np.uint8:
-                raise MixcutError(Status.ERR_BAD_DTYPE,
-                                  f"FastCollateMixup takes uint8 images, got {img.dtype}")
+                raise error(Status.ERR_BAD_DTYPE,
+                            f"FastCollateMixup takes uint8 images, got {img.dtype}")
             if img.shape != shape or img.ndim != 3:
-                raise MixcutError(Status.ERR_SHAPE_MISMATCH,
-                                  f"images must all be 3-D of one shape: {shape} vs {img.shape}")
+                raise error(Status.ERR_SHAPE_MISMATCH,
+                            f"images must all be 3-D of one shape: {shape} vs {img.shape}")
+        labels = [np.asarray(as_numpy(sample[1], "label")) for sample in batch]
+        targets = Targets(np.stack(labels) if labels[0].ndim else np.array(labels), n,
+                          self.num_classes, self.multi_label)
+        counter = None
+        if step is None:
+            step, counter = self._next_batch()
+        else:
+            step = self._step_for(step)
+
         torch = torch_module()
         if torch is not None:
             output = torch.empty((n,) + shape, dtype=torch.uint8)
@@ -189,10 +215,6 @@ class FastCollateMixup(Mixup):
             output = out_np = np.empty((n,) + shape, dtype=np.uint8)
         for i, img in enumerate(images):
             out_np[i] = img
-        labels = np.array([int(sample[1]) for sample in batch], dtype=np.int64)
-
-        step = self.batch_step() if step is None else int(step)
-        self.last_step = step
         view = View(out_np, self.layout, "batch")
         half = self.mode == "half"
         plan = self.plan(view.n, view.h, view.w, step, mode="elem" if half else None)
@@ -202,10 +224,13 @@ class FastCollateMixup(Mixup):
             rest["lam"] = 1.0
             rest["kind"] = int(Kind.NONE)
             rest[["y0", "x0", "y1", "x1"]] = (0, 0, 0, 0)
+        target = targets.mix(plan, self.label_smoothing)
         mix_apply(plan, out_np, layout=self.layout, inplace=True, num_threads=self.num_threads)
-        target = mix_labels(plan, labels, self.num_classes, self.label_smoothing)
         self.last_plan = plan
-        if torch is not None:
+        self.last_step = step
+        if counter is not None:
+            self._counter = counter
+        if torch is not None and not targets.torch:
             target = torch.from_numpy(target)
         if half:
             return output[:n // 2], target[:n // 2]
