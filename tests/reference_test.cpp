@@ -20,7 +20,6 @@
 
 #include "kernels/noise.hpp"
 #include "kernels/pixel.hpp"
-#include "plan/philox.hpp"
 #include "plan/plan.hpp"
 
 namespace mixcut {
@@ -696,76 +695,6 @@ TEST(ReferenceCutout, NoiseIsTheSameInEveryLayout) {
       EXPECT_GT(differs_from_source, 90);  // of 105: noise, not a copy
     }
   }
-}
-
-// ---- Noise -----------------------------------------------------------------
-
-TEST(Noise, MatchesTheCounterConvention) {
-  const uint64_t keys[] = {0, 1, 0xDEADBEEFCAFEF00Dull};
-  const int64_t elements[] = {0, 1, 255, int64_t(1) << 32, (int64_t(3) << 33) + 17};
-  for (uint64_t key : keys) {
-    for (int64_t e : elements) {
-      const PhiloxKey k = {uint32_t(key & 0xFFFFFFFFu), uint32_t(key >> 32)};
-      const uint32_t lo = uint32_t(uint64_t(e) & 0xFFFFFFFFu), hi = uint32_t(uint64_t(e) >> 32);
-      const PhiloxCounter pixel_bits = philox4x32_10({lo, hi, 0, 6u << 24}, k);
-      const PhiloxCounter channel_bits = philox4x32_10({lo, hi, 0, 7u << 24}, k);
-      EXPECT_EQ(noise_u8(key, e), uint8_t(pixel_bits[0] >> 24));
-      EXPECT_EQ(noise_u8<Purpose::ChannelNoise>(key, e), uint8_t(channel_bits[0] >> 24));
-      // Box-Muller from the spec's two 53-bit uniforms.
-      const double u1 =
-          std::ldexp(double(((uint64_t(pixel_bits[0]) << 21) | (pixel_bits[1] >> 11)) + 1), -53);
-      const double u2 =
-          std::ldexp(double((uint64_t(pixel_bits[2]) << 21) | (pixel_bits[3] >> 11)), -53);
-      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::acos(-1.0) * u2);
-      EXPECT_FLOAT_EQ(noise_f32(key, e), float(z));
-    }
-  }
-  EXPECT_EQ(static_cast<uint32_t>(Purpose::Noise), 6u);
-  EXPECT_EQ(static_cast<uint32_t>(Purpose::ChannelNoise), 7u);
-}
-
-TEST(Noise, U8IsUniform) {
-  constexpr int64_t kDraws = int64_t(1) << 18;
-  std::vector<int64_t> counts(256, 0);
-  for (int64_t e = 0; e < kDraws; ++e) ++counts[noise_u8(0x1234, e)];
-  const double expected = double(kDraws) / 256.0;
-  double chi2 = 0.0;
-  for (int64_t count : counts) {
-    const double deviation = double(count) - expected;
-    chi2 += deviation * deviation / expected;
-  }
-  // 255 degrees of freedom: mean 255, sd 22.6.
-  EXPECT_LT(chi2, 360.0);
-  EXPECT_GT(chi2, 160.0);
-}
-
-TEST(Noise, F32IsStandardNormal) {
-  constexpr int64_t kDraws = int64_t(1) << 18;
-  double sum = 0.0, sum_sq = 0.0;
-  int64_t beyond_1_96 = 0;
-  for (int64_t e = 0; e < kDraws; ++e) {
-    const float z = noise_f32(99, e);
-    ASSERT_TRUE(std::isfinite(z));
-    sum += z;
-    sum_sq += double(z) * z;
-    beyond_1_96 += std::fabs(z) > 1.959964f;
-  }
-  const double draws = double(kDraws);
-  const double mean = sum / draws;
-  const double var = sum_sq / draws - mean * mean;
-  EXPECT_NEAR(mean, 0.0, 0.01);  // sd of the mean: 0.002
-  EXPECT_NEAR(var, 1.0, 0.015);  // sd of the variance: 0.0028
-  EXPECT_NEAR(double(beyond_1_96) / draws, 0.05, 0.003);
-}
-
-TEST(Noise, StreamsAreKeyedAndSeparate) {
-  int64_t same_key = 0, same_purpose = 0;
-  for (int64_t e = 0; e < 4096; ++e) {
-    same_key += noise_u8(1, e) == noise_u8(2, e);
-    same_purpose += noise_u8(1, e) == noise_u8<Purpose::ChannelNoise>(1, e);
-  }
-  EXPECT_LT(same_key, 60);  // chance: 16 of 4096
-  EXPECT_LT(same_purpose, 60);
 }
 
 }  // namespace
