@@ -1,0 +1,875 @@
+//! Behaviour of the safe API: results against a reference written here from the
+//! header's formulas, every error path (with canary destinations), threads.
+use mixcut::*;
+use std::thread;
+
+const N: usize = 7; // odd: flip leaves the middle sample alone
+const C: usize = 3;
+const H: usize = 9;
+const W: usize = 11;
+const CHW: usize = C * H * W;
+
+fn shape() -> Shape {
+    Shape::new(N, C, H, W)
+}
+
+/// Element offset of (sample i, channel c, row y, column x).
+fn at(layout: Layout, stride: usize, i: usize, c: usize, y: usize, x: usize) -> usize {
+    i * stride
+        + match layout {
+            Layout::Nchw => (c * H + y) * W + x,
+            Layout::Nhwc => (y * W + x) * C + c,
+        }
+}
+
+/// Deterministic, varied pixels (every byte value appears).
+fn pixels_u8(len: usize) -> Vec<u8> {
+    (0..len).map(|k| (k * 37 + k / 5) as u8).collect()
+}
+
+fn pixels_f32(len: usize) -> Vec<f32> {
+    (0..len)
+        .map(|k| ((k * 37) % 101) as f32 / 7.0 - 3.0)
+        .collect()
+}
+
+/// A plan with Mixup, CutMix and unchanged samples, partners in cycles.
+fn mixed_plan(seed: u64) -> Vec<MixSample> {
+    let policy = MixPolicy {
+        cutmix_alpha: 1.0,
+        mode: Mode::Elem,
+        partner: Partner::Permutation,
+        prob: 0.9,
+        ..MixPolicy::default()
+    };
+    mix_plan(&policy, seed, 3, N, H, W).unwrap()
+}
+
+fn in_box(s: &MixSample, y: usize, x: usize) -> bool {
+    s.y0 <= y && y < s.y1 && s.x0 <= x && x < s.x1
+}
+
+/// The header's per-element rule: value of out(i, c, y, x) given x_i and x_partner values.
+fn mix_u8(s: &MixSample, i: usize, y: usize, x: usize, a: u8, b: u8) -> u8 {
+    match s.kind {
+        _ if s.partner == i => a,
+        MixKind::None => a,
+        MixKind::CutMix => {
+            if in_box(s, y, x) {
+                b
+            } else {
+                a
+            }
+        }
+        MixKind::Mixup => {
+            let q = (f64::from(s.lam) * 16384.0).round_ties_even() as i32;
+            ((q * i32::from(a) + (16384 - q) * i32::from(b) + 8192) >> 14) as u8
+        }
+    }
+}
+
+fn mix_f32(s: &MixSample, i: usize, y: usize, x: usize, a: f32, b: f32) -> f32 {
+    match s.kind {
+        _ if s.partner == i => a,
+        MixKind::None => a,
+        MixKind::CutMix => {
+            if in_box(s, y, x) {
+                b
+            } else {
+                a
+            }
+        }
+        // Two roundings, no FMA (Rust never contracts).
+        MixKind::Mixup => a * s.lam + b * (1.0 - s.lam),
+    }
+}
+
+/// Reference output of a whole batch: f(i, c, y, x, a, b) into dst order.
+fn reference<S: Copy, D: Default + Copy>(
+    src: &[S],
+    src_layout: Layout,
+    dst_layout: Layout,
+    dst_stride: usize,
+    dst_len: usize,
+    f: impl Fn(usize, usize, usize, usize, S, S) -> D,
+    plan: &[MixSample],
+) -> Vec<D> {
+    let mut out = vec![D::default(); dst_len];
+    for (i, s) in plan.iter().enumerate() {
+        for c in 0..C {
+            for y in 0..H {
+                for x in 0..W {
+                    let a = src[at(src_layout, CHW, i, c, y, x)];
+                    let b = src[at(src_layout, CHW, s.partner, c, y, x)];
+                    out[at(dst_layout, dst_stride, i, c, y, x)] = f(i, c, y, x, a, b);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Equal slices, or a failure naming the first differing element (not the whole batch).
+fn assert_same<T: PartialEq + std::fmt::Debug>(got: &[T], want: &[T], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    if let Some(k) = (0..got.len()).find(|&k| got[k] != want[k]) {
+        panic!(
+            "{what}: element {k} is {:?}, expected {:?}",
+            got[k], want[k]
+        );
+    }
+}
+
+/// f32 values as bits, so that comparisons are exact.
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+const LAYOUTS: [Layout; 2] = [Layout::Nchw, Layout::Nhwc];
+const MEAN: [f32; 3] = [0.25, 0.5, 0.75];
+const STD: [f32; 3] = [0.5, 0.25, 2.0];
+
+#[test]
+fn mix_matches_the_reference_for_every_dtype_pair_and_layout() {
+    let mut ctx = Ctx::new().unwrap();
+    let plan = mixed_plan(11);
+    assert!(plan.iter().any(|s| s.kind == MixKind::Mixup));
+    assert!(plan.iter().any(|s| s.kind == MixKind::CutMix));
+    let (src8, src32) = (pixels_u8(N * CHW), pixels_f32(N * CHW));
+    let norm = Normalize {
+        mean: &MEAN,
+        std: &STD,
+    };
+    for sl in LAYOUTS {
+        for dl in LAYOUTS {
+            let u8_view = View::new(&src8, sl, shape()).unwrap();
+            let f32_view = View::new(&src32, sl, shape()).unwrap();
+
+            let mut out = vec![0u8; N * CHW];
+            ctx.mix_apply(
+                &plan,
+                &u8_view,
+                &mut ViewMut::new(&mut out, dl, shape()).unwrap(),
+                None,
+            )
+            .unwrap();
+            let f = |i, _c, y, x, a, b| mix_u8(&plan[i], i, y, x, a, b);
+            let want = reference(&src8, sl, dl, CHW, N * CHW, f, &plan);
+            assert_same(&out, &want, &format!("u8 {sl:?} -> {dl:?}"));
+
+            let mut out = vec![0f32; N * CHW];
+            ctx.mix_apply(
+                &plan,
+                &f32_view,
+                &mut ViewMut::new(&mut out, dl, shape()).unwrap(),
+                None,
+            )
+            .unwrap();
+            let f = |i, _c, y, x, a, b| mix_f32(&plan[i], i, y, x, a, b).to_bits();
+            let want = reference(&src32, sl, dl, CHW, N * CHW, f, &plan);
+            assert_same(&bits(&out), &want, &format!("f32 {sl:?} -> {dl:?}"));
+
+            // u8 -> normalised f32 in one pass: the u8 result, then (v / 255 - mean) / std.
+            let mut out = vec![0f32; N * CHW];
+            let mut dst = ViewMut::new(&mut out, dl, shape()).unwrap();
+            ctx.mix_apply(&plan, &u8_view, &mut dst, Some(&norm))
+                .unwrap();
+            let f = |i, c: usize, y, x, a, b| {
+                let v = mix_u8(&plan[i], i, y, x, a, b);
+                ((f32::from(v) / 255.0 - MEAN[c]) / STD[c]).to_bits()
+            };
+            let want = reference(&src8, sl, dl, CHW, N * CHW, f, &plan);
+            assert_same(&bits(&out), &want, &format!("u8 -> f32 {sl:?} -> {dl:?}"));
+        }
+    }
+}
+
+#[test]
+fn in_place_equals_out_of_place() {
+    let mut ctx = Ctx::new().unwrap();
+    for seed in 0..4 {
+        let plan = mixed_plan(seed);
+        for layout in LAYOUTS {
+            let src = pixels_u8(N * CHW);
+            let mut out = vec![0u8; N * CHW];
+            let view = View::new(&src, layout, shape()).unwrap();
+            ctx.mix_apply(
+                &plan,
+                &view,
+                &mut ViewMut::new(&mut out, layout, shape()).unwrap(),
+                None,
+            )
+            .unwrap();
+            let mut batch = src.clone();
+            ctx.mix_apply_in_place(
+                &plan,
+                &mut ViewMut::new(&mut batch, layout, shape()).unwrap(),
+            )
+            .unwrap();
+            assert_same(&batch, &out, &format!("u8 {layout:?} seed {seed}"));
+
+            let src = pixels_f32(N * CHW);
+            let mut out = vec![0f32; N * CHW];
+            let view = View::new(&src, layout, shape()).unwrap();
+            ctx.mix_apply(
+                &plan,
+                &view,
+                &mut ViewMut::new(&mut out, layout, shape()).unwrap(),
+                None,
+            )
+            .unwrap();
+            let mut batch = src.clone();
+            ctx.mix_apply_in_place(
+                &plan,
+                &mut ViewMut::new(&mut batch, layout, shape()).unwrap(),
+            )
+            .unwrap();
+            assert_same(
+                &bits(&batch),
+                &bits(&out),
+                &format!("f32 {layout:?} seed {seed}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn strided_destination_leaves_the_gaps_alone() {
+    let stride = CHW + 5;
+    let plan = mixed_plan(5);
+    let src = pixels_u8(N * CHW);
+    let mut out = vec![0xA5u8; (N - 1) * stride + CHW + 5];
+    let mut dst = ViewMut::strided(&mut out, Layout::Nhwc, shape(), Some(stride)).unwrap();
+    let view = View::new(&src, Layout::Nchw, shape()).unwrap();
+    Ctx::new()
+        .unwrap()
+        .mix_apply(&plan, &view, &mut dst, None)
+        .unwrap();
+    let f = |i, _c, y, x, a, b| mix_u8(&plan[i], i, y, x, a, b);
+    let want = reference(
+        &src,
+        Layout::Nchw,
+        Layout::Nhwc,
+        stride,
+        out.len(),
+        f,
+        &plan,
+    );
+    for i in 0..N {
+        let sample = i * stride..i * stride + CHW;
+        assert_same(&out[sample.clone()], &want[sample], &format!("sample {i}"));
+        let gap = i * stride + CHW..(i * stride + stride).min(out.len());
+        assert!(
+            out[gap].iter().all(|&v| v == 0xA5),
+            "gap after sample {i} written"
+        );
+    }
+}
+
+/// The safe API and a direct mixcut-sys call give the same bytes (noise fills,
+/// which the reference above does not model).
+#[test]
+fn cutout_noise_is_the_c_api_result() {
+    let policy = CutoutPolicy {
+        min_count: 1,
+        max_count: 3,
+        length: 4,
+        ..CutoutPolicy::default()
+    };
+    let holes = cutout_plan(&policy, 9, 1, N, H, W).unwrap();
+    assert_eq!(holes.len(), N * 3);
+    for fill in [Fill::Noise, Fill::ChannelNoise] {
+        let src = pixels_u8(N * CHW);
+        let mut safe = vec![0u8; N * CHW];
+        let view = View::new(&src, Layout::Nchw, shape()).unwrap();
+        let mut dst = ViewMut::new(&mut safe, Layout::Nchw, shape()).unwrap();
+        Ctx::new()
+            .unwrap()
+            .cutout_apply(&holes, &fill, &view, &mut dst, None)
+            .unwrap();
+
+        let mut raw_out = vec![0u8; N * CHW];
+        let raw_holes: Vec<sys::mixcut_cutout_hole> = holes
+            .iter()
+            .map(|h| sys::mixcut_cutout_hole {
+                sample: h.sample as i64,
+                y0: h.y0 as i32,
+                x0: h.x0 as i32,
+                y1: h.y1 as i32,
+                x1: h.x1 as i32,
+                noise_key: h.noise_key,
+            })
+            .collect();
+        let kind = if fill == Fill::Noise {
+            sys::MIXCUT_FILL_NOISE
+        } else {
+            sys::MIXCUT_FILL_CHANNEL_NOISE
+        };
+        let raw_fill = sys::mixcut_fill {
+            kind,
+            value: 0.0,
+            channel_values: std::ptr::null(),
+        };
+        let tensor = |data: *mut u8| sys::mixcut_tensor {
+            data: data.cast(),
+            dtype: sys::MIXCUT_UINT8,
+            layout: sys::MIXCUT_NCHW,
+            n: N as i64,
+            c: C as i64,
+            h: H as i64,
+            w: W as i64,
+            sample_stride: 0,
+        };
+        let (s, d) = (
+            tensor(src.as_ptr() as *mut u8),
+            tensor(raw_out.as_mut_ptr()),
+        );
+        // SAFETY: both tensors describe live buffers of N * CHW bytes.
+        let status = unsafe {
+            sys::mixcut_cutout_apply(
+                std::ptr::null_mut(),
+                raw_holes.as_ptr(),
+                raw_holes.len() as i64,
+                &raw_fill,
+                &s,
+                &d,
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(status, sys::MIXCUT_OK);
+        assert_same(&safe, &raw_out, &format!("{fill:?}"));
+        assert_ne!(safe, src, "{fill:?} filled nothing");
+    }
+}
+
+#[test]
+fn cutout_constant_and_channel_fills_match_the_reference() {
+    let policy = CutoutPolicy {
+        min_count: 0,
+        max_count: 2,
+        length: 5,
+        ..CutoutPolicy::default()
+    };
+    let holes = cutout_plan(&policy, 4, 2, N, H, W).unwrap();
+    assert!(holes.iter().any(|h| !h.is_empty()));
+    let values = [7.0f32, 100.0, 255.0];
+    for layout in LAYOUTS {
+        for fill in [Fill::Constant(42.0), Fill::Channel(&values)] {
+            let value = |c: usize| match fill {
+                Fill::Constant(v) => v,
+                Fill::Channel(v) => v[c],
+                _ => unreachable!(),
+            };
+            let src = pixels_f32(N * CHW);
+            let mut want = src.clone();
+            for h in &holes {
+                for c in 0..C {
+                    for y in h.y0..h.y1 {
+                        for x in h.x0..h.x1 {
+                            want[at(layout, CHW, h.sample, c, y, x)] = value(c);
+                        }
+                    }
+                }
+            }
+            let mut ctx = Ctx::new().unwrap();
+            let mut out = vec![0f32; N * CHW];
+            let view = View::new(&src, layout, shape()).unwrap();
+            ctx.cutout_apply(
+                &holes,
+                &fill,
+                &view,
+                &mut ViewMut::new(&mut out, layout, shape()).unwrap(),
+                None,
+            )
+            .unwrap();
+            assert_same(
+                &bits(&out),
+                &bits(&want),
+                &format!("f32 {layout:?} {fill:?}"),
+            );
+            let mut batch = src.clone();
+            ctx.cutout_apply_in_place(
+                &holes,
+                &fill,
+                &mut ViewMut::new(&mut batch, layout, shape()).unwrap(),
+            )
+            .unwrap();
+            assert_same(
+                &bits(&batch),
+                &bits(&want),
+                &format!("in place f32 {layout:?} {fill:?}"),
+            );
+
+            let src = pixels_u8(N * CHW);
+            let mut batch = src.clone();
+            ctx.cutout_apply_in_place(
+                &holes,
+                &fill,
+                &mut ViewMut::new(&mut batch, layout, shape()).unwrap(),
+            )
+            .unwrap();
+            for h in &holes {
+                for c in 0..C {
+                    for (y, x) in (h.y0..h.y1).flat_map(|y| (h.x0..h.x1).map(move |x| (y, x))) {
+                        assert_eq!(batch[at(layout, CHW, h.sample, c, y, x)], value(c) as u8);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn labels_are_the_smoothed_mix_of_the_pair() {
+    let plan = mixed_plan(2);
+    let labels: Vec<i64> = (0..N as i64).map(|i| (i * 3) % 5).collect();
+    let (k, eps) = (5usize, 0.1f32);
+    let mut out = vec![0f32; N * k];
+    mix_labels(&plan, &labels, k, eps, &mut out).unwrap();
+    let smooth = |y: i64, c: usize| {
+        if c as i64 == y {
+            1.0 - eps + eps / k as f32
+        } else {
+            eps / k as f32
+        }
+    };
+    for (i, s) in plan.iter().enumerate() {
+        for c in 0..k {
+            let want = if s.kind == MixKind::None || s.partner == i {
+                smooth(labels[i], c)
+            } else {
+                s.lam * smooth(labels[i], c) + (1.0 - s.lam) * smooth(labels[s.partner], c)
+            };
+            assert!(
+                (out[i * k + c] - want).abs() < 1e-6,
+                "row {i} class {c}: {} vs {want}",
+                out[i * k + c]
+            );
+        }
+    }
+    // Soft labels: mixing the one-hot rows equals mixing the hard labels; in place too.
+    let mut soft = vec![0f32; N * k];
+    for (i, &y) in labels.iter().enumerate() {
+        soft[i * k + y as usize] = 1.0;
+    }
+    let mut from_soft = vec![0f32; N * k];
+    mix_soft_labels(&plan, &soft, k, eps, &mut from_soft).unwrap();
+    mix_soft_labels_in_place(&plan, &mut soft, k, eps).unwrap();
+    assert_same(&bits(&soft), &bits(&from_soft), "soft labels in place");
+    for (a, b) in from_soft.iter().zip(&out) {
+        assert!((a - b).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn plans_are_keyed_and_policies_default_to_timm() {
+    let p = MixPolicy::default();
+    assert_eq!(
+        (p.mixup_alpha, p.cutmix_alpha, p.prob, p.switch_prob),
+        (1.0, 0.0, 1.0, 0.5)
+    );
+    assert_eq!(
+        (p.mode, p.partner.clone(), p.correct_lam, p.cutmix_minmax),
+        (Mode::Batch, Partner::Flip, true, None)
+    );
+    let c = CutoutPolicy::default();
+    assert_eq!(
+        (c.form, c.prob, c.min_count, c.max_count, c.length),
+        (CutoutForm::Holes, 1.0, 1, 1, 16)
+    );
+
+    assert_eq!(mixed_plan(1), mixed_plan(1));
+    assert_ne!(mixed_plan(1), mixed_plan(2));
+    let flip = mix_plan(&p, 0, 0, N, H, W).unwrap();
+    assert!(flip.iter().enumerate().all(|(i, s)| s.partner == N - 1 - i));
+    assert_eq!(flip[N / 2].kind, MixKind::None); // its partner is itself
+    let explicit = MixPolicy {
+        partner: Partner::Explicit(vec![1, 0, 3, 2, 5, 4, 6]),
+        ..p
+    };
+    let plan = mix_plan(&explicit, 0, 0, N, H, W).unwrap();
+    assert_eq!(
+        plan.iter().map(|s| s.partner).collect::<Vec<_>>(),
+        [1, 0, 3, 2, 5, 4, 6]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Errors: the right Status, a message, and the destination untouched.
+
+const CANARY_U8: u8 = 0xA5;
+const CANARY_F32: f32 = -7.25;
+
+fn status_of<T>(r: Result<T>) -> Status {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => {
+            assert!(!e.message().is_empty());
+            assert!(e.to_string().contains(e.message()));
+            e.status()
+        }
+    }
+}
+
+/// Runs a mix apply with a modified plan/shape/norm into a canary u8 or f32 batch.
+fn mix_error<D: Element>(
+    plan: &[MixSample],
+    dst_shape: Shape,
+    norm: Option<&Normalize>,
+    canary: D,
+) -> (Status, bool)
+where
+    D: PartialEq,
+{
+    let src = pixels_u8(N * CHW);
+    let mut out = vec![canary; dst_shape.n * dst_shape.c * dst_shape.h * dst_shape.w];
+    let mut dst = ViewMut::new(&mut out, Layout::Nchw, dst_shape).unwrap();
+    let view = View::new(&src, Layout::Nhwc, shape()).unwrap();
+    let status = status_of(Ctx::new().unwrap().mix_apply(plan, &view, &mut dst, norm));
+    (status, out.iter().all(|v| *v == canary))
+}
+
+#[test]
+fn bad_plans_are_refused_and_leave_the_destination_untouched() {
+    let good = mixed_plan(7);
+    let cut = good.iter().position(|s| s.kind == MixKind::CutMix).unwrap();
+    let cases: Vec<(Status, Box<dyn Fn(&mut Vec<MixSample>)>)> = vec![
+        (Status::BadPartner, Box::new(|p| p[0].partner = N)),
+        (Status::BadLam, Box::new(|p| p[1].lam = 1.5)),
+        (Status::BadLam, Box::new(|p| p[1].lam = f32::NAN)),
+        (Status::BadBox, Box::new(move |p| p[cut].y1 = H + 1)),
+        (
+            Status::BadBox,
+            Box::new(move |p| (p[cut].x0, p[cut].x1) = (5, 4)),
+        ),
+        (Status::ShapeMismatch, Box::new(|p| p.truncate(N - 1))),
+    ];
+    for (want, change) in cases {
+        let mut plan = good.clone();
+        change(&mut plan);
+        assert_eq!(mix_error(&plan, shape(), None, CANARY_U8), (want, true));
+        assert_eq!(mix_error(&plan, shape(), None, CANARY_F32), (want, true));
+        // In place: the batch itself is the canary.
+        let mut batch = pixels_f32(N * CHW);
+        let before = batch.clone();
+        let mut view = ViewMut::new(&mut batch, Layout::Nchw, shape()).unwrap();
+        assert_eq!(
+            status_of(Ctx::new().unwrap().mix_apply_in_place(&plan, &mut view)),
+            want
+        );
+        assert_same(&bits(&batch), &bits(&before), &format!("in place {want:?}"));
+    }
+}
+
+#[test]
+fn bad_views_pairs_and_normalisation_are_refused() {
+    let plan = mixed_plan(7);
+    assert_eq!(
+        mix_error(&plan, Shape::new(N, C, H, W + 1), None, CANARY_U8),
+        (Status::ShapeMismatch, true)
+    );
+    assert_eq!(
+        mix_error(&plan, Shape::new(N, 1, H, W), None, CANARY_U8),
+        (Status::ShapeMismatch, true)
+    );
+    let bad_std = [0.5f32, 0.0, 1.0];
+    let nan_mean = [0.5f32, f32::NAN, 1.0];
+    let norm = |mean, std| Normalize { mean, std };
+    assert_eq!(
+        mix_error(&plan, shape(), Some(&norm(&MEAN, &bad_std)), CANARY_F32),
+        (Status::BadParam, true)
+    );
+    assert_eq!(
+        mix_error(&plan, shape(), Some(&norm(&nan_mean, &STD)), CANARY_F32),
+        (Status::BadParam, true)
+    );
+    assert_eq!(
+        mix_error(&plan, shape(), Some(&norm(&MEAN[..2], &STD)), CANARY_F32),
+        (Status::BadSize, true)
+    );
+    // norm on u8 -> u8 is meaningless.
+    assert_eq!(
+        mix_error(&plan, shape(), Some(&norm(&MEAN, &STD)), CANARY_U8),
+        (Status::BadParam, true)
+    );
+
+    // float32 -> uint8 is not a supported pair.
+    let src = pixels_f32(N * CHW);
+    let mut out = vec![CANARY_U8; N * CHW];
+    let mut dst = ViewMut::new(&mut out, Layout::Nchw, shape()).unwrap();
+    let view = View::new(&src, Layout::Nchw, shape()).unwrap();
+    assert_eq!(
+        status_of(Ctx::new().unwrap().mix_apply(&plan, &view, &mut dst, None)),
+        Status::BadDtype
+    );
+    assert!(out.iter().all(|&v| v == CANARY_U8));
+
+    // Views: slices too short, zero or huge sides, a stride below c*h*w.
+    let data = vec![0u8; N * CHW];
+    assert_eq!(
+        status_of(View::new(&data[1..], Layout::Nchw, shape())),
+        Status::BadSize
+    );
+    assert_eq!(
+        status_of(View::new(&data, Layout::Nchw, Shape::new(N, 0, H, W))),
+        Status::BadSize
+    );
+    assert_eq!(
+        status_of(View::new(&data, Layout::Nchw, Shape::new(1, 1, 1, 1 << 31))),
+        Status::BadSize
+    );
+    assert_eq!(
+        status_of(View::strided(&data, Layout::Nchw, shape(), Some(CHW - 1))),
+        Status::BadSize
+    );
+    assert_eq!(
+        status_of(View::new(
+            &data,
+            Layout::Nchw,
+            Shape::new(usize::MAX, C, H, W)
+        )),
+        Status::BadSize
+    );
+}
+
+#[test]
+fn bad_labels_are_refused_and_leave_the_targets_untouched() {
+    let plan = mixed_plan(7);
+    let labels: Vec<i64> = (0..N as i64).collect();
+    let k = N;
+    let check = |labels: &[i64], k: usize, eps: f32, out_len: usize, want: Status| {
+        let mut out = vec![CANARY_F32; out_len];
+        assert_eq!(status_of(mix_labels(&plan, labels, k, eps, &mut out)), want);
+        assert!(out.iter().all(|&v| v == CANARY_F32));
+    };
+    let mut bad = labels.clone();
+    bad[3] = k as i64;
+    check(&bad, k, 0.1, N * k, Status::BadLabel);
+    bad[3] = -1;
+    check(&bad, k, 0.1, N * k, Status::BadLabel);
+    check(&labels, k, 1.5, N * k, Status::BadParam);
+    check(&labels, k, f32::NAN, N * k, Status::BadParam);
+    check(&labels, 0, 0.1, 0, Status::BadSize);
+    check(&labels, k, 0.1, N * k - 1, Status::ShapeMismatch);
+    check(&labels[1..], k, 0.1, (N - 1) * k, Status::ShapeMismatch);
+
+    let mut soft = vec![0.1f32; N * k];
+    soft[5] = f32::INFINITY;
+    let before = soft.clone();
+    let mut out = vec![CANARY_F32; N * k];
+    assert_eq!(
+        status_of(mix_soft_labels(&plan, &soft, k, 0.1, &mut out)),
+        Status::BadParam
+    );
+    assert!(out.iter().all(|&v| v == CANARY_F32));
+    assert_eq!(
+        status_of(mix_soft_labels_in_place(&plan, &mut soft, k, 0.1)),
+        Status::BadParam
+    );
+    assert_eq!(
+        soft.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        before.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn bad_cutout_holes_and_fills_are_refused() {
+    let holes = cutout_plan(
+        &CutoutPolicy {
+            length: 3,
+            ..CutoutPolicy::default()
+        },
+        1,
+        1,
+        N,
+        H,
+        W,
+    )
+    .unwrap();
+    let run = |holes: &[CutoutHole], fill: Fill| {
+        let src = pixels_u8(N * CHW);
+        let mut out = vec![CANARY_U8; N * CHW];
+        let mut dst = ViewMut::new(&mut out, Layout::Nhwc, shape()).unwrap();
+        let view = View::new(&src, Layout::Nchw, shape()).unwrap();
+        let status = status_of(
+            Ctx::new()
+                .unwrap()
+                .cutout_apply(holes, &fill, &view, &mut dst, None),
+        );
+        assert!(
+            out.iter().all(|&v| v == CANARY_U8),
+            "{status:?} wrote the destination"
+        );
+        status
+    };
+    let with = |change: &dyn Fn(&mut Vec<CutoutHole>)| {
+        let mut h = holes.clone();
+        change(&mut h);
+        h
+    };
+    assert_eq!(
+        run(&with(&|h| h[0].sample = N), Fill::Constant(0.0)),
+        Status::BadPartner
+    );
+    assert_eq!(
+        run(&with(&|h| h.swap(0, 3)), Fill::Constant(0.0)),
+        Status::BadParam
+    );
+    assert_eq!(
+        run(&with(&|h| h[2].x1 = W + 1), Fill::Constant(0.0)),
+        Status::BadBox
+    );
+    assert_eq!(run(&holes, Fill::Constant(255.6)), Status::BadParam);
+    assert_eq!(run(&holes, Fill::Constant(-0.6)), Status::BadParam);
+    assert_eq!(run(&holes, Fill::Constant(f32::NAN)), Status::BadParam);
+    assert_eq!(run(&holes, Fill::Channel(&[1.0, 2.0])), Status::BadSize);
+    assert_eq!(
+        run(&holes, Fill::Channel(&[1.0, 2.0, 300.0])),
+        Status::BadParam
+    );
+}
+
+#[test]
+fn bad_policies_are_refused_by_the_library() {
+    let nan = MixPolicy {
+        mixup_alpha: f32::NAN,
+        ..MixPolicy::default()
+    };
+    let err = mix_plan(&nan, 0, 0, N, H, W).unwrap_err();
+    assert_eq!(err.status(), Status::BadParam);
+    assert!(err.message().contains("mixup_alpha"), "{err}");
+    let prob = MixPolicy {
+        prob: 1.5,
+        ..MixPolicy::default()
+    };
+    assert_eq!(status_of(mix_plan(&prob, 0, 0, N, H, W)), Status::BadParam);
+    let short = MixPolicy {
+        partner: Partner::Explicit(vec![0; N - 1]),
+        ..MixPolicy::default()
+    };
+    assert_eq!(status_of(mix_plan(&short, 0, 0, N, H, W)), Status::BadSize);
+    let outside = MixPolicy {
+        partner: Partner::Explicit(vec![N; N]),
+        ..MixPolicy::default()
+    };
+    assert_eq!(
+        status_of(mix_plan(&outside, 0, 0, N, H, W)),
+        Status::BadPartner
+    );
+    assert_eq!(
+        status_of(mix_plan(&MixPolicy::default(), 0, 0, N, 0, W)),
+        Status::BadSize
+    );
+
+    let big_hole = CutoutPolicy {
+        length: H as u32 + 1,
+        ..CutoutPolicy::default()
+    };
+    assert_eq!(
+        status_of(cutout_plan(&big_hole, 0, 0, N, H, W)),
+        Status::BadBox
+    );
+    // Refused before n * max_count records are allocated.
+    let many = CutoutPolicy {
+        max_count: u32::MAX / 2,
+        ..CutoutPolicy::default()
+    };
+    assert_eq!(
+        status_of(cutout_plan(&many, 0, 0, 1 << 30, H, W)),
+        Status::BadParam
+    );
+
+    let mut ctx = Ctx::new().unwrap();
+    assert_eq!(status_of(ctx.set_num_threads(usize::MAX)), Status::BadParam);
+    assert_eq!(Status::from_code(Status::BadLam.code()), Status::BadLam);
+    assert_eq!(Status::from_code(999), Status::Internal);
+}
+
+// ---------------------------------------------------------------------------
+// Contexts and threads.
+
+#[test]
+fn every_isa_and_thread_count_gives_the_same_bytes() {
+    let plan = mixed_plan(21);
+    let src = pixels_f32(N * CHW);
+    let run = |ctx: &mut Ctx| {
+        let mut out = vec![0f32; N * CHW];
+        let view = View::new(&src, Layout::Nhwc, shape()).unwrap();
+        ctx.mix_apply(
+            &plan,
+            &view,
+            &mut ViewMut::new(&mut out, Layout::Nchw, shape()).unwrap(),
+            None,
+        )
+        .unwrap();
+        out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    };
+    let want = run(&mut Ctx::new().unwrap());
+    for isa in [Isa::Scalar, Isa::Sse2, Isa::Avx2, Isa::Avx512] {
+        let mut ctx = Ctx::new().unwrap();
+        ctx.set_max_isa(isa).unwrap();
+        assert!(ctx.isa().unwrap() <= isa);
+        assert_same(&run(&mut ctx), &want, &format!("{isa:?}"));
+    }
+    let mut ctx = Ctx::new().unwrap();
+    ctx.set_num_threads(2).unwrap();
+    ctx.set_stream_threshold(0).unwrap();
+    assert_eq!(ctx.num_threads().unwrap(), 2);
+    assert_same(&run(&mut ctx), &want, "2 threads, streaming stores");
+}
+
+#[test]
+fn one_ctx_per_thread() {
+    let src = pixels_u8(N * CHW);
+    let collate = |ctx: &mut Ctx, step: u64| {
+        let policy = MixPolicy {
+            cutmix_alpha: 1.0,
+            mode: Mode::Elem,
+            ..MixPolicy::default()
+        };
+        let plan = mix_plan(&policy, 77, step, N, H, W).unwrap();
+        let mut out = vec![0f32; N * CHW];
+        let view = View::new(&src, Layout::Nhwc, shape()).unwrap();
+        let norm = Normalize {
+            mean: &IMAGENET_MEAN,
+            std: &IMAGENET_STD,
+        };
+        ctx.mix_apply(
+            &plan,
+            &view,
+            &mut ViewMut::new(&mut out, Layout::Nchw, shape()).unwrap(),
+            Some(&norm),
+        )
+        .unwrap();
+        out
+    };
+    let mut main_ctx = Ctx::new().unwrap();
+    let want: Vec<Vec<f32>> = (0..8).map(|step| collate(&mut main_ctx, step)).collect();
+    let got: Vec<Vec<Vec<f32>>> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..4u64)
+            .map(|t| {
+                let collate = &collate;
+                let mut ctx = Ctx::new().unwrap(); // made here, moved to the worker (Send)
+                scope.spawn(move || {
+                    ctx.set_num_threads(1 + t as usize % 2).unwrap();
+                    (0..8).map(|step| collate(&mut ctx, step)).collect()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    for (t, per_thread) in got.iter().enumerate() {
+        for (step, batch) in per_thread.iter().enumerate() {
+            assert_same(
+                &bits(batch),
+                &bits(&want[step]),
+                &format!("thread {t} step {step}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn the_library_is_the_crate_version() {
+    assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}
