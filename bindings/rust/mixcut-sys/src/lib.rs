@@ -55,6 +55,9 @@ pub struct mixcut_ctx {
     _opaque: [u8; 0],
 }
 
+/// The most threads one call starts (`MIXCUT_OPT_NUM_THREADS` above it is an error).
+pub const MIXCUT_MAX_THREADS: i64 = 1024;
+
 pub type mixcut_isa = i32;
 pub const MIXCUT_ISA_SCALAR: mixcut_isa = 0;
 pub const MIXCUT_ISA_SSE2: mixcut_isa = 1;
@@ -243,6 +246,15 @@ extern "C" {
         plan: *const mixcut_mix_sample,
         n: i64,
         soft: *const f32,
+        num_classes: i64,
+        label_smoothing: f32,
+        out: *mut f32,
+    ) -> mixcut_status;
+
+    pub fn mixcut_mix_multi_labels(
+        plan: *const mixcut_mix_sample,
+        n: i64,
+        targets: *const f32,
         num_classes: i64,
         label_smoothing: f32,
         out: *mut f32,

@@ -90,6 +90,7 @@ fn rust_consts() -> BTreeMap<&'static str, i64> {
         MIXCUT_OPT_BACKEND,
         MIXCUT_OPT_CUDA_STREAM,
         MIXCUT_OPT_STREAM_THRESHOLD,
+        MIXCUT_MAX_THREADS,
         MIXCUT_UINT8,
         MIXCUT_FLOAT32,
         MIXCUT_NCHW,

@@ -77,7 +77,7 @@ impl Ctx {
     }
 
     /// Threads per call; 0 (the default) means OpenMP's default, read at each call.
-    /// A count the machine cannot start is an error (`BadParam`), not a crash.
+    /// More than `sys::MIXCUT_MAX_THREADS` (1024) is refused with `BadParam`.
     pub fn set_num_threads(&mut self, threads: usize) -> Result<()> {
         let value = i64::try_from(threads).unwrap_or(i64::MAX);
         self.set(sys::MIXCUT_OPT_NUM_THREADS, value)

@@ -41,8 +41,8 @@ pub use ctx::{Ctx, Isa};
 pub use cutout::{cutout_plan, CutoutForm, CutoutHole, CutoutPolicy, Fill};
 pub use error::{Error, Result, Status};
 pub use mix::{
-    mix_labels, mix_plan, mix_soft_labels, mix_soft_labels_in_place, MixKind, MixPolicy, MixSample,
-    Mode, Partner,
+    mix_labels, mix_multi_labels, mix_multi_labels_in_place, mix_plan, mix_soft_labels,
+    mix_soft_labels_in_place, MixKind, MixPolicy, MixSample, Mode, Partner,
 };
 pub use view::{Element, Layout, Normalize, Shape, View, ViewMut, IMAGENET_MEAN, IMAGENET_STD};
 

@@ -315,15 +315,60 @@ pub fn mix_labels(
     })
 }
 
-fn check_finite(soft: &[f32], k: usize) -> Result<()> {
-    if let Some((e, v)) = soft.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        fail!(BadParam, "soft[{}][{}] = {v} is not finite", e / k, e % k);
+/// The C signature shared by soft and multi-label mixing.
+type DenseFn = unsafe extern "C" fn(
+    *const sys::mixcut_mix_sample,
+    i64,
+    *const f32,
+    i64,
+    f32,
+    *mut f32,
+) -> sys::mixcut_status;
+
+/// Checks dense rows `values[n][k]` (finite, `n` = the plan's length) and an
+/// output of `out_len` floats, then runs `f` from `src` into `out` (which may
+/// be `src`: in place).
+fn mix_dense(
+    f: DenseFn,
+    plan: &[MixSample],
+    values: &[f32],
+    k: usize,
+    eps: f32,
+    out_len: usize,
+    out: *mut f32,
+) -> Result<()> {
+    if values.len() != out_len {
+        fail!(
+            ShapeMismatch,
+            "the input has {} floats but out {out_len}",
+            values.len()
+        );
     }
-    Ok(())
+    let records = label_call(plan, values.len() / k.max(1), k, eps, out_len)?;
+    if let Some((e, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        fail!(
+            BadParam,
+            "row {} class {} = {v} is not finite",
+            e / k,
+            e % k
+        );
+    }
+    // SAFETY: records has n entries; values and out hold n * k floats each and
+    // are either disjoint (& and &mut) or the same slice (the in-place call).
+    check(unsafe {
+        f(
+            records.as_ptr(),
+            records.len() as i64,
+            values.as_ptr(),
+            k as i64,
+            eps,
+            out,
+        )
+    })
 }
 
 /// As [`mix_labels`] for soft labels `soft[n][num_classes]` (each row a
-/// distribution, e.g. already mixed targets): `n = soft.len() / num_classes`.
+/// distribution, e.g. already mixed targets), `smooth(p) = p * (1 - eps) + eps / K`.
 pub fn mix_soft_labels(
     plan: &[MixSample],
     soft: &[f32],
@@ -331,34 +376,16 @@ pub fn mix_soft_labels(
     label_smoothing: f32,
     out: &mut [f32],
 ) -> Result<()> {
-    let k = num_classes.max(1);
-    if soft.len() != out.len() {
-        fail!(
-            ShapeMismatch,
-            "soft has {} floats but out {}",
-            soft.len(),
-            out.len()
-        );
-    }
-    let records = label_call(
+    let f = sys::mixcut_mix_soft_labels;
+    mix_dense(
+        f,
         plan,
-        soft.len() / k,
+        soft,
         num_classes,
         label_smoothing,
         out.len(),
-    )?;
-    check_finite(soft, k)?;
-    // SAFETY: records has n entries, soft and out n * k floats each, not aliased.
-    check(unsafe {
-        sys::mixcut_mix_soft_labels(
-            records.as_ptr(),
-            records.len() as i64,
-            soft.as_ptr(),
-            k as i64,
-            label_smoothing,
-            out.as_mut_ptr(),
-        )
-    })
+        out.as_mut_ptr(),
+    )
 }
 
 /// [`mix_soft_labels`] in place.
@@ -368,25 +395,56 @@ pub fn mix_soft_labels_in_place(
     num_classes: usize,
     label_smoothing: f32,
 ) -> Result<()> {
-    let k = num_classes.max(1);
-    let records = label_call(
+    let out = soft.as_mut_ptr();
+    mix_dense(
+        sys::mixcut_mix_soft_labels,
         plan,
-        soft.len() / k,
+        soft,
         num_classes,
         label_smoothing,
         soft.len(),
-    )?;
-    check_finite(soft, k)?;
-    let p = soft.as_mut_ptr();
-    // SAFETY: as in mix_soft_labels; out == soft is the documented in-place call.
-    check(unsafe {
-        sys::mixcut_mix_soft_labels(
-            records.as_ptr(),
-            records.len() as i64,
-            p,
-            k as i64,
-            label_smoothing,
-            p,
-        )
-    })
+        out,
+    )
+}
+
+/// timm 1.0's `multi_label` targets: dense rows `targets[n][num_classes]`
+/// (multi-hot, or any finite values) smoothed toward 0.5,
+/// `smooth(y) = y * (1 - eps) + 0.5 * eps`, then mixed as in [`mix_labels`].
+pub fn mix_multi_labels(
+    plan: &[MixSample],
+    targets: &[f32],
+    num_classes: usize,
+    label_smoothing: f32,
+    out: &mut [f32],
+) -> Result<()> {
+    let f = sys::mixcut_mix_multi_labels;
+    mix_dense(
+        f,
+        plan,
+        targets,
+        num_classes,
+        label_smoothing,
+        out.len(),
+        out.as_mut_ptr(),
+    )
+}
+
+/// [`mix_multi_labels`] in place.
+pub fn mix_multi_labels_in_place(
+    plan: &[MixSample],
+    targets: &mut [f32],
+    num_classes: usize,
+    label_smoothing: f32,
+) -> Result<()> {
+    let out = targets.as_mut_ptr();
+    let f = sys::mixcut_mix_multi_labels;
+    mix_dense(
+        f,
+        plan,
+        targets,
+        num_classes,
+        label_smoothing,
+        targets.len(),
+        out,
+    )
 }

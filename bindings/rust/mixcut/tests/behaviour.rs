@@ -462,6 +462,45 @@ fn labels_are_the_smoothed_mix_of_the_pair() {
 }
 
 #[test]
+fn multi_labels_smooth_toward_one_half_then_mix() {
+    let plan = mixed_plan(3);
+    let (k, eps) = (4usize, 0.2f32);
+    let targets: Vec<f32> = (0..N * k)
+        .map(|e| ((e * 7) % 3 == 0) as u8 as f32)
+        .collect();
+    let mut out = vec![0f32; N * k];
+    mix_multi_labels(&plan, &targets, k, eps, &mut out).unwrap();
+    let smooth = |v: f32| v * (1.0 - eps) + 0.5 * eps;
+    for (i, s) in plan.iter().enumerate() {
+        for c in 0..k {
+            let a = smooth(targets[i * k + c]);
+            let want = if s.kind == MixKind::None || s.partner == i {
+                a
+            } else {
+                s.lam * a + (1.0 - s.lam) * smooth(targets[s.partner * k + c])
+            };
+            assert!((out[i * k + c] - want).abs() < 1e-6, "row {i} class {c}");
+        }
+    }
+    let mut in_place = targets.clone();
+    mix_multi_labels_in_place(&plan, &mut in_place, k, eps).unwrap();
+    assert_same(&bits(&in_place), &bits(&out), "multi labels in place");
+
+    let mut bad = targets.clone();
+    bad[2] = f32::NAN;
+    let mut out = vec![CANARY_F32; N * k];
+    assert_eq!(
+        status_of(mix_multi_labels(&plan, &bad, k, eps, &mut out)),
+        Status::BadParam
+    );
+    assert_eq!(
+        status_of(mix_multi_labels(&plan, &targets, k, eps, &mut out[1..])),
+        Status::ShapeMismatch
+    );
+    assert!(out.iter().all(|&v| v == CANARY_F32));
+}
+
+#[test]
 fn plans_are_keyed_and_policies_default_to_timm() {
     let p = MixPolicy::default();
     assert_eq!(
@@ -512,15 +551,12 @@ fn status_of<T>(r: Result<T>) -> Status {
 }
 
 /// Runs a mix apply with a modified plan/shape/norm into a canary u8 or f32 batch.
-fn mix_error<D: Element>(
+fn mix_error<D: Element + PartialEq>(
     plan: &[MixSample],
     dst_shape: Shape,
     norm: Option<&Normalize>,
     canary: D,
-) -> (Status, bool)
-where
-    D: PartialEq,
-{
+) -> (Status, bool) {
     let src = pixels_u8(N * CHW);
     let mut out = vec![canary; dst_shape.n * dst_shape.c * dst_shape.h * dst_shape.w];
     let mut dst = ViewMut::new(&mut out, Layout::Nchw, dst_shape).unwrap();
@@ -533,7 +569,8 @@ where
 fn bad_plans_are_refused_and_leave_the_destination_untouched() {
     let good = mixed_plan(7);
     let cut = good.iter().position(|s| s.kind == MixKind::CutMix).unwrap();
-    let cases: Vec<(Status, Box<dyn Fn(&mut Vec<MixSample>)>)> = vec![
+    type Change = Box<dyn Fn(&mut Vec<MixSample>)>;
+    let cases: Vec<(Status, Change)> = vec![
         (Status::BadPartner, Box::new(|p| p[0].partner = N)),
         (Status::BadLam, Box::new(|p| p[1].lam = 1.5)),
         (Status::BadLam, Box::new(|p| p[1].lam = f32::NAN)),
