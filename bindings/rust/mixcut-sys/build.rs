@@ -116,8 +116,9 @@ fn pkg_config(want_static: bool) -> Result<(), String> {
 }
 
 /// Builds the library target of the checkout this crate sits in
-/// (bindings/rust/mixcut-sys -> ../../..) into OUT_DIR. Returns its directory
-/// and whether it is the static library.
+/// (bindings/rust/mixcut-sys -> ../../..) into OUT_DIR, static where the
+/// CMake build has MIXCUT_SHARED=OFF. Returns its directory and whether it is
+/// the static library.
 fn cmake_build() -> Result<(PathBuf, bool), String> {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest.join("../../..");
@@ -137,6 +138,10 @@ fn cmake_build() -> Result<(PathBuf, bool), String> {
         "-DMIXCUT_BUILD_TESTS=OFF",
         "-DMIXCUT_BUILD_BENCH=OFF",
         "-DMIXCUT_BUILD_EXAMPLES=OFF",
+        // Only libmixcut.a where the build offers it, so that programs run
+        // without LD_LIBRARY_PATH; a build without the option makes the .so.
+        "-DMIXCUT_SHARED=OFF",
+        "--no-warn-unused-cli",
     ]);
     if succeeds("ninja", "--version") && !build.join("CMakeCache.txt").exists() {
         configure.args(["-G", "Ninja"]);
@@ -155,7 +160,9 @@ fn cmake_build() -> Result<(PathBuf, bool), String> {
         .arg(&build)
         .args(["--target", "mixcut", "--parallel", &jobs]);
     run(&mut compile, "CMake build")?;
-    if build.join("libmixcut.so").is_file() {
+    if build.join("libmixcut.a").is_file() {
+        Ok((build, true))
+    } else if build.join("libmixcut.so").is_file() {
         Ok((build, false))
     } else {
         Err(format!("CMake build: no libmixcut in {}", build.display()))
