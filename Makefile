@@ -1,8 +1,11 @@
 # User commands. The build itself is CMake (see CMakePresets.json).
-.PHONY: all deps pyenv build demo test test-cpp test-python test-python-install asan bench \
-	bench-report docs clean
+.PHONY: all deps pyenv build demo test test-cpp test-python test-python-install test-rust asan \
+	bench bench-report docs clean
 
 PY := .venv/bin/python
+# cargo from the PATH, else the root user's cargo home (rustup installs it there).
+CARGO := $(or $(shell command -v cargo 2>/dev/null),$(wildcard $(HOME)/.cargo/bin/cargo),\
+	$(wildcard /root/.cargo/bin/cargo))
 
 all: build
 
@@ -16,7 +19,7 @@ build: deps
 demo: build
 	@build/release/examples/demo/mixcut-demo
 
-test: test-cpp test-python
+test: test-cpp test-python test-rust
 
 test-cpp: pyenv build
 	@ctest --preset release -j2
@@ -26,6 +29,20 @@ pyenv:
 
 test-python: build pyenv
 	@MIXCUT_LIBRARY=$(CURDIR)/build/release/libmixcut.so $(PY) -m pytest -q tests/python
+
+# The Rust bindings against the library just built (the README's Rust section has the
+# other ways to link). Skipped, saying so, without cargo; MIXCUT_REQUIRE_RUST=1 fails instead.
+test-rust: build
+	@if [ -z "$(CARGO)" ]; then \
+	  echo "test-rust: SKIPPED: no cargo on the PATH or in ~/.cargo/bin (install Rust with rustup)"; \
+	  if [ "$(MIXCUT_REQUIRE_RUST)" = 1 ]; then echo "MIXCUT_REQUIRE_RUST=1: failing"; exit 1; fi; \
+	  exit 0; fi; \
+	export PATH="$(dir $(CARGO)):$$PATH" MIXCUT_LIB_DIR=$(CURDIR)/build/release; \
+	cd bindings/rust && cargo test --offline -q && \
+	RUSTDOCFLAGS="-D warnings" cargo doc --offline --no-deps -q && \
+	if cargo clippy --version >/dev/null 2>&1; then \
+	  cargo clippy --offline -q --all-targets -- -D warnings; \
+	else echo "test-rust: clippy not installed, lints skipped"; fi
 
 # Slow: pip install ./bindings/python into a fresh venv, import it elsewhere.
 test-python-install: deps pyenv
