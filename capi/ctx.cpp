@@ -4,19 +4,42 @@
 #include <cstdint>
 
 #include "convert.hpp"
-#include "cpu/apply.hpp"
 #include "status.hpp"
 
 namespace mixcut::capi {
 
 static_assert(MIXCUT_MAX_THREADS == kMaxThreads, "the header and the core agree");
 
+namespace {
+
+// The C value of a backend and back; -1 / false for values that name none.
+int32_t backend_to_c(Backend backend) {
+  switch (backend) {
+    case Backend::Cpu:
+      return MIXCUT_BACKEND_CPU;
+    case Backend::Cuda:
+      return MIXCUT_BACKEND_CUDA;
+  }
+  return -1;
+}
+const char* backend_label(Backend backend) { return backend == Backend::Cuda ? "CUDA" : "CPU"; }
+bool backend_from_c(int64_t value, Backend& out) {
+  if (value == MIXCUT_BACKEND_CPU) {
+    out = Backend::Cpu;
+  } else if (value == MIXCUT_BACKEND_CUDA) {
+    out = Backend::Cuda;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Context default_context() {
   Context context;
-  context.num_threads = 0;
-  context.max_isa = cpu::default_isa_cap();
-  context.backend = MIXCUT_BACKEND_CPU;
-  context.cuda_stream = 0;
+  context.backend = Backend::Cpu;
+  context.max_isa = backend_of(context).default_isa_cap();
   return context;
 }
 
@@ -25,15 +48,23 @@ Context& resolve_context(mixcut_ctx* ctx, Context& fallback) {
     fallback = default_context();
     return fallback;
   }
-  if (ctx->context.backend != MIXCUT_BACKEND_CPU) {
-    failf(MIXCUT_ERR_UNSUPPORTED, "ctx backend = ", ctx->context.backend,
-          " is not available in this build (CPU only)");
-  }
   return ctx->context;
+}
+
+const BackendOps& backend_of(const Context& context) {
+  const BackendOps* ops = find_backend(context.backend);
+  if (ops == nullptr) {
+    failf(MIXCUT_ERR_UNSUPPORTED, "ctx backend = ", backend_to_c(context.backend), " (",
+          backend_label(context.backend), ") is not available in this build");
+  }
+  return *ops;
 }
 
 }  // namespace mixcut::capi
 
+using mixcut::capi::backend_from_c;
+using mixcut::capi::backend_label;
+using mixcut::capi::backend_to_c;
 using mixcut::capi::failf;
 using mixcut::capi::guarded;
 using mixcut::capi::require_pointer;
@@ -70,17 +101,19 @@ mixcut_status mixcut_ctx_set(mixcut_ctx* ctx, int32_t key, int64_t value) {
         }
         c.max_isa = static_cast<mixcut::Isa>(value);
         return;
-      case MIXCUT_OPT_BACKEND:
-        if (value == MIXCUT_BACKEND_CUDA) {
-          failf(MIXCUT_ERR_UNSUPPORTED, "value = ", value,
-                " (MIXCUT_BACKEND_CUDA) for MIXCUT_OPT_BACKEND: built without CUDA");
-        }
-        if (value != MIXCUT_BACKEND_CPU) {
+      case MIXCUT_OPT_BACKEND: {
+        mixcut::Backend backend = mixcut::Backend::Cpu;
+        if (!backend_from_c(value, backend)) {
           failf(MIXCUT_ERR_BAD_PARAM, "value = ", value,
                 " for MIXCUT_OPT_BACKEND is not a mixcut_backend (1 cpu, 2 cuda)");
         }
-        c.backend = MIXCUT_BACKEND_CPU;
+        if (mixcut::find_backend(backend) == nullptr) {
+          failf(MIXCUT_ERR_UNSUPPORTED, "value = ", value,
+                " for MIXCUT_OPT_BACKEND: built without ", backend_label(backend));
+        }
+        c.backend = backend;
         return;
+      }
       case MIXCUT_OPT_CUDA_STREAM:
         c.cuda_stream = value;  // any handle; the CPU backend ignores it
         return;
@@ -110,7 +143,7 @@ mixcut_status mixcut_ctx_get(const mixcut_ctx* ctx, int32_t key, int64_t* value)
         *value = static_cast<int64_t>(c.max_isa);
         return;
       case MIXCUT_OPT_BACKEND:
-        *value = c.backend;
+        *value = backend_to_c(c.backend);
         return;
       case MIXCUT_OPT_CUDA_STREAM:
         *value = c.cuda_stream;
@@ -127,8 +160,10 @@ mixcut_status mixcut_ctx_get(const mixcut_ctx* ctx, int32_t key, int64_t* value)
 mixcut_status mixcut_ctx_isa(const mixcut_ctx* ctx, int32_t* isa) {
   return guarded("mixcut_ctx_isa", [&] {
     require_pointer(isa, "isa");
-    const mixcut::Context context = ctx != nullptr ? ctx->context : mixcut::capi::default_context();
-    *isa = static_cast<int32_t>(mixcut::cpu::effective_isa(context));
+    mixcut::Context fallback;
+    const mixcut::Context& context =
+        ctx != nullptr ? ctx->context : (fallback = mixcut::capi::default_context());
+    *isa = static_cast<int32_t>(mixcut::capi::backend_of(context).isa(context));
   });
 }
 

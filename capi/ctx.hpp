@@ -1,6 +1,7 @@
 // The opaque mixcut_ctx of the C API: a core Context owned by the caller.
 #pragma once
 
+#include "core/backend.hpp"
 #include "core/context.hpp"
 #include "mixcut/mixcut.h"
 
@@ -14,7 +15,11 @@ namespace mixcut::capi {
 Context default_context();
 
 // The Context a call runs with: ctx's own, or `fallback` (set to defaults)
-// for NULL. Backends this build cannot serve are UNSUPPORTED.
+// for NULL.
 Context& resolve_context(mixcut_ctx* ctx, Context& fallback);
+
+// The implementation of the context's backend; UNSUPPORTED when this build
+// lacks it.
+const BackendOps& backend_of(const Context& context);
 
 }  // namespace mixcut::capi

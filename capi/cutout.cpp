@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "convert.hpp"
-#include "cpu/apply.hpp"
 #include "ctx.hpp"
 #include "plan/plan.hpp"
 #include "status.hpp"
@@ -38,6 +37,7 @@ void check_own_holes(const std::vector<CutoutHole>& holes, int64_t n, int32_t ma
 }  // namespace
 }  // namespace mixcut::capi
 
+using mixcut::capi::backend_of;
 using mixcut::capi::check_batch;
 using mixcut::capi::check_own_holes;
 using mixcut::capi::check_side;
@@ -105,6 +105,7 @@ mixcut_status mixcut_cutout_apply(mixcut_ctx* ctx, const mixcut_cutout_hole* hol
   return guarded("mixcut_cutout_apply", [&] {
     mixcut::Context fallback;
     mixcut::Context& context = resolve_context(ctx, fallback);
+    const mixcut::BackendOps& backend = backend_of(context);
     const mixcut::Tensor s = to_tensor(src, "src");
     const mixcut::Tensor d = to_tensor(dst, "dst");
     check_src_dst(s, d);
@@ -113,7 +114,7 @@ mixcut_status mixcut_cutout_apply(mixcut_ctx* ctx, const mixcut_cutout_hole* hol
     const mixcut::Fill f = to_fill(fill, d);
     const std::vector<mixcut::CutoutHole> records = to_holes(holes, num_holes, s.n, s.h, s.w);
     if (s.n == 0) return;
-    mixcut::cpu::cutout_apply(context, records.data(), int64_t(records.size()), f, s, d, normalize);
+    backend.cutout_apply(context, records.data(), int64_t(records.size()), f, s, d, normalize);
   });
 }
 

@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "convert.hpp"
-#include "cpu/apply.hpp"
 #include "ctx.hpp"
 #include "kernels/labels.hpp"
 #include "plan/plan.hpp"
@@ -79,6 +78,7 @@ void check_own_plan(const std::vector<MixSample>& plan, int64_t n, int64_t h, in
 }  // namespace mixcut::capi
 
 using mixcut::capi::array_bytes;
+using mixcut::capi::backend_of;
 using mixcut::capi::ByteRange;
 using mixcut::capi::check_batch;
 using mixcut::capi::check_dense_labels;
@@ -142,6 +142,7 @@ mixcut_status mixcut_mix_apply(mixcut_ctx* ctx, const mixcut_mix_sample* plan,
   return guarded("mixcut_mix_apply", [&] {
     mixcut::Context fallback;
     mixcut::Context& context = resolve_context(ctx, fallback);
+    const mixcut::BackendOps& backend = backend_of(context);
     const mixcut::Tensor s = to_tensor(src, "src");
     const mixcut::Tensor d = to_tensor(dst, "dst");
     check_src_dst(s, d);
@@ -149,7 +150,7 @@ mixcut_status mixcut_mix_apply(mixcut_ctx* ctx, const mixcut_mix_sample* plan,
     const mixcut::Normalize* normalize = to_normalize(norm, s, d, norm_storage);
     const std::vector<mixcut::MixSample> records = to_mix_plan(plan, s.n, true, s.h, s.w);
     if (s.n == 0) return;
-    mixcut::cpu::mix_apply(context, records.data(), s, d, normalize);
+    backend.mix_apply(context, records.data(), s, d, normalize);
   });
 }
 

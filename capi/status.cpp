@@ -22,11 +22,45 @@ void set_last_error(const char* function, const char* detail) noexcept {
   }
 }
 
-mixcut_status status_from_int(int status) noexcept {
-  if (status >= MIXCUT_ERR_NULL_POINTER && status <= MIXCUT_ERR_INTERNAL) {
-    return static_cast<mixcut_status>(status);
+// The two directions of one table, so a status can never map one way only.
+namespace {
+struct StatusPair {
+  Status core;
+  mixcut_status c;
+};
+constexpr StatusPair kStatusPairs[] = {
+    {Status::NullPointer, MIXCUT_ERR_NULL_POINTER},
+    {Status::BadSize, MIXCUT_ERR_BAD_SIZE},
+    {Status::BadDtype, MIXCUT_ERR_BAD_DTYPE},
+    {Status::BadLayout, MIXCUT_ERR_BAD_LAYOUT},
+    {Status::BadEnum, MIXCUT_ERR_BAD_ENUM},
+    {Status::BadParam, MIXCUT_ERR_BAD_PARAM},
+    {Status::BadPartner, MIXCUT_ERR_BAD_PARTNER},
+    {Status::BadLabel, MIXCUT_ERR_BAD_LABEL},
+    {Status::BadLam, MIXCUT_ERR_BAD_LAM},
+    {Status::BadBox, MIXCUT_ERR_BAD_BOX},
+    {Status::ShapeMismatch, MIXCUT_ERR_SHAPE_MISMATCH},
+    {Status::Overlap, MIXCUT_ERR_OVERLAP},
+    {Status::Unsupported, MIXCUT_ERR_UNSUPPORTED},
+    {Status::OutOfMemory, MIXCUT_ERR_OUT_OF_MEMORY},
+    {Status::Internal, MIXCUT_ERR_INTERNAL},
+};
+static_assert(sizeof(kStatusPairs) / sizeof(kStatusPairs[0]) == MIXCUT_ERR_INTERNAL,
+              "one pair per error status");
+}  // namespace
+
+mixcut_status status_to_c(Status status) noexcept {
+  for (const StatusPair& pair : kStatusPairs) {
+    if (pair.core == status) return pair.c;
   }
   return MIXCUT_ERR_INTERNAL;
+}
+
+Status status_from_c(mixcut_status status) noexcept {
+  for (const StatusPair& pair : kStatusPairs) {
+    if (pair.c == status) return pair.core;
+  }
+  return Status::Internal;
 }
 
 }  // namespace mixcut::capi

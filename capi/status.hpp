@@ -12,6 +12,11 @@
 
 namespace mixcut::capi {
 
+// The core's Status and the C API's pinned values, both ways (an OK status
+// is never thrown, so it has no core twin).
+mixcut_status status_to_c(Status status) noexcept;
+Status status_from_c(mixcut_status status) noexcept;
+
 // Builds a message from streamable parts; floats print with enough digits to
 // tell neighbouring values apart.
 template <class... Parts>
@@ -24,7 +29,7 @@ std::string concat(const Parts&... parts) {
 
 // Aborts validation: the guard turns it into `status` and the message.
 [[noreturn]] inline void fail(mixcut_status status, const std::string& message) {
-  throw Error(status, message);
+  throw Error(status_from_c(status), message);
 }
 
 template <class... Parts>
@@ -35,9 +40,6 @@ template <class... Parts>
 // Stores "<function>: <detail>" as this thread's last error. Never throws.
 void set_last_error(const char* function, const char* detail) noexcept;
 
-// Maps a core Error's int status onto the enum (anything unknown: INTERNAL).
-mixcut_status status_from_int(int status) noexcept;
-
 // Runs body(); every failure becomes a status plus a message and nothing
 // escapes. body returns void: outputs are written by body itself, last.
 template <class Body>
@@ -47,7 +49,7 @@ mixcut_status guarded(const char* function, Body&& body) noexcept {
     return MIXCUT_OK;
   } catch (const Error& e) {
     set_last_error(function, e.what());
-    return status_from_int(e.status);
+    return status_to_c(e.status);
   } catch (const std::bad_alloc&) {
     set_last_error(function, "out of memory");
     return MIXCUT_ERR_OUT_OF_MEMORY;

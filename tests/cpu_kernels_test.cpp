@@ -18,7 +18,7 @@
 #include "core/types.hpp"
 #include "cpu/apply.hpp"
 #include "cpu/kernel_table.hpp"
-#include "kernels/pixel.hpp"
+#include "kernels/formulas.hpp"
 #include "kernels/reference.hpp"
 #include "plan/plan.hpp"
 
@@ -474,7 +474,7 @@ std::vector<int64_t> random_spans(int64_t bytes, std::mt19937_64& rng) {
   return spans;
 }
 
-// The normalize kernels of each ISA's table against pixel::normalize_u8 of
+// The normalize kernels of each ISA's table against formulas::normalize_u8 of
 // the mixed byte (none, a uint8 Mixup, or a CutMix select over random
 // spans), for odd lengths and offsets, every flag. Through apply, the
 // division form only runs for a channel where the split-reciprocal (fma)
@@ -495,7 +495,7 @@ TEST(CpuKernels, NormalizeKernelsMatchTheFormula) {
   // the source starts in a and b).
   auto mixed = [&](int64_t base, int64_t e, Mixing mixing, const std::vector<int64_t>& spans) {
     const size_t at = size_t(base + e);
-    if (mixing == Mixing::Blend) return pixel::blend_u8(a[at], b[at], kQ);
+    if (mixing == Mixing::Blend) return formulas::blend_u8(a[at], b[at], kQ);
     if (mixing == Mixing::Select) {
       for (size_t k = 0; k < spans.size(); k += 2) {
         if (spans[k] <= e && e < spans[k + 1]) return b[at];
@@ -537,7 +537,7 @@ TEST(CpuKernels, NormalizeKernelsMatchTheFormula) {
             std::vector<float> want(out.size(), -7.0f);
             for (int64_t i = 0; i < n; ++i) {
               want[size_t(offset + i)] =
-                  pixel::normalize_u8(mixed(offset, i, mixing, spans), mean[ch], stdev[ch]);
+                  formulas::normalize_u8(mixed(offset, i, mixing, spans), mean[ch], stdev[ch]);
             }
             expect_out(want);
           }
@@ -566,8 +566,8 @@ TEST(CpuKernels, NormalizeKernelsMatchTheFormula) {
               for (int64_t p = 0; p < pixels; ++p) {
                 for (int ch = 0; ch < 3; ++ch) {
                   want[size_t(offset + ch * gap + p)] =
-                      pixel::normalize_u8(mixed(3 * offset, 3 * p + ch, mixing, spans),
-                                          mean[base + ch], stdev[base + ch]);
+                      formulas::normalize_u8(mixed(3 * offset, 3 * p + ch, mixing, spans),
+                                             mean[base + ch], stdev[base + ch]);
                 }
               }
               expect_out(want);
@@ -721,11 +721,11 @@ TEST(CpuKernels, LayoutShufflesMatchTheirDefinition) {
         if (es == 4) {
           float v;
           std::memcpy(&v, element(pk, e), 4);
-          if (blend) v = pixel::blend_f32(v, mix.b_f32[e], mix.lam, mix.rest);
+          if (blend) v = formulas::blend_f32(v, mix.b_f32[e], mix.lam, mix.rest);
           if (mixing == 2 && inside_spans(spans, e)) v = mix.b_f32[e];
           std::memcpy(to, &v, 4);
         } else {
-          *to = blend                                   ? pixel::blend_u8(pk[e], mix.b[e], mix.q)
+          *to = blend                                   ? formulas::blend_u8(pk[e], mix.b[e], mix.q)
                 : inside_spans(spans, e) && mixing == 2 ? mix.b[e]
                                                         : pk[e];
         }

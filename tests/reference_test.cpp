@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/formulas.hpp"
 #include "kernels/noise.hpp"
-#include "kernels/pixel.hpp"
 #include "plan/plan.hpp"
 
 namespace mixcut {
@@ -423,7 +423,7 @@ TEST(ReferenceMix, U8BlendIsRoundHalfUpOfExactBlend) {
     for (int a = 0; a < 256; ++a) {
       for (int b = 0; b < 256; ++b) {
         const double exact = (double(q) * a + double(kLamOne - q) * b) / kLamOne;
-        ASSERT_EQ(int(pixel::blend_u8(uint8_t(a), uint8_t(b), q)), int(std::floor(exact + 0.5)))
+        ASSERT_EQ(int(formulas::blend_u8(uint8_t(a), uint8_t(b), q)), int(std::floor(exact + 0.5)))
             << "q=" << q << " a=" << a << " b=" << b;
       }
     }

@@ -1,4 +1,4 @@
-// What a mixcut_ctx holds. Owned by capi; read by the CPU layer.
+// What a mixcut_ctx holds: options every backend reads. Owned by capi.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,7 @@ constexpr int kMaxThreads = 1024;
 struct Context {
   int64_t num_threads = 0;    // 0: OpenMP's default, read per call
   Isa max_isa = Isa::Avx512;  // cap set by the user (and MIXCUT_FORCE_ISA at creation)
-  int32_t backend = 1;        // mixcut_backend
+  Backend backend = Backend::Cpu;
   int64_t cuda_stream = 0;
   int64_t stream_threshold = kDefaultStreamThreshold;  // bytes; see MIXCUT_OPT_STREAM_THRESHOLD
 };

@@ -3,9 +3,9 @@
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
-#include <string>
 #include <vector>
+
+#include "core/status.hpp"
 
 namespace mixcut {
 
@@ -17,13 +17,8 @@ enum class PartnerRule : int32_t { Flip = 1, Roll = 2, Permutation = 3, Explicit
 enum class MixKind : int32_t { None = 0, Mixup = 1, CutMix = 2 };
 enum class CutoutForm : int32_t { Holes = 1, Erasing = 2 };
 enum class FillKind : int32_t { Constant = 1, Channel = 2, Noise = 3, ChannelNoise = 4 };
-
-// Raised by the core only for conditions the C layer cannot pre-validate
-// (allocation failure, internal invariants). capi turns it into a status.
-struct Error : std::runtime_error {
-  int status;
-  Error(int s, const std::string& msg) : std::runtime_error(msg), status(s) {}
-};
+// Where a ctx's calls run (core/backend.hpp chooses the implementation).
+enum class Backend : int32_t { Cpu = 1, Cuda = 2 };
 
 inline int64_t elem_size(DType t) { return t == DType::U8 ? 1 : 4; }
 
@@ -84,6 +79,14 @@ struct MixSample {
   float lam = 1.0f;
   MixKind kind = MixKind::None;
   Box box;
+
+  // Whether this record, of sample i, takes anything from another sample
+  // (labels mix then). A sample whose partner is itself stays as it is.
+  bool mixes(int64_t i) const { return kind != MixKind::None && partner != i; }
+  // Whether sample i's pixels change: as mixes(), less a CutMix of an empty box.
+  bool changes_pixels(int64_t i) const {
+    return mixes(i) && (kind != MixKind::CutMix || !box.empty());
+  }
 };
 
 struct CutoutPolicy {

@@ -23,9 +23,8 @@
 #include <vector>
 
 #include "cpu/kernel_table.hpp"
-#include "kernels/noise.hpp"
-#include "kernels/pixel.hpp"
-#include "kernels/reference.hpp"
+#include "kernels/formulas.hpp"
+#include "plan/schedule.hpp"
 
 namespace mixcut::cpu {
 namespace {
@@ -225,22 +224,13 @@ T* scratch_of(std::vector<unsigned char>& buffer, int64_t elems) {
   return reinterpret_cast<T*>((addr + 63) & ~uintptr_t(63));
 }
 
-// 1/d as hi + lo (hi = float(1/d), lo = float(1/d - hi), in double), and
-// a/d as the normalize kernels compute it from them with fma set:
-// fma(a, hi, a*lo), one rounding of a nearly exact product (std::fma rounds
-// once, like the vector FMA).
-struct SplitReciprocal {
-  float hi, lo;
-};
-SplitReciprocal split_reciprocal(float d) {
-  const double r = 1.0 / double(d);
-  const float hi = float(r);
-  return {hi, float(r - double(hi))};
-}
-float divide_split(float a, SplitReciprocal r) { return std::fma(a, r.hi, a * r.lo); }
+// a/d as the normalize kernels compute it with fma set: fma(a, hi, a*lo)
+// from formulas::split_reciprocal, one rounding of a nearly exact product
+// (std::fma rounds once, like the vector FMA).
+float divide_split(float a, formulas::SplitReciprocal r) { return std::fma(a, r.hi, a * r.lo); }
 
 // Per-channel mean and std with defaults (0 and 1) and the exact uint8 ->
-// float32 table built with pixel::normalize_u8; fma_exact[c]: the kernels'
+// float32 table built with formulas::normalize_u8; fma_exact[c]: the kernels'
 // fma form gives that table bit for bit on channel c (all 256 inputs).
 struct ChannelNorm {
   std::vector<float> mean, std, table;  // table[c * 256 + v]
@@ -256,12 +246,12 @@ struct ChannelNorm {
     }
     table.resize(size_t(channels) * 256);
     fma_exact.assign(size_t(channels), 1);
-    const SplitReciprocal r255 = split_reciprocal(255.0f);
+    const formulas::SplitReciprocal r255 = formulas::split_reciprocal(255.0f);
     for (int64_t ch = 0; ch < channels; ++ch) {
       const float m = mean[size_t(ch)], s = std[size_t(ch)];
-      const SplitReciprocal rs = split_reciprocal(s);
+      const formulas::SplitReciprocal rs = formulas::split_reciprocal(s);
       for (int v = 0; v < 256; ++v) {
-        const float exact = pixel::normalize_u8(uint8_t(v), m, s);
+        const float exact = formulas::normalize_u8(uint8_t(v), m, s);
         table[size_t(ch * 256 + v)] = exact;
         const float fast = divide_split(divide_split(float(v), r255) - m, rs);
         if (std::memcmp(&fast, &exact, sizeof(float)) != 0) fma_exact[size_t(ch)] = 0;
@@ -362,125 +352,7 @@ void convert_tile(const KernelTable& k, const View<const S>& from, Layout from_l
   }
 }
 
-// ---------------------------------------------------------------------------
-// The partner graph, per call: steps grouped by connected component.
-
-// Pair: a 2-cycle of Mixups; BoxPair: a 2-cycle of CutMixes.
-enum class StepType : int32_t { Single, Pair, BoxPair, Cycle };
-
-struct Step {
-  StepType type;
-  int64_t first, count;  // nodes[first, first + count)
-};
-
-struct Schedule {
-  std::vector<int64_t> nodes, step_nodes_tmp;
-  std::vector<Step> steps, steps_tmp;
-  std::vector<int64_t> comp_first_step;   // components' step ranges
-  std::vector<int64_t> comp_cost_prefix;  // samples per component, prefix sums
-  // Scratch for building.
-  std::vector<int64_t> indeg, queue, parent, comp_of_root, step_comp, comp_count;
-  std::vector<char> done;
-};
 thread_local Schedule t_schedule;
-
-int64_t find_root(std::vector<int64_t>& parent, int64_t x) {
-  while (parent[size_t(x)] != x) {
-    parent[size_t(x)] = parent[size_t(parent[size_t(x)])];
-    x = parent[size_t(x)];
-  }
-  return x;
-}
-
-bool mixes(const MixSample* plan, int64_t k) {
-  const MixSample& s = plan[k];
-  if (s.kind == MixKind::None || s.partner == k) return false;
-  return s.kind == MixKind::Mixup || (s.kind == MixKind::CutMix && !s.box.empty());
-}
-
-void build_schedule(const MixSample* plan, int64_t n, bool in_place, Schedule& s) {
-  const size_t un = size_t(n);
-  s.indeg.assign(un, 0);
-  s.done.assign(un, 0);
-  s.parent.resize(un);
-  s.nodes.clear();
-  s.steps_tmp.clear();
-  for (int64_t k = 0; k < n; ++k) {
-    s.parent[size_t(k)] = k;
-    if (mixes(plan, k)) ++s.indeg[size_t(plan[k].partner)];
-  }
-  auto emit = [&](StepType type, int64_t first) {
-    s.steps_tmp.push_back({type, first, int64_t(s.nodes.size()) - first});
-  };
-  // Kahn: a sample is written only after every reader of it has run.
-  s.queue.clear();
-  for (int64_t k = 0; k < n; ++k) {
-    if (s.indeg[size_t(k)] == 0) s.queue.push_back(k);
-  }
-  for (size_t head = 0; head < s.queue.size(); ++head) {
-    const int64_t k = s.queue[head];
-    s.done[size_t(k)] = 1;
-    const bool m = mixes(plan, k);
-    if (m || !in_place) {
-      const int64_t first = int64_t(s.nodes.size());
-      s.nodes.push_back(k);
-      emit(StepType::Single, first);
-    }
-    if (m) {
-      const int64_t j = plan[k].partner;
-      const int64_t rk = find_root(s.parent, k), rj = find_root(s.parent, j);
-      if (rk != rj) s.parent[size_t(rk)] = rj;
-      if (--s.indeg[size_t(j)] == 0) s.queue.push_back(j);
-    }
-  }
-  // What is left lies on cycles (every node there mixes).
-  for (int64_t c0 = 0; c0 < n; ++c0) {
-    if (s.done[size_t(c0)]) continue;
-    const int64_t first = int64_t(s.nodes.size());
-    int64_t k = c0;
-    do {
-      s.done[size_t(k)] = 1;
-      s.nodes.push_back(k);
-      const int64_t j = plan[k].partner;
-      const int64_t rk = find_root(s.parent, k), rj = find_root(s.parent, j);
-      if (rk != rj) s.parent[size_t(rk)] = rj;
-      k = j;
-    } while (k != c0);
-    const int64_t len = int64_t(s.nodes.size()) - first;
-    StepType type = StepType::Cycle;
-    if (len == 2) {
-      const MixKind k0 = plan[s.nodes[size_t(first)]].kind;
-      const MixKind k1 = plan[s.nodes[size_t(first + 1)]].kind;
-      if (k0 == MixKind::Mixup && k1 == MixKind::Mixup) type = StepType::Pair;
-      if (k0 == MixKind::CutMix && k1 == MixKind::CutMix) type = StepType::BoxPair;
-    }
-    emit(type, first);
-  }
-  // Group steps by component, keeping their order (a stable counting sort).
-  s.comp_of_root.assign(un, -1);
-  s.step_comp.resize(s.steps_tmp.size());
-  int64_t num_comps = 0;
-  for (size_t i = 0; i < s.steps_tmp.size(); ++i) {
-    const int64_t root = find_root(s.parent, s.nodes[size_t(s.steps_tmp[i].first)]);
-    if (s.comp_of_root[size_t(root)] < 0) s.comp_of_root[size_t(root)] = num_comps++;
-    s.step_comp[i] = s.comp_of_root[size_t(root)];
-  }
-  s.comp_count.assign(size_t(num_comps) + 1, 0);
-  s.comp_cost_prefix.assign(size_t(num_comps) + 1, 0);
-  for (size_t i = 0; i < s.steps_tmp.size(); ++i) {
-    ++s.comp_count[size_t(s.step_comp[i]) + 1];
-    s.comp_cost_prefix[size_t(s.step_comp[i]) + 1] += s.steps_tmp[i].count;
-  }
-  for (int64_t c = 0; c < num_comps; ++c) {
-    s.comp_count[size_t(c) + 1] += s.comp_count[size_t(c)];
-    s.comp_cost_prefix[size_t(c) + 1] += s.comp_cost_prefix[size_t(c)];
-  }
-  s.comp_first_step.assign(s.comp_count.begin(), s.comp_count.end());
-  s.steps.resize(s.steps_tmp.size());
-  for (size_t i = 0; i < s.steps_tmp.size(); ++i) {
-    s.steps[size_t(s.comp_count[size_t(s.step_comp[i])]++)] = s.steps_tmp[i];
-  }
-}
 
 // Runs items [begin, end) of a list where item (c, t) costs `cost(c)`:
 // splits the total cost evenly between `threads` and calls fn(c, t); each
@@ -538,7 +410,8 @@ inline void blend_runs(const KernelTable& k, const View<const S>& a, const View<
       const float lam = record.lam, rest = 1.0f - record.lam;
       (stream ? k.blend_f32_stream : k.blend_f32)(pa, pb, po, run_len, lam, rest);
     } else {
-      (stream ? k.blend_u8_stream : k.blend_u8)(pa, pb, po, run_len, pixel::lam_weight(record.lam));
+      (stream ? k.blend_u8_stream : k.blend_u8)(pa, pb, po, run_len,
+                                                formulas::lam_weight(record.lam));
     }
   }
 }
@@ -563,7 +436,7 @@ struct MixJob {
   void mix_into(int64_t i, const View<const S>& a, const View<const S>& b, const View<S>& out,
                 int64_t p0, int64_t len, bool stream_out) const {
     const MixSample& record = plan[i];
-    if (!mixes(plan, i)) {
+    if (!plan[i].changes_pixels(i)) {
       if (out.ptr != a.ptr) copy_pixels<S>(a, out, 0, len);
     } else if (record.kind == MixKind::Mixup) {
       blend_runs<S>(k, a, b, out, len, record, stream_out);
@@ -592,7 +465,7 @@ struct MixJob {
     MixSource mix;
     if (plan[i].kind == MixKind::Mixup) {
       mix.kind = MixSource::Kind::Mixup;
-      mix.q = pixel::lam_weight(plan[i].lam);
+      mix.q = formulas::lam_weight(plan[i].lam);
       mix.lam = plan[i].lam;
       mix.rest = 1.0f - plan[i].lam;
       return mix;
@@ -610,7 +483,7 @@ struct MixJob {
     const View<const S> a = src_view(i, p0);
     if (same_format) {
       const View<S> out = tile_view<S>(dst.sample<S>(i), dst.layout, g, p0);
-      if (!mixes(plan, i) && !in_place && stream) {
+      if (!plan[i].changes_pixels(i) && !in_place && stream) {
         for (int64_t r = 0; r < a.runs; ++r) {
           k.copy_stream(out.ptr + r * out.run_stride, a.ptr + r * a.run_stride,
                         int64_t(sizeof(S)) * len * a.scale);
@@ -625,7 +498,7 @@ struct MixJob {
       // uint8 -> float32 planes: the Mixup or CutMix happens inside the
       // normalize kernels, in registers.
       if (normalize_kernels_apply(src.layout, dst.layout, g.c)) {
-        const MixSource mix = mixes(plan, i) ? mix_source(i, p0, len) : MixSource{};
+        const MixSource mix = plan[i].changes_pixels(i) ? mix_source(i, p0, len) : MixSource{};
         normalize_tile(k, a, &b, mix, src.layout, out, len, g.c, norm, stream);
         return;
       }
@@ -633,7 +506,7 @@ struct MixJob {
     if constexpr (std::is_same_v<S, D>) {
       // NHWC -> NCHW, 3 channels: the Mixup or CutMix happens inside the split.
       if (src.layout == Layout::NHWC && g.c == 3) {
-        MixSource mix = mixes(plan, i) ? mix_source(i, p0, len) : MixSource{};
+        MixSource mix = plan[i].changes_pixels(i) ? mix_source(i, p0, len) : MixSource{};
         if constexpr (std::is_same_v<S, float>) {
           mix.b_f32 = b.ptr;
         } else {
@@ -645,7 +518,7 @@ struct MixJob {
       }
     }
     View<const S> staged = a;
-    if (mixes(plan, i)) {
+    if (plan[i].changes_pixels(i)) {
       S* stage = scratch_of<S>(t_scratch.stage, g.tile_pixels * g.c);
       const View<S> stage_view = scratch_view<S>(stage, src.layout, g);
       mix_into(i, a, b, stage_view, p0, len, false);
@@ -699,7 +572,7 @@ struct MixJob {
       } else {
         (stream ? k.blend_u8_pair_stream : k.blend_u8_pair)(
             a.ptr + ra, b.ptr + rb, oa.ptr + rout, ob.ptr + rout, run_len,
-            pixel::lam_weight(plan[i].lam), pixel::lam_weight(plan[j].lam));
+            formulas::lam_weight(plan[i].lam), formulas::lam_weight(plan[j].lam));
       }
     }
   }
@@ -791,7 +664,7 @@ void mix_typed(const Context& ctx, const KernelTable& k, int threads, const MixS
   const bool stream_boxes = in_place && streams(ctx, dst);
   const MixJob<S, D> job{k,        plan,        src,    dst,         g, schedule, channel_norm,
                          in_place, same_format, stream, stream_boxes};
-  const int64_t num_comps = int64_t(schedule.comp_first_step.size()) - 1;
+  const int64_t num_comps = schedule.num_components();
   run_items(
       threads, num_comps, g.num_tiles, schedule.comp_cost_prefix,
       [&](int64_t comp, int64_t t) { job.run_tile(comp, t); }, [&] { k.stream_fence(); });
@@ -819,7 +692,7 @@ void cutout_typed(const Context& ctx, const KernelTable& k, int threads, const C
   for (int64_t ch = 0; ch < g.c; ++ch) {
     const float v = fill.kind == FillKind::Channel ? fill.channel_values[size_t(ch)] : fill.value;
     if constexpr (std::is_same_v<D, uint8_t>) {
-      channel_values[size_t(ch)] = uint8_t(std::nearbyint(v));
+      channel_values[size_t(ch)] = formulas::fill_u8(v);
     } else {
       channel_values[size_t(ch)] = v;
     }
@@ -982,7 +855,7 @@ void mix_apply(Context& ctx, const MixSample* plan, const Tensor& src, const Ten
   } else if (src.dtype == DType::U8 && dst.dtype == DType::F32) {
     mix_typed<uint8_t, float>(ctx, k, threads, plan, src, dst, norm);
   } else {
-    reference::mix_apply(plan, src, dst, norm);  // throws the dtype error
+    throw Error(Status::BadDtype, "cpu::mix_apply: unsupported dtype pair");
   }
 }
 
@@ -998,7 +871,7 @@ void cutout_apply(Context& ctx, const CutoutHole* holes, int64_t num_holes, cons
   } else if (src.dtype == DType::U8 && dst.dtype == DType::F32) {
     cutout_typed<uint8_t, float>(ctx, k, threads, holes, num_holes, fill, src, dst, norm);
   } else {
-    reference::cutout_apply(holes, num_holes, fill, src, dst, norm);  // throws
+    throw Error(Status::BadDtype, "cpu::cutout_apply: unsupported dtype pair");
   }
 }
 

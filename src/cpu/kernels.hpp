@@ -9,7 +9,7 @@
 // file. Everything here lives in that ISA's namespace, so no helper
 // compiled with one ISA's flags is ever merged by the linker with another ISA's copy. Only std C
 // functions (memcpy) are called outside it. Built with -ffp-contract=off: a*lam + b*(1-lam) rounds
-// twice on every ISA, as in pixel.hpp.
+// twice on every ISA, as in formulas.hpp.
 #ifndef MIXCUT_CPU_ISA_NS
 #error "define MIXCUT_CPU_ISA_NS before including cpu/kernels.hpp"
 #endif
@@ -21,6 +21,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "cpu/kernel_table.hpp"
+#include "kernels/formulas.hpp"
 
 namespace mixcut::cpu::MIXCUT_CPU_ISA_NS {
 namespace {
@@ -29,8 +30,6 @@ using F32 = xsimd::batch<float, Arch>;
 using U8 = xsimd::batch<uint8_t, Arch>;
 using U16 = xsimd::batch<uint16_t, Arch>;
 using I16 = xsimd::batch<int16_t, Arch>;
-
-constexpr int32_t kOne = 1 << 14;
 
 #ifndef MIXCUT_CPU_ISA_HAS_MASKED_BYTES
 // Fewer bytes than a vector, through memory: levels below AVX-512 have no
@@ -47,16 +46,6 @@ inline U8 load_into(U8 block, int64_t at, const uint8_t* src, int64_t n) {
   return U8::load_aligned(bytes);
 }
 #endif
-
-// Scalar forms of pixel.hpp's formulas, kept in this namespace (see above).
-inline float blend_f32_scalar(float a, float b, float lam, float one_minus_lam) {
-  const float ta = a * lam;
-  const float tb = b * one_minus_lam;
-  return ta + tb;
-}
-inline uint8_t blend_u8_scalar(uint8_t a, uint8_t b, int32_t q) {
-  return uint8_t((q * int32_t(a) + (kOne - q) * int32_t(b) + (kOne >> 1)) >> 14);
-}
 
 inline F32 blend_vec(F32 a, F32 b, F32 lam, F32 one_minus_lam) {
   const F32 ta = a * lam;
@@ -110,7 +99,7 @@ void blend_f32_impl(const float* a, const float* b, float* out, int64_t n, float
   int64_t i = 0;
   if constexpr (kStream) {
     for (const int64_t head = head_to_align(out, n); i < head; ++i) {
-      out[i] = blend_f32_scalar(a[i], b[i], lam, one_minus_lam);
+      out[i] = formulas::blend_f32(a[i], b[i], lam, one_minus_lam);
     }
     if (reinterpret_cast<uintptr_t>(out + i) % Arch::alignment() != 0) {
       blend_f32_impl<false>(a + i, b + i, out + i, n - i, lam, one_minus_lam);
@@ -129,7 +118,7 @@ void blend_f32_impl(const float* a, const float* b, float* out, int64_t n, float
     store<kStream>(out + i,
                    blend_vec(F32::load_unaligned(a + i), F32::load_unaligned(b + i), vl, vo));
   }
-  for (; i < n; ++i) out[i] = blend_f32_scalar(a[i], b[i], lam, one_minus_lam);
+  for (; i < n; ++i) out[i] = formulas::blend_f32(a[i], b[i], lam, one_minus_lam);
 }
 
 void blend_f32(const float* a, const float* b, float* out, int64_t n, float lam,
@@ -162,8 +151,8 @@ void blend_f32_pair_impl(const float* a, const float* b, float* out_a, float* ou
     }
     for (const int64_t head = head_to_align(out_a, n); i < head; ++i) {
       const float va = a[i], vb = b[i];
-      out_a[i] = blend_f32_scalar(va, vb, lam_a, one_minus_lam_a);
-      out_b[i] = blend_f32_scalar(vb, va, lam_b, one_minus_lam_b);
+      out_a[i] = formulas::blend_f32(va, vb, lam_a, one_minus_lam_a);
+      out_b[i] = formulas::blend_f32(vb, va, lam_b, one_minus_lam_b);
     }
   }
   const F32 la(lam_a), oa(one_minus_lam_a), lb(lam_b), ob(one_minus_lam_b);
@@ -175,8 +164,8 @@ void blend_f32_pair_impl(const float* a, const float* b, float* out_a, float* ou
   }
   for (; i < n; ++i) {
     const float va = a[i], vb = b[i];
-    out_a[i] = blend_f32_scalar(va, vb, lam_a, one_minus_lam_a);
-    out_b[i] = blend_f32_scalar(vb, va, lam_b, one_minus_lam_b);
+    out_a[i] = formulas::blend_f32(va, vb, lam_a, one_minus_lam_a);
+    out_b[i] = formulas::blend_f32(vb, va, lam_b, one_minus_lam_b);
   }
 }
 
@@ -195,7 +184,7 @@ void blend_u8_impl(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, 
   int64_t i = 0;
   if constexpr (kStream) {
     for (const int64_t head = head_to_align(out, n); i < head; ++i) {
-      out[i] = blend_u8_scalar(a[i], b[i], q);
+      out[i] = formulas::blend_u8(a[i], b[i], q);
     }
   }
   const I16 vq = I16(static_cast<int16_t>(q));
@@ -208,7 +197,7 @@ void blend_u8_impl(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, 
   for (; i + kV <= n; i += kV) {
     store<kStream>(out + i, blend_u8_vec(U8::load_unaligned(a + i), U8::load_unaligned(b + i), vq));
   }
-  for (; i < n; ++i) out[i] = blend_u8_scalar(a[i], b[i], q);
+  for (; i < n; ++i) out[i] = formulas::blend_u8(a[i], b[i], q);
 }
 
 void blend_u8(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q) {
@@ -231,8 +220,8 @@ void blend_u8_pair_impl(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint
     }
     for (const int64_t head = head_to_align(out_a, n); i < head; ++i) {
       const uint8_t va = a[i], vb = b[i];
-      out_a[i] = blend_u8_scalar(va, vb, q_a);
-      out_b[i] = blend_u8_scalar(vb, va, q_b);
+      out_a[i] = formulas::blend_u8(va, vb, q_a);
+      out_b[i] = formulas::blend_u8(vb, va, q_b);
     }
   }
   const I16 vqa = I16(static_cast<int16_t>(q_a));
@@ -245,8 +234,8 @@ void blend_u8_pair_impl(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint
   }
   for (; i < n; ++i) {
     const uint8_t va = a[i], vb = b[i];
-    out_a[i] = blend_u8_scalar(va, vb, q_a);
-    out_b[i] = blend_u8_scalar(vb, va, q_b);
+    out_a[i] = formulas::blend_u8(va, vb, q_a);
+    out_b[i] = formulas::blend_u8(vb, va, q_b);
   }
 }
 
@@ -259,12 +248,6 @@ void blend_u8_pair_stream(const uint8_t* a, const uint8_t* b, uint8_t* out_a, ui
   blend_u8_pair_impl<true>(a, b, out_a, out_b, n, q_a, q_b);
 }
 
-// Divisions, not reciprocals: IEEE division is correctly rounded on every
-// ISA, so this equals pixel::normalize_u8 bit for bit.
-inline float normalize_u8_scalar(uint8_t v, float mean, float std) {
-  return (float(v) / 255.0f - mean) / std;
-}
-
 // One channel's (v/255 - mean)/std on vectors. kFma: each division a/d as
 // fma(a, hi, a*lo) with 1/d split as hi + lo in double, one rounding of a
 // nearly exact product (callers have checked that it equals the division on
@@ -273,16 +256,10 @@ struct NormalizeVec {
   F32 mean, std, h255, l255, hstd, lstd;
 
   NormalizeVec(float m, float s) : mean(m), std(s) {
-    float hi = 0.0f, lo = 0.0f;
-    split_reciprocal(255.0f, hi, lo);
-    h255 = F32(hi), l255 = F32(lo);
-    split_reciprocal(s, hi, lo);
-    hstd = F32(hi), lstd = F32(lo);
-  }
-  static void split_reciprocal(float d, float& hi, float& lo) {
-    const double r = 1.0 / double(d);
-    hi = float(r);
-    lo = float(r - double(hi));
+    const formulas::SplitReciprocal r255 = formulas::split_reciprocal(255.0f);
+    const formulas::SplitReciprocal rstd = formulas::split_reciprocal(s);
+    h255 = F32(r255.hi), l255 = F32(r255.lo);
+    hstd = F32(rstd.hi), lstd = F32(rstd.lo);
   }
 
   template <bool kFma>
@@ -358,7 +335,7 @@ class SourceBytes {
   const uint8_t* b() const { return b_; }
 
   uint8_t at(int64_t o) {
-    if constexpr (kMix == Mix::Mixup) return blend_u8_scalar(a_[o], b_[o], q_);
+    if constexpr (kMix == Mix::Mixup) return formulas::blend_u8(a_[o], b_[o], q_);
     if constexpr (kMix == Mix::CutMix) return box_.inside(o) ? b_[o] : a_[o];
     return a_[o];
   }
@@ -396,7 +373,7 @@ void normalize_u8_impl(SourceBytes<kMix>& src, float* out, int64_t i, int64_t n,
   static_assert(kB == 4 * kV, "widen_u8x4_to_f32 makes four float vectors of one byte vector");
   if constexpr (kStream) {
     for (const int64_t head = i + head_to_align(out + i, n - i); i < head; ++i) {
-      out[i] = normalize_u8_scalar(src.at(i), mean, std);
+      out[i] = formulas::normalize_u8(src.at(i), mean, std);
     }
     if (reinterpret_cast<uintptr_t>(out + i) % Arch::alignment() != 0) {
       normalize_u8_impl<false, kFma>(src, out, i, n, mean, std);
@@ -439,7 +416,7 @@ void normalize3_u8_impl(SourceBytes<kMix>& src, float* const* out, int64_t p, in
     }
     for (const int64_t head = p + head_to_align(out[0] + p, pixels - p); p < head; ++p) {
       for (int ch = 0; ch < 3; ++ch) {
-        out[ch][p] = normalize_u8_scalar(src.at(3 * p + ch), mean[ch], std[ch]);
+        out[ch][p] = formulas::normalize_u8(src.at(3 * p + ch), mean[ch], std[ch]);
       }
     }
     if (reinterpret_cast<uintptr_t>(out[0] + p) % Arch::alignment() != 0) {
@@ -655,7 +632,7 @@ void deinterleave3_f32_impl(const float* a, const MixSource& mix, float* const* 
   const float lam = mix.lam, rest = mix.rest;
   SpanCursor box(mix.spans, mix.count);
   const auto pixel = [&](int64_t e) {
-    if constexpr (kMix == Mix::Mixup) return blend_f32_scalar(a[e], b[e], lam, rest);
+    if constexpr (kMix == Mix::Mixup) return formulas::blend_f32(a[e], b[e], lam, rest);
     if constexpr (kMix == Mix::CutMix) return box.inside(4 * e) ? b[e] : a[e];
     return a[e];
   };

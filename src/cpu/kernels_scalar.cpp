@@ -1,38 +1,38 @@
 // The scalar level of the kernel table (MIXCUT_FORCE_ISA=scalar, or a CPU
-// without SSE4.1): plain loops over pixel.hpp's formulas.
+// without SSE4.1): plain loops over formulas.hpp.
 #include <algorithm>
 #include <cstring>
 
 #include "cpu/kernel_table.hpp"
-#include "kernels/pixel.hpp"
+#include "kernels/formulas.hpp"
 
 namespace mixcut::cpu {
 namespace {
 
 void blend_f32(const float* a, const float* b, float* out, int64_t n, float lam,
                float one_minus_lam) {
-  for (int64_t i = 0; i < n; ++i) out[i] = pixel::blend_f32(a[i], b[i], lam, one_minus_lam);
+  for (int64_t i = 0; i < n; ++i) out[i] = formulas::blend_f32(a[i], b[i], lam, one_minus_lam);
 }
 
 void blend_f32_pair(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
                     float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b) {
   for (int64_t i = 0; i < n; ++i) {
     const float va = a[i], vb = b[i];
-    out_a[i] = pixel::blend_f32(va, vb, lam_a, one_minus_lam_a);
-    out_b[i] = pixel::blend_f32(vb, va, lam_b, one_minus_lam_b);
+    out_a[i] = formulas::blend_f32(va, vb, lam_a, one_minus_lam_a);
+    out_b[i] = formulas::blend_f32(vb, va, lam_b, one_minus_lam_b);
   }
 }
 
 void blend_u8(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q) {
-  for (int64_t i = 0; i < n; ++i) out[i] = pixel::blend_u8(a[i], b[i], q);
+  for (int64_t i = 0; i < n; ++i) out[i] = formulas::blend_u8(a[i], b[i], q);
 }
 
 void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b, int64_t n,
                    int32_t q_a, int32_t q_b) {
   for (int64_t i = 0; i < n; ++i) {
     const uint8_t va = a[i], vb = b[i];
-    out_a[i] = pixel::blend_u8(va, vb, q_a);
-    out_b[i] = pixel::blend_u8(vb, va, q_b);
+    out_a[i] = formulas::blend_u8(va, vb, q_a);
+    out_b[i] = formulas::blend_u8(vb, va, q_b);
   }
 }
 
@@ -46,20 +46,20 @@ bool inside(const MixSource& mix, int64_t i) {
 
 uint8_t mixed(const uint8_t* a, const MixSource& mix, int64_t i) {
   if (mix.kind == MixSource::Kind::None) return a[i];
-  if (mix.kind == MixSource::Kind::Mixup) return pixel::blend_u8(a[i], mix.b[i], mix.q);
+  if (mix.kind == MixSource::Kind::Mixup) return formulas::blend_u8(a[i], mix.b[i], mix.q);
   return inside(mix, i) ? mix.b[i] : a[i];
 }
 
 void normalize_u8(const uint8_t* a, const MixSource& mix, float* out, int64_t n, float mean,
                   float std, bool, bool) {
-  for (int64_t i = 0; i < n; ++i) out[i] = pixel::normalize_u8(mixed(a, mix, i), mean, std);
+  for (int64_t i = 0; i < n; ++i) out[i] = formulas::normalize_u8(mixed(a, mix, i), mean, std);
 }
 
 void normalize3_u8(const uint8_t* a, const MixSource& mix, float* const* out, int64_t pixels,
                    const float* mean, const float* std, bool, bool) {
   for (int64_t p = 0; p < pixels; ++p) {
     for (int ch = 0; ch < 3; ++ch) {
-      out[ch][p] = pixel::normalize_u8(mixed(a, mix, 3 * p + ch), mean[ch], std[ch]);
+      out[ch][p] = formulas::normalize_u8(mixed(a, mix, 3 * p + ch), mean[ch], std[ch]);
     }
   }
 }
@@ -76,7 +76,7 @@ void deinterleave3(const void* src, const MixSource& mix, void* const* planes, i
         const float v = static_cast<const float*>(src)[e];
         float out = v;
         if (mix.kind == MixSource::Kind::Mixup) {
-          out = pixel::blend_f32(v, mix.b_f32[e], mix.lam, mix.rest);
+          out = formulas::blend_f32(v, mix.b_f32[e], mix.lam, mix.rest);
         } else if (mix.kind == MixSource::Kind::CutMix && inside(mix, 4 * e)) {
           out = mix.b_f32[e];
         }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "kernels/pixel.hpp"
+#include "kernels/formulas.hpp"
 
 namespace mixcut {
 namespace {
@@ -21,10 +21,6 @@ Smoothing smoothing(float eps, int64_t k) {
   return {float(off), float(1.0 - double(eps) + off), 1.0f - eps};
 }
 
-bool mixes(const MixSample& record, int64_t i) {
-  return record.kind != MixKind::None && record.partner != i;
-}
-
 }  // namespace
 
 void mix_labels(const MixSample* plan, int64_t n, const int64_t* labels, int64_t k, float eps,
@@ -34,7 +30,7 @@ void mix_labels(const MixSample* plan, int64_t n, const int64_t* labels, int64_t
     float* row = out + i * k;
     const MixSample& record = plan[i];
     const int64_t yi = labels[i];
-    if (!mixes(record, i) || labels[record.partner] == yi) {
+    if (!record.mixes(i) || labels[record.partner] == yi) {
       std::fill(row, row + k, s.off);
       row[yi] = s.on;
       continue;
@@ -44,10 +40,10 @@ void mix_labels(const MixSample* plan, int64_t n, const int64_t* labels, int64_t
     const float rest = 1.0f - lam;
     // Same formula for every column, so a class neither sample has gets
     // lam*off + (1-lam)*off exactly as a dense one-hot blend would.
-    const float off_off = pixel::blend_f32(s.off, s.off, lam, rest);
+    const float off_off = formulas::blend_f32(s.off, s.off, lam, rest);
     std::fill(row, row + k, off_off);
-    row[yi] = pixel::blend_f32(s.on, s.off, lam, rest);
-    row[yj] = pixel::blend_f32(s.off, s.on, lam, rest);
+    row[yi] = formulas::blend_f32(s.on, s.off, lam, rest);
+    row[yj] = formulas::blend_f32(s.off, s.on, lam, rest);
   }
 }
 
@@ -66,7 +62,7 @@ void mix_dense(const MixSample* plan, int64_t n, const float* soft, int64_t k, f
     const MixSample& record = plan[i];
     const float* pi = soft + i * k;
     float* row = out + i * k;
-    if (!mixes(record, i)) {
+    if (!record.mixes(i)) {
       for (int64_t c = 0; c < k; ++c) {
         const float scaled = pi[c] * keep;
         row[c] = scaled + add;
@@ -79,7 +75,7 @@ void mix_dense(const MixSample* plan, int64_t n, const float* soft, int64_t k, f
     for (int64_t c = 0; c < k; ++c) {
       const float scaled_i = pi[c] * keep;
       const float scaled_j = pj[c] * keep;
-      row[c] = pixel::blend_f32(scaled_i + add, scaled_j + add, lam, rest);
+      row[c] = formulas::blend_f32(scaled_i + add, scaled_j + add, lam, rest);
     }
   }
 }

@@ -3,17 +3,13 @@
 // batch is copied first, so the partner pattern never matters.
 #include "kernels/reference.hpp"
 
-#include <cmath>
 #include <cstring>
 #include <vector>
 
-#include "kernels/noise.hpp"
-#include "kernels/pixel.hpp"
+#include "kernels/formulas.hpp"
 
 namespace mixcut::reference {
 namespace {
-
-constexpr int kBadDtype = 3;  // MIXCUT_ERR_BAD_DTYPE; capi rejects these pairs first
 
 // Per-channel mean and std with the defaults filled in (0 and 1).
 struct ChannelNorm {
@@ -30,7 +26,7 @@ struct ChannelNorm {
 inline void put(uint8_t v, uint8_t* out, int64_t, const ChannelNorm&) { *out = v; }
 inline void put(float v, float* out, int64_t, const ChannelNorm&) { *out = v; }
 inline void put(uint8_t v, float* out, int64_t c, const ChannelNorm& norm) {
-  *out = pixel::normalize_u8(v, norm.mean[c], norm.std[c]);
+  *out = formulas::normalize_u8(v, norm.mean[c], norm.std[c]);
 }
 
 struct Weights {
@@ -38,9 +34,11 @@ struct Weights {
   float lam, rest;  // float32 weights: lam and 1 - lam
 };
 
-inline uint8_t blend(uint8_t a, uint8_t b, const Weights& w) { return pixel::blend_u8(a, b, w.q); }
+inline uint8_t blend(uint8_t a, uint8_t b, const Weights& w) {
+  return formulas::blend_u8(a, b, w.q);
+}
 inline float blend(float a, float b, const Weights& w) {
-  return pixel::blend_f32(a, b, w.lam, w.rest);
+  return formulas::blend_f32(a, b, w.lam, w.rest);
 }
 
 // A packed copy of the source batch, for in-place calls.
@@ -66,10 +64,10 @@ void mix_typed(const MixSample* plan, const Tensor& src_in, const Tensor& dst,
   const ChannelNorm norm(normalize, src.c);
   for (int64_t i = 0; i < src.n; ++i) {
     const MixSample& record = plan[i];
-    const bool mixes = record.kind != MixKind::None && record.partner != i;
+    const bool mixes = record.mixes(i);
     const bool mixup = mixes && record.kind == MixKind::Mixup;
     const bool cutmix = mixes && record.kind == MixKind::CutMix;
-    const Weights weights{pixel::lam_weight(record.lam), record.lam, 1.0f - record.lam};
+    const Weights weights{formulas::lam_weight(record.lam), record.lam, 1.0f - record.lam};
     const Box& box = record.box;
     const S* xi = src.sample<S>(i);
     const S* xj = src.sample<S>(record.partner);
@@ -108,7 +106,7 @@ void convert_typed(const Tensor& src, const Tensor& dst, const ChannelNorm& norm
 
 // Fill values are in destination units; uint8 rounds half to even (capi
 // guarantees the rounded value lies in [0, 255]).
-inline void store_fill(float v, uint8_t* out) { *out = uint8_t(std::nearbyint(v)); }
+inline void store_fill(float v, uint8_t* out) { *out = formulas::fill_u8(v); }
 inline void store_fill(float v, float* out) { *out = v; }
 
 inline uint8_t noise_value(uint8_t*, uint64_t key, int64_t e) { return noise_u8(key, e); }
@@ -164,7 +162,7 @@ void mix_apply(const MixSample* plan, const Tensor& src, const Tensor& dst, cons
   } else if (src.dtype == DType::U8 && dst.dtype == DType::F32) {
     mix_typed<uint8_t, float>(plan, src, dst, norm);
   } else {
-    throw Error(kBadDtype, "reference::mix_apply: unsupported dtype pair");
+    throw Error(Status::BadDtype, "reference::mix_apply: unsupported dtype pair");
   }
 }
 
@@ -177,7 +175,7 @@ void cutout_apply(const CutoutHole* holes, int64_t num_holes, const Fill& fill, 
   } else if (src.dtype == DType::U8 && dst.dtype == DType::F32) {
     cutout_typed<uint8_t, float>(holes, num_holes, fill, src, dst, norm);
   } else {
-    throw Error(kBadDtype, "reference::cutout_apply: unsupported dtype pair");
+    throw Error(Status::BadDtype, "reference::cutout_apply: unsupported dtype pair");
   }
 }
 

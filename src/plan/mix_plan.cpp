@@ -13,8 +13,6 @@ namespace mixcut {
 
 namespace {
 
-constexpr int kStatusBadPartner = 7;  // MIXCUT_ERR_BAD_PARTNER
-
 bool minmax_active(const MixPolicy& p) { return p.minmax_lo < p.minmax_hi; }
 
 // The outcome of one draw key: what every sample using that key does.
@@ -130,15 +128,15 @@ std::vector<int64_t> plan_partners(const MixPolicy& policy, uint64_t seed, uint6
     }
     case PartnerRule::Explicit:
       if (int64_t(policy.partner_index.size()) != n) {
-        throw Error(kStatusBadPartner, "explicit partner_index has " +
-                                           std::to_string(policy.partner_index.size()) +
-                                           " entries for a batch of " + std::to_string(n));
+        throw Error(Status::BadPartner, "explicit partner_index has " +
+                                            std::to_string(policy.partner_index.size()) +
+                                            " entries for a batch of " + std::to_string(n));
       }
       for (int64_t i = 0; i < n; ++i) {
         const int64_t j = policy.partner_index[size_t(i)];
         if (j < 0 || j >= n) {
-          throw Error(kStatusBadPartner, "partner_index[" + std::to_string(i) +
-                                             "] = " + std::to_string(j) + " is outside [0, n)");
+          throw Error(Status::BadPartner, "partner_index[" + std::to_string(i) +
+                                              "] = " + std::to_string(j) + " is outside [0, n)");
         }
         partner[size_t(i)] = j;
       }

@@ -1,0 +1,19 @@
+// Which implementation serves each Backend: adding a backend is its folder
+// plus one case here.
+#include "core/backend.hpp"
+
+#include "cpu/backend.hpp"
+
+namespace mixcut {
+
+const BackendOps* find_backend(Backend backend) {
+  switch (backend) {
+    case Backend::Cpu:
+      return &cpu::backend();
+    case Backend::Cuda:
+      return nullptr;  // not built (MIXCUT_CUDA=OFF)
+  }
+  return nullptr;
+}
+
+}  // namespace mixcut
