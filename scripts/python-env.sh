@@ -8,6 +8,9 @@
 # (DataLoader collate, tensors) run only where torch imports, the rest of the
 # suite (fork test included, through multiprocessing) runs with numpy alone.
 # MIXCUT_PYTHON_TORCH=1 makes a failed torch install an error.
+# With torch come torchvision and timm 1.0.x (small; the fidelity tests run
+# mixcut against the real timm and torchvision), in the same pip call so the
+# resolver picks a torchvision built for that torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,15 +29,28 @@ if ! "$venv/bin/python" -c "import numpy, pytest" 2>/dev/null; then
   "${pip[@]}" "numpy>=1.21" pytest
 fi
 
+fidelity=(torchvision "timm>=1.0,<1.1")
 if [ "$want_torch" != 0 ] && ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
   free_kib=$(df -Pk . | awk 'NR == 2 {print $4}')
   if [ "$free_kib" -lt $((10 * 1024 * 1024)) ] && [ "$want_torch" != 1 ]; then
     echo "python-env: less than 10 GiB free, skipping torch (its tests will not run)"
   else
     echo "python-env: installing torch from PyPI (large, CUDA build; about a minute)"
-    if ! "${pip[@]}" torch; then
+    if ! "${pip[@]}" torch "${fidelity[@]}"; then
       [ "$want_torch" = 1 ] && { echo "python-env: torch install failed" >&2; exit 1; }
       echo "python-env: torch install failed; its tests will not run" >&2
     fi
   fi
+fi
+
+# An environment that has torch but not the fidelity packages (made before
+# they were added) gets them; a failure only skips those tests.
+if "$venv/bin/python" -c "import torch" 2>/dev/null &&
+   ! "$venv/bin/python" -c "import torchvision, timm; assert timm.__version__.startswith('1.0.')" \
+     2>/dev/null; then
+  echo "python-env: installing torchvision and timm 1.0.x (for the fidelity tests)"
+  # Pinned to the torch already there, so pip never swaps the big one.
+  torch_pin="torch==$("$venv/bin/python" -c "import torch; print(torch.__version__.split('+')[0])")"
+  "${pip[@]}" "$torch_pin" "${fidelity[@]}" ||
+    echo "python-env: torchvision/timm install failed; the fidelity tests will not run" >&2
 fi

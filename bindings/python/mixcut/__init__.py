@@ -18,6 +18,7 @@ from .erasing import Cutout, RandomErasing
 from .functional import (CUTOUT_HOLE_DTYPE, MIX_SAMPLE_DTYPE, cutout, cutout_apply, cutout_plan,
                          mix_apply, mix_labels, mix_plan, smooth_one_hot)
 from .mixup import FastCollateMixup, Mixup
+from . import v2  # noqa: E402 (mixcut.v2.MixUp / CutMix, torchvision's drop-ins)
 
 __version__ = "0.1.0"
 
@@ -26,5 +27,5 @@ __all__ = [
     "FastCollateMixup", "FillKind", "Isa", "Kind", "Layout", "MIX_SAMPLE_DTYPE", "MixcutError",
     "MixcutTypeError", "MixcutValueError", "Mixup", "Mode", "Partner", "RandomErasing", "Status", "cutout", "cutout_apply",
     "cutout_plan", "find_library", "isa", "library_path", "mix_apply", "mix_labels", "mix_plan",
-    "smooth_one_hot", "version",
+    "smooth_one_hot", "v2", "version",
 ]
