@@ -1,0 +1,271 @@
+// Shared pieces of the libFuzzer targets: fuzzed values, tensors in one
+// arena, and the oracle (failures leave every byte alone; successes equal the
+// scalar ISA's result).
+#pragma once
+
+#include <fuzzer/FuzzedDataProvider.h>
+#include <mixcut/mixcut.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace fuzz {
+
+// An oracle violation: libFuzzer saves the input as a crash.
+[[noreturn]] inline void fail(const char* what, long long a = 0, long long b = 0) {
+  std::fprintf(stderr, "mixcut fuzz oracle: %s (%lld, %lld); last error: %s\n", what, a, b,
+               mixcut_last_error());
+  std::abort();
+}
+
+inline void check(bool ok, const char* what, long long a = 0, long long b = 0) {
+  if (!ok) fail(what, a, b);
+}
+
+// memset and memcmp that accept NULL with a zero size (a vector's empty data()).
+inline void set_bytes(void* p, int value, size_t n) {
+  if (n > 0) std::memset(p, value, n);
+}
+inline bool same_bytes(const void* a, const void* b, size_t n) {
+  return n == 0 || std::memcmp(a, b, n) == 0;
+}
+
+constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
+constexpr int64_t kI64Min = std::numeric_limits<int64_t>::min();
+constexpr int64_t kI32Max = std::numeric_limits<int32_t>::max();
+
+// True once in n + 1 draws. Rare branches take the top value because an
+// exhausted input yields the bottom one: short inputs then stay on the common path.
+inline bool rare(FuzzedDataProvider& p, int n) { return p.ConsumeIntegralInRange(0, n) == n; }
+
+// Mostly a sensible float, sometimes an edge or raw bits.
+inline float some_float(FuzzedDataProvider& p, float lo, float hi) {
+  switch (p.ConsumeIntegralInRange(0, 7)) {
+    case 7:
+      return std::numeric_limits<float>::quiet_NaN();
+    case 6:
+      return p.PickValueInArray({0.0f, 1.0f, -1.0f, 0.5f, 1e-30f,
+                                 std::numeric_limits<float>::infinity()});
+    case 5: {
+      const uint32_t bits = p.ConsumeIntegral<uint32_t>();
+      float f;
+      std::memcpy(&f, &bits, sizeof f);
+      return f;
+    }
+    default:
+      return p.ConsumeFloatingPointInRange(lo, hi);
+  }
+}
+
+// Like some_float, but 15 times in 16 a value from [lo, hi].
+inline float mostly_float(FuzzedDataProvider& p, float lo, float hi) {
+  if (rare(p, 15)) return some_float(p, lo, hi);
+  return p.ConsumeFloatingPointInRange(lo, hi);
+}
+
+// An enum field: usually one of the valid values, sometimes anything.
+inline int32_t some_enum(FuzzedDataProvider& p, int32_t lo, int32_t hi) {
+  if (rare(p, 15)) return p.ConsumeIntegral<int32_t>();
+  return p.ConsumeIntegralInRange(lo, hi);
+}
+
+// A fuzzed ctx, or NULL: threads, ISA cap, stream threshold. Failed sets must
+// not change the option.
+inline mixcut_ctx* some_ctx(FuzzedDataProvider& p) {
+  if (rare(p, 3)) return nullptr;
+  mixcut_ctx* ctx = nullptr;
+  check(mixcut_ctx_create(&ctx) == MIXCUT_OK, "ctx_create");
+  const int rounds = p.ConsumeIntegralInRange(0, 4);
+  for (int r = 0; r < rounds; ++r) {
+    const int32_t key = some_enum(p, MIXCUT_OPT_NUM_THREADS, MIXCUT_OPT_STREAM_THRESHOLD);
+    int64_t value;
+    switch (p.ConsumeIntegralInRange(0, 3)) {
+      case 3:
+        value = p.ConsumeIntegral<int64_t>();
+        break;
+      case 2:
+        value = p.PickValueInArray<int64_t>({-1, 0, 1, 2, 3, MIXCUT_MAX_THREADS + 1, kI64Max});
+        break;
+      default:
+        value = p.ConsumeIntegralInRange<int64_t>(0, 3);
+    }
+    // A real thread count would start that many threads: stay small, the
+    // rejection of large ones is covered by ctx_set on its own below.
+    if (key == MIXCUT_OPT_NUM_THREADS && value > 3 && value <= MIXCUT_MAX_THREADS) value = 3;
+    int64_t before = 0;
+    const mixcut_status got_before = mixcut_ctx_get(ctx, key, &before);
+    const mixcut_status set = mixcut_ctx_set(ctx, key, value);
+    if (set != MIXCUT_OK) {
+      int64_t after = 0;
+      const mixcut_status got_after = mixcut_ctx_get(ctx, key, &after);
+      check(got_before == got_after && (got_after != MIXCUT_OK || after == before),
+            "a failed ctx_set changed the option", key, value);
+    }
+  }
+  return ctx;
+}
+
+// A ctx that runs the scalar kernels on one thread: the oracle.
+inline mixcut_ctx* scalar_ctx() {
+  static mixcut_ctx* ctx = [] {
+    mixcut_ctx* c = nullptr;
+    check(mixcut_ctx_create(&c) == MIXCUT_OK, "ctx_create");
+    check(mixcut_ctx_set(c, MIXCUT_OPT_NUM_THREADS, 1) == MIXCUT_OK, "threads");
+    check(mixcut_ctx_set(c, MIXCUT_OPT_MAX_ISA, MIXCUT_ISA_SCALAR) == MIXCUT_OK, "isa");
+    return c;
+  }();
+  return ctx;
+}
+
+// One tensor's declared shape; sizes are sane unless `bad` picked an invalid one.
+struct Shape {
+  int32_t dtype = MIXCUT_UINT8, layout = MIXCUT_NCHW;
+  int64_t n = 1, c = 1, h = 1, w = 1, stride = 0;
+  bool sane = true;  // the extent below is what the library will touch
+
+  size_t elem() const { return dtype == MIXCUT_FLOAT32 ? 4 : 1; }
+  int64_t chw() const { return sane ? c * h * w : 1; }  // insane sizes may overflow
+  // Bytes the view covers (when sane and n > 0).
+  size_t extent() const {
+    if (!sane || n <= 0) return 0;
+    const int64_t s = stride == 0 ? chw() : stride;
+    return size_t((n - 1) * s + chw()) * elem();
+  }
+  mixcut_tensor view(unsigned char* data) const {
+    mixcut_tensor t;
+    std::memset(&t, 0, sizeof t);
+    t.data = data;
+    t.dtype = dtype;
+    t.layout = layout;
+    t.n = n;
+    t.c = c;
+    t.h = h;
+    t.w = w;
+    t.sample_stride = stride;
+    return t;
+  }
+};
+
+// Dtype and layout of a tensor: mostly valid.
+inline void some_format(FuzzedDataProvider& p, Shape& s) {
+  s.dtype = some_enum(p, MIXCUT_UINT8, MIXCUT_FLOAT32);
+  s.layout = some_enum(p, MIXCUT_NCHW, MIXCUT_NHWC);
+  // Unknown dtypes are rejected; size them as bytes meanwhile.
+}
+
+// A small batch shape, now and then with one size that the contract rejects
+// (never a valid huge one: the library cannot know how big our buffer is).
+inline Shape some_shape(FuzzedDataProvider& p) {
+  Shape s;
+  some_format(p, s);
+  s.n = p.ConsumeIntegralInRange<int64_t>(0, 8);
+  s.c = p.ConsumeIntegralInRange<int64_t>(1, 4);
+  s.h = p.ConsumeIntegralInRange<int64_t>(1, 24);
+  s.w = p.ConsumeIntegralInRange<int64_t>(1, 24);
+  const int stride_kind = p.ConsumeIntegralInRange(0, 3);
+  if (stride_kind == 1) s.stride = s.chw() + p.ConsumeIntegralInRange<int64_t>(0, 9);
+  if (rare(p, 15)) {
+    const int64_t chw = s.chw();
+    s.sane = false;
+    switch (p.ConsumeIntegralInRange(0, 5)) {
+      case 0:
+        s.n = p.PickValueInArray<int64_t>({-1, kI32Max + 1, kI64Min});
+        break;
+      case 1:
+        s.c = p.PickValueInArray<int64_t>({0, -1, kI64Min, kI64Max});
+        break;
+      case 2:
+        s.h = p.PickValueInArray<int64_t>({0, -1, kI32Max + 1, kI64Max});
+        break;
+      case 3:
+        s.w = p.PickValueInArray<int64_t>({0, -1, kI32Max + 1, kI64Min});
+        break;
+      case 4:
+        s.stride = chw > 1 ? chw - 1 : -1;
+        break;
+      default:  // (n - 1) * stride + c * h * w, in bytes, overflows or wraps
+        s.n = 3;
+        s.stride = kI64Max / 2 + 1;  // 2 * stride = 2^63
+    }
+  }
+  return s;
+}
+
+// src and dst in one arena, so that a run can be replayed on a copy.
+struct Placement {
+  size_t src_at = 0, dst_at = 0, bytes = 0;
+};
+
+// dst separate (maybe misaligned), exactly in place, or overlapping src.
+inline Placement place(FuzzedDataProvider& p, const Shape& src, const Shape& dst,
+                       bool& in_place) {
+  Placement pl;
+  const size_t se = src.extent(), de = dst.extent();
+  in_place = false;
+  switch (p.ConsumeIntegralInRange(0, 7)) {
+    case 6:
+      in_place = true;
+      pl.dst_at = 0;
+      break;
+    case 7:  // partial overlap
+      pl.dst_at = se > 1 ? p.ConsumeIntegralInRange<size_t>(1, se - 1) : 0;
+      break;
+    default:  // separate; 1 in 8 misaligned for float32
+      pl.dst_at = (se + 63) / 64 * 64 + (rare(p, 7) ? 2 : 0);
+  }
+  pl.bytes = std::max(se, pl.dst_at + de) + 64;
+  return pl;
+}
+
+// Fills bytes from the fuzz input, or with a fixed pattern once it runs out.
+inline void fill_bytes(FuzzedDataProvider& p, unsigned char* data, size_t n) {
+  std::vector<uint8_t> got = p.ConsumeBytes<uint8_t>(n);
+  for (size_t i = 0; i < n; ++i) data[i] = i < got.size() ? got[i] : uint8_t(i * 37 + 11);
+}
+
+// Runs call(ctx, arena) on two copies of the arena (and of `extra`, the
+// call's other outputs): with the fuzzed ctx and with the scalar ctx. Checks
+// that both give the same status, that a failure left every byte as it was,
+// and that both successes wrote the same bytes.
+// With MIXCUT_FUZZ_STATS set, how many differential calls ended in each
+// status is printed at exit (to see that successes are reached).
+inline void count_status(mixcut_status s) {
+  static long long counts[17] = {};
+  static const bool enabled = [] {
+    if (std::getenv("MIXCUT_FUZZ_STATS") == nullptr) return false;
+    std::atexit([] {
+      for (int i = 0; i < 17; ++i)
+        if (counts[i] > 0) std::fprintf(stderr, "status %2d: %lld\n", i, counts[i]);
+    });
+    return true;
+  }();
+  if (enabled) ++counts[int(s) >= 0 && int(s) < 16 ? int(s) : 16];
+  if (enabled && s != MIXCUT_OK && std::getenv("MIXCUT_FUZZ_STATS")[0] == '2')
+    std::fprintf(stderr, "msg %.60s\n", mixcut_last_error());
+}
+
+template <class Call>
+void differential(mixcut_ctx* fuzzed, const std::vector<unsigned char>& arena, Call call) {
+  std::vector<unsigned char> a = arena, b = arena;
+  const mixcut_status sa = call(fuzzed, a.data());
+  const mixcut_status sb = call(scalar_ctx(), b.data());
+  // Only the ctx may differ: a fuzzed ctx that is fine for the scalar run
+  // yields the same status (the ctx itself is never invalid here).
+  check(sa == sb, "status differs from the scalar ctx", sa, sb);
+  count_status(sa);
+  if (sa != MIXCUT_OK) {
+    check(a == arena, "a failed call wrote memory", sa);
+    check(std::strlen(mixcut_last_error()) > 0, "a failed call left no message", sa);
+  } else {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) fail("result differs from the scalar ISA at byte", (long long)i, sa);
+    }
+  }
+}
+
+}  // namespace fuzz
