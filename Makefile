@@ -1,6 +1,6 @@
 # User commands. The build itself is CMake (see CMakePresets.json).
 .PHONY: all deps pyenv build demo test test-cpp test-python test-python-install test-rust asan \
-	bench bench-report docs clean
+	bench bench-report docs clean fuzz tsan
 
 PY := .venv/bin/python
 # cargo from the PATH, else the root user's cargo home (rustup installs it there).
@@ -53,6 +53,17 @@ asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan
 	@ctest --preset asan -j2
+
+# libFuzzer + ASan + UBSan (clang), each target FUZZ_SECONDS from the seed corpus.
+FUZZ_SECONDS ?= 20
+fuzz:
+	@scripts/install-deps.sh --checks
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# ThreadSanitizer (clang + libomp + archer) over concurrent C API calls.
+tsan:
+	@scripts/install-deps.sh --checks
+	@scripts/tsan.sh
 
 # Runs every benchmark (about 13 minutes), then prints the ratio table.
 bench: build

@@ -4,6 +4,11 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ libxsimd-dev libgtest-dev libbenchmark-dev libstb-dev pkg-config)
+# --checks: also what make fuzz / tsan / tidy need: clang, its sanitizer and
+# libFuzzer runtimes, libomp (with its TSan tool libarcher.so), clang-tidy.
+if [ "${1:-}" = "--checks" ]; then
+  packages+=(clang libclang-rt-14-dev libomp-14-dev clang-tidy)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
