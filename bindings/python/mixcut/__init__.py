@@ -14,6 +14,7 @@ The library is found through $MIXCUT_LIBRARY, else the copy bundled in the packa
 from ._lib import (ABI_MAJOR, Context, CutoutForm, DType, FillKind, Isa, Kind, Layout, MixcutError,
                    MixcutTypeError, MixcutValueError, Mode, Partner, Status, find_library, isa,
                    library_path, version)
+from .distributed import DistributedCollateMixup, epoch_step, rank_seed  # torch.distributed keys
 from .erasing import Cutout, RandomErasing
 from .functional import (CUTOUT_HOLE_DTYPE, MIX_SAMPLE_DTYPE, cutout, cutout_apply, cutout_plan,
                          mix_apply, mix_labels, mix_plan, smooth_one_hot)
