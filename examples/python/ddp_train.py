@@ -115,7 +115,7 @@ def train(args, device="cpu"):
                                seed=args.seed)
     if args.mix == "collate":  # mixed in the DataLoader workers
         collate, mixup = DistributedCollateMixup(**policy, seed=args.seed, rank=rank), None
-    else:  # mixed after the loader, where the batch is (uint8 or float32)
+    else:  # mixed after the loader, e.g. on the device (uint8 or float32)
         collate, mixup = None, Mixup(**policy, seed=rank_seed(args.seed, rank))
     loader = DataLoader(dataset, batch_size=args.batch_size, sampler=sampler,
                         num_workers=args.num_workers, collate_fn=collate,
@@ -129,6 +129,7 @@ def train(args, device="cpu"):
             images, targets = images.to(device), targets.to(device)
             if mixup:
                 images, targets = mixup(images, targets, step=epoch_step(epoch, batch))
+            # ... forward, backward, step; a checkpoint holds weights, optimizer, epoch, batch + 1
             # END README
             logits = model(images.float().div_(255))
             loss = torch.sum(-targets * F.log_softmax(logits, dim=-1), dim=-1).mean()
