@@ -36,6 +36,18 @@ RUNS = [
 ]
 
 
+def test_keys_follow_the_documented_formulas():
+    # SplitMix64 seeded with 0 starts 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4 (Vigna's splitmix64.c).
+    assert [mixcut.rank_seed(0, r) for r in range(2)] == [0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4]
+    assert mixcut.rank_seed(1, 0) != mixcut.rank_seed(0, 1)  # unlike base + rank
+    assert mixcut.epoch_step(3, 5) == 3 << 32 | 5
+    for bad in ((0, 1 << 32), (1 << 24, 0), (-1, 0)):
+        with pytest.raises(ValueError):
+            mixcut.epoch_step(*bad)
+    with pytest.raises(ValueError):
+        mixcut.rank_seed(0, -1)
+
+
 def _rank(rank, tmp):
     multiprocessing.set_start_method("fork", force=True)  # loader workers: torchrun's default
     torch.set_num_threads(1)
