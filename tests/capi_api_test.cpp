@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -676,6 +677,45 @@ TEST(CapiMixLabels, SoftLabelsInPlaceEqualOutOfPlace) {
   ASSERT_EQ(mixcut_mix_soft_labels(plan, n, inplace.data(), k, 0.2f, inplace.data()), MIXCUT_OK)
       << mixcut_last_error();
   EXPECT_EQ(inplace, out);
+}
+
+TEST(CapiMixLabels, MultiLabelRowsAreSmoothedTowardOneHalf) {
+  // timm 1.0's multi_label: y * (1 - eps) + 0.5 * eps, then mixed; rows are
+  // multi-hot, so they do not sum to 1 and are not renormalised.
+  const int64_t n = 3, k = 4;
+  const float eps = 0.2f;
+  std::vector<float> rows = {1, 0, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1};
+  const mixcut_mix_sample plan[3] = {{1, 0.5f, MIXCUT_KIND_MIXUP, 0, 0, 0, 0},
+                                     {1, 1.0f, MIXCUT_KIND_NONE, 0, 0, 0, 0},
+                                     {0, 0.75f, MIXCUT_KIND_CUTMIX, 0, 0, 2, 2}};
+  std::vector<float> out(rows.size());
+  ASSERT_EQ(mixcut_mix_multi_labels(plan, n, rows.data(), k, eps, out.data()), MIXCUT_OK)
+      << mixcut_last_error();
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t cls = 0; cls < k; ++cls) {
+      const auto smooth = [&](int64_t row) { return rows[size_t(row * k + cls)] * 0.8 + 0.1; };
+      const double lam = plan[i].kind == MIXCUT_KIND_NONE ? 1.0 : plan[i].lam;
+      const int64_t j = plan[i].kind == MIXCUT_KIND_NONE ? i : plan[i].partner;
+      EXPECT_NEAR(out[size_t(i * k + cls)], lam * smooth(i) + (1 - lam) * smooth(j), 1e-6)
+          << i << " " << cls;
+    }
+  }
+  std::vector<float> inplace = rows;
+  ASSERT_EQ(mixcut_mix_multi_labels(plan, n, inplace.data(), k, eps, inplace.data()), MIXCUT_OK)
+      << mixcut_last_error();
+  EXPECT_EQ(inplace, out);
+  // Refused: NaN rows, overlapping out, eps outside [0, 1]; out untouched.
+  std::vector<float> bad = rows;
+  bad[5] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> untouched(rows.size(), -7.0f);
+  EXPECT_EQ(mixcut_mix_multi_labels(plan, n, bad.data(), k, eps, untouched.data()),
+            MIXCUT_ERR_BAD_PARAM);
+  EXPECT_EQ(mixcut_mix_multi_labels(plan, n, rows.data(), k, eps, rows.data() + 1),
+            MIXCUT_ERR_OVERLAP);
+  EXPECT_EQ(mixcut_mix_multi_labels(plan, n, rows.data(), k, 1.5f, untouched.data()),
+            MIXCUT_ERR_BAD_PARAM);
+  EXPECT_EQ(untouched, std::vector<float>(rows.size(), -7.0f));
+  EXPECT_EQ(mixcut_mix_multi_labels(nullptr, 0, nullptr, k, eps, nullptr), MIXCUT_OK);
 }
 
 // ---------------------------------------------------------------------------
