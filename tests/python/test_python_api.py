@@ -266,3 +266,36 @@ def test_multi_label_targets_through_mixup_and_collate():
     lam = plan["lam"][:, None]
     want = lam * smooth + (1 - lam) * smooth[plan["partner"]]
     np.testing.assert_allclose(np.asarray(target), want, rtol=1e-6, atol=1e-6)
+
+
+def test_changed_knobs_take_effect_between_calls():
+    # The lean call caches the C policy; every knob change must reach it.
+    fn = mixcut.Mixup(mixup_alpha=1.0, num_classes=4, seed=3)
+    x = batch(4)
+    fn(x, np.arange(4))
+    assert (fn.last_plan["kind"] == 1).all()
+    fn.mixup_enabled = False  # timm's switch (mixup_off_epoch)
+    fn(x, np.arange(4))
+    assert (fn.last_plan["kind"] == 0).all()
+    fn.mixup_enabled = True
+    fn.mixup_alpha, fn.cutmix_alpha = 0.0, 1.0
+    fn(x, np.arange(4))
+    assert (fn.last_plan["kind"] == 2).all()
+    fn.mode = "elem"
+    fn(x, np.arange(4))
+    assert len(set(fn.last_plan["lam"].tolist())) > 1
+    fn.mix_prob = 0.0
+    fn(x, np.arange(4))
+    assert (fn.last_plan["kind"] == 0).all()
+    fn.mix_prob, fn.partner = 1.0, "roll"
+    fn(x, np.arange(4))
+    assert list(fn.last_plan["partner"]) == [3, 0, 1, 2]
+    fn.partner = np.array([1, 0, 3, 2])  # an explicit array takes the general path
+    fn(x, np.arange(4))
+    assert list(fn.last_plan["partner"]) == [1, 0, 3, 2]
+    # The same plan as the functional layer gives for the same knobs and step.
+    fn.partner = "flip"
+    fn(x, np.arange(4), step=9)
+    want = mixcut.mix_plan(4, 8, 8, seed=3, step=9, mixup_alpha=0.0, cutmix_alpha=1.0,
+                           mode="elem", partner="flip")
+    assert fn.last_plan.tobytes() == want.tobytes()

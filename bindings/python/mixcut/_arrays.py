@@ -151,6 +151,15 @@ class NormalizeArg:
         return ctypes.byref(self.struct)
 
 
+def data_ptr(array: np.ndarray) -> int:
+    """The address of a numpy array's first element, by the cheaper route:
+    __array_interface__ for plain dtypes, .ctypes for records (whose
+    interface rebuilds the field description every time)."""
+    if array.dtype.names is None:
+        return array.__array_interface__["data"][0]
+    return array.ctypes.data
+
+
 def as_numpy(x, name: str = "argument"):
     """numpy view of a numpy array or a torch CPU tensor (no copy).
 

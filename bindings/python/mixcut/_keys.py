@@ -20,8 +20,9 @@ def os_seed() -> int:
 
 def u64(value, what: str) -> int:
     """An integer in [0, 2^64) or our error (bools and floats are refused)."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) \
-            or not 0 <= int(value) < _U64:
+    if not (type(value) is int or (isinstance(value, numbers.Integral)  # int first: fast
+                                   and not isinstance(value, bool))) \
+            or not 0 <= value < _U64:
         raise error(Status.ERR_BAD_PARAM, f"{what} must be an integer in [0, 2^64), got {value!r}")
     return int(value)
 

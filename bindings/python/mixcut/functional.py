@@ -14,7 +14,8 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._arrays import NormalizeArg, View, as_numpy, is_torch_tensor, new_like, parse_layout
+from ._arrays import (NormalizeArg, View, as_numpy, data_ptr, is_torch_tensor, new_like,
+                      parse_layout)
 from ._keys import u64
 from ._lib import (CutoutForm, CutoutHole, CutoutPolicy, DType, Fill, FillKind, Kind, MixPolicy,
                    MixSample, Mode, Partner, Status, check, error, lib, thread_context)
@@ -39,7 +40,8 @@ def _enum(enum_type, value, what):
 
 
 def _size(value, what):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+    if type(value) is not int and (not isinstance(value, numbers.Integral)
+                                   or isinstance(value, bool)):
         raise error(Status.ERR_BAD_SIZE, f"{what} must be an integer, got {value!r}")
     return int(value)
 
@@ -201,6 +203,8 @@ def mix_apply(plan, x, out=None, *, layout="NCHW", out_layout=None, out_dtype=No
 
 
 _FLOATS = (np.float16, np.float32, np.float64)
+_LABEL_FUNCTIONS = {"hard": "mixcut_mix_labels", "soft": "mixcut_mix_soft_labels",
+                    "multi": "mixcut_mix_multi_labels"}
 
 
 class Targets:
@@ -232,12 +236,12 @@ class Targets:
                 raise error(Status.ERR_SHAPE_MISMATCH,
                             f"multi_label needs dense targets shaped (batch, num_classes = "
                             f"{num_classes}), got {t.shape}")
-            if not (np.issubdtype(t.dtype, np.number) or t.dtype == np.bool_):
+            if t.dtype.kind not in "biuf":
                 raise error(Status.ERR_BAD_DTYPE, f"{name} must be numeric, got {t.dtype}")
             self.kind, self.k = "multi", t.shape[1]
             self.array = np.ascontiguousarray(t, dtype=np.float32)
         elif t.ndim == 1:
-            if not np.issubdtype(t.dtype, np.integer):
+            if t.dtype.kind not in "iu":
                 raise error(Status.ERR_BAD_DTYPE, f"hard labels must be integers, got {t.dtype}")
             if num_classes is None:
                 raise error(Status.ERR_BAD_SIZE, "num_classes is required for hard labels")
@@ -252,14 +256,14 @@ class Targets:
             self.kind, self.k = "soft", t.shape[1]
             self.array = np.ascontiguousarray(t, dtype=np.float32)
 
-    def mix(self, plan: np.ndarray, label_smoothing: float = 0.0):
-        """float32 [n, K] targets for the plan, numpy or torch like the input."""
+    def mix(self, plan: np.ndarray, label_smoothing: float = 0.0, plan_ptr: int = 0):
+        """float32 [n, K] targets for the plan, numpy or torch like the input
+        (``plan_ptr``: the plan's address when the caller already has it)."""
         n, k, eps = len(plan), self.k, float(label_smoothing)
         out = np.empty((n, k), dtype=np.float32)
-        fn, name = {"hard": (lib.mixcut_mix_labels, "mixcut_mix_labels"),
-                    "soft": (lib.mixcut_mix_soft_labels, "mixcut_mix_soft_labels"),
-                    "multi": (lib.mixcut_mix_multi_labels, "mixcut_mix_multi_labels")}[self.kind]
-        check(fn(plan.ctypes.data, n, self.array.ctypes.data, k, eps, out.ctypes.data), name)
+        name = _LABEL_FUNCTIONS[self.kind]
+        check(getattr(lib, name)(plan_ptr or data_ptr(plan), n, data_ptr(self.array), k, eps,
+                                 data_ptr(out)), name)
         if self.torch:
             import torch  # noqa: PLC0415 (already imported: the target is a tensor)
             return torch.from_numpy(out)

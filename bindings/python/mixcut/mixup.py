@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 from typing import Optional, Sequence
 
 import numpy as np
 
-from ._arrays import View, as_numpy, parse_layout, torch_module
+from ._arrays import View, as_numpy, data_ptr, parse_layout, torch_module
 from ._keys import Keyed
-from ._lib import Kind, Status, check, error, lib
-from .functional import Targets, _size, mix_apply, mix_plan
+from ._lib import Kind, Status, check, error, lib, thread_context
+from .functional import MIX_SAMPLE_DTYPE, Targets, _size, mix_apply, mix_plan, mix_policy
 
 class Mixup(Keyed):
     """timm's Mixup/CutMix, applied by mixcut: ``x, target = mixup_fn(x, target)``.
@@ -89,15 +90,38 @@ class Mixup(Keyed):
         return mix_plan(n, h, w, seed=self.seed, step=step,
                         **self._policy_kwargs(mode or self.mode))
 
+    def _plan_fast(self, n: int, h: int, w: int, step: int):
+        """(plan, its address): self.plan without rebuilding the C policy
+        while the knobs stay the same (explicit partner arrays take the
+        general path)."""
+        if not isinstance(self.partner, str):
+            plan = self.plan(n, h, w, step)
+            return plan, data_ptr(plan)
+        # Every attribute _policy_kwargs reads (compared with ==, never hashed).
+        key = (self.mixup_alpha, self.cutmix_alpha, self.cutmix_minmax, self.mix_prob,
+               self.mixup_enabled, self.switch_prob, self.mode, self.partner, self.correct_lam)
+        if self._policy_cache is None or self._policy_cache[0] != key:
+            self._policy_cache = (key, mix_policy(**self._policy_kwargs(self.mode))[0])
+        plan = np.empty(n, dtype=MIX_SAMPLE_DTYPE)
+        ptr = data_ptr(plan)
+        check(lib.mixcut_mix_plan(ctypes.byref(self._policy_cache[1]), self.seed, step, n, h, w,
+                                  ptr), "mixcut_mix_plan")
+        return plan, ptr
+
+    _policy_cache = None
+
     def __call__(self, x, target, step: Optional[int] = None):
         # Everything is checked before x is written or the step advances: the
         # targets are mixed first (the C library checks label values there).
+        # One view of x, one plan address and a cached policy keep the Python
+        # overhead per call small.
         view = View(x, self.layout, "x", writable=True)
         targets = Targets(target, view.n, self.num_classes, self.multi_label)
         step = self._step_for(step)
-        plan = self.plan(view.n, view.h, view.w, step)
-        mixed = targets.mix(plan, self.label_smoothing)
-        mix_apply(plan, x, layout=self.layout, inplace=True, num_threads=self.num_threads)
+        plan, ptr = self._plan_fast(view.n, view.h, view.w, step)
+        mixed = targets.mix(plan, self.label_smoothing, ptr)
+        check(lib.mixcut_mix_apply(thread_context(self.num_threads).handle, ptr, view.ref(),
+                                   view.ref(), None), "mixcut_mix_apply")
         self.last_plan = plan
         self._advance(step)
         return x, mixed
