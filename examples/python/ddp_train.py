@@ -150,8 +150,9 @@ def main():
     args = parse_args()
     dist.init_process_group("gloo", timeout=datetime.timedelta(seconds=120))
     for r in train(args):
-        print(f"rank {dist.get_rank()} epoch {r['epoch']} batch {r['batch']}: "
-              f"augmented {r['digest']} loss {float.fromhex(r['loss']):.6f}", flush=True)
+        print(f"rank {dist.get_rank()} epoch {r['epoch']} batch {r['batch']}: "  # one write:
+              f"augmented {r['digest']} loss {float.fromhex(r['loss']):.6f}\n",  # no interleaving
+              end="", flush=True)
     dist.destroy_process_group()
 
 
