@@ -1,14 +1,19 @@
 #!/bin/sh
-# Checks the dynamic symbols of libmixcut: every defined export is a
-# mixcut_* function, and every function the public header declares is there.
-# Usage: check_exports.sh path/to/libmixcut.so path/to/include/mixcut/mixcut.h
+# Checks the global symbols of libmixcut.so (dynamic) or libmixcut.a: every
+# defined one is a mixcut_* function, and every function the header declares
+# is there. Usage: check_exports.sh path/to/libmixcut.{so,a} path/to/mixcut.h
 set -eu
 
 lib=${1:?usage: check_exports.sh LIB HEADER}
 header=${2:?usage: check_exports.sh LIB HEADER}
 
-# Defined dynamic symbols, without the version node (an absolute symbol, "A").
-exports=$(nm -D --defined-only "$lib" | awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' | sort -u)
+# Defined global symbols, without the version node (an absolute symbol, "A");
+# for an archive, without nm's "member.o:" lines.
+case "$lib" in
+  *.a) symbols=$(nm -g --defined-only "$lib") ;;
+  *) symbols=$(nm -D --defined-only "$lib") ;;
+esac
+exports=$(printf '%s\n' "$symbols" | awk 'NF == 3 && $2 != "A" { sub(/@.*/, "", $3); print $3 }' | sort -u)
 if [ -z "$exports" ]; then
   echo "FAIL: $lib exports nothing" >&2
   exit 1
