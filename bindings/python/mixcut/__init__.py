@@ -21,7 +21,7 @@ from .functional import (CUTOUT_HOLE_DTYPE, MIX_SAMPLE_DTYPE, cutout, cutout_app
 from .mixup import FastCollateMixup, Mixup
 from . import v2  # noqa: E402 (mixcut.v2.MixUp / CutMix, torchvision's drop-ins)
 
-__version__ = "0.1.0"
+__version__ = version()  # the loaded library's: one version source, the header
 
 __all__ = [
     "ABI_MAJOR", "CUTOUT_HOLE_DTYPE", "Context", "Cutout", "CutoutForm", "DType",
