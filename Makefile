@@ -1,8 +1,12 @@
 # User commands. The build itself is CMake (see CMakePresets.json).
-.PHONY: all deps pyenv build demo test test-cpp test-python test-python-install test-rust asan \
-	bench bench-report docs clean fuzz tsan
+.PHONY: all deps configure pyenv build demo demo-picture test test-cpp test-python \
+	test-python-install test-rust asan bench bench-report docs clean fuzz tsan
 
 PY := .venv/bin/python
+BUILD := build/release
+# The one version source: the header's MIXCUT_VERSION_* (for the docs).
+VERSION := $(shell sed -n 's/^\#define MIXCUT_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$$/\2/p' \
+	include/mixcut/mixcut.h | paste -sd.)
 # cargo from the PATH, else the root user's cargo home (rustup installs it there).
 CARGO := $(or $(shell command -v cargo 2>/dev/null),$(wildcard $(HOME)/.cargo/bin/cargo),\
 	$(wildcard /root/.cargo/bin/cargo))
@@ -12,12 +16,21 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+configure: deps
 	@cmake --preset release >/dev/null
+
+build: configure
 	@cmake --build --preset release
 
-demo: build
-	@build/release/examples/demo/mixcut-demo
+# Only the library and the demo (not the tests and benchmarks): the quick start.
+demo: configure
+	@cmake --build --preset release --target mixcut-demo
+	@$(BUILD)/examples/demo/mixcut-demo
+
+# Regenerates docs/mixcut-demo.png, the picture in the README (no timing).
+demo-picture: configure
+	@cmake --build --preset release --target mixcut-demo
+	@$(BUILD)/examples/demo/mixcut-demo --no-bench --size 96 -o docs/mixcut-demo.png
 
 test: test-cpp test-python test-rust
 
@@ -28,7 +41,7 @@ pyenv:
 	@scripts/python-env.sh
 
 test-python: build pyenv
-	@MIXCUT_LIBRARY=$(CURDIR)/build/release/libmixcut.so $(PY) -m pytest -q tests/python
+	@MIXCUT_LIBRARY=$(CURDIR)/$(BUILD)/libmixcut.so $(PY) -m pytest -q tests/python
 
 # The Rust bindings against the library just built (the README's Rust section has the
 # other ways to link). Skipped, saying so, without cargo; MIXCUT_REQUIRE_RUST=1 fails instead.
@@ -37,7 +50,7 @@ test-rust: build
 	  echo "test-rust: SKIPPED: no cargo on the PATH or in ~/.cargo/bin (install Rust with rustup)"; \
 	  if [ "$(MIXCUT_REQUIRE_RUST)" = 1 ]; then echo "MIXCUT_REQUIRE_RUST=1: failing"; exit 1; fi; \
 	  exit 0; fi; \
-	export PATH="$(dir $(CARGO)):$$PATH" MIXCUT_LIB_DIR=$(CURDIR)/build/release; \
+	export PATH="$(dir $(CARGO)):$$PATH" MIXCUT_LIB_DIR=$(CURDIR)/$(BUILD); \
 	cd bindings/rust && cargo test --offline -q && \
 	RUSTDOCFLAGS="-D warnings" cargo doc --offline --no-deps -q && \
 	if cargo clippy --version >/dev/null 2>&1; then \
@@ -67,18 +80,27 @@ tsan:
 
 # Runs every benchmark (about 13 minutes), then prints the ratio table.
 bench: build
-	@build/release/bench/kernels_bench --benchmark_repetitions=5 --benchmark_min_time=0.1 \
+	@$(BUILD)/bench/kernels_bench --benchmark_repetitions=5 --benchmark_min_time=0.1 \
 	  --benchmark_report_aggregates_only=true \
-	  --benchmark_out=build/release/bench/results.json --benchmark_out_format=json
-	@python3 scripts/bench_report.py build/release/bench/results.json --table
+	  --benchmark_out=$(BUILD)/bench/results.json --benchmark_out_format=json
+	@python3 scripts/bench_report.py $(BUILD)/bench/results.json --table
 
 bench-report: pyenv
 	@$(PY) -c "import matplotlib" 2>/dev/null || $(PY) -m pip install -q matplotlib
-	@$(PY) scripts/bench_report.py build/release/bench/results.json
+	@$(PY) scripts/bench_report.py $(BUILD)/bench/results.json
 
-docs:
-	@command -v doxygen >/dev/null || { echo "make docs needs doxygen (apt-get install doxygen)"; exit 1; }
-	@doxygen docs/Doxyfile >/dev/null && echo "$(CURDIR)/docs/html/index.html"
+# C API (Doxygen, from the header) and Python API (pdoc, from the docstrings).
+docs: configure
+	@scripts/install-deps.sh docs
+	@cmake --build --preset release --target mixcut
+	@scripts/python-env.sh docs
+	@rm -rf docs/html
+	@MIXCUT_VERSION=$(VERSION) doxygen docs/Doxyfile
+	@# pdoc shows mixcut.library_path's value: a relative path, said on purpose.
+	@MIXCUT_LIBRARY=$(BUILD)/libmixcut.so PDOC_DISPLAY_ENV_VARS=1 PYTHONPATH=bindings/python \
+	  $(PY) -m pdoc --no-show-source -o docs/html/python mixcut
+	@echo "$(CURDIR)/docs/html/index.html"
+	@echo "$(CURDIR)/docs/html/python/mixcut.html"
 
 clean:
 	rm -rf build
