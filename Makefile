@@ -1,6 +1,7 @@
 # User commands. The build itself is CMake (see CMakePresets.json).
 .PHONY: all deps configure pyenv build demo demo-picture test test-cpp test-python \
-	test-python-install test-rust asan bench bench-report docs clean fuzz tsan
+	test-python-install test-rust asan abi-check abi-update bench bench-report docs clean \
+	fuzz tsan
 
 PY := .venv/bin/python
 BUILD := build/release
@@ -77,6 +78,18 @@ fuzz:
 tsan:
 	@scripts/install-deps.sh --checks
 	@scripts/tsan.sh
+
+# The shared library's ABI against the committed baseline (capi/abi/).
+abi-check: configure
+	@scripts/install-deps.sh abi
+	@cmake --build --preset release --target mixcut
+	@scripts/abi.sh check $(BUILD)/libmixcut.so
+
+# After a deliberate ABI change (a new major version): rewrite the baseline.
+abi-update: configure
+	@scripts/install-deps.sh abi
+	@cmake --build --preset release --target mixcut
+	@scripts/abi.sh update $(BUILD)/libmixcut.so
 
 # Runs every benchmark (about 13 minutes), then prints the ratio table.
 bench: build
