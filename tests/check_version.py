@@ -76,11 +76,13 @@ def main():
     doxy = re.search(r"^PROJECT_NUMBER *= *(.*)$", (root / "docs/Doxyfile").read_text(), re.M)
     if doxy and doxy.group(1).strip() != "$(MIXCUT_VERSION)":
         found["docs/Doxyfile PROJECT_NUMBER"] = f"{doxy.group(1).strip()} (must be $(MIXCUT_VERSION))"
-    for cargo in sorted(root.glob("bindings/rust/*/Cargo.toml")):
-        package = tomllib.loads(cargo.read_text()).get("package", {})
-        value = package.get("version")
-        if isinstance(value, str):
-            found[str(cargo.relative_to(root))] = value
+    # The Rust crates: the workspace's version, or a crate's own.
+    for cargo in sorted(root.glob("bindings/rust/Cargo.toml")) + \
+            sorted(root.glob("bindings/rust/*/Cargo.toml")):
+        manifest = tomllib.loads(cargo.read_text())
+        for table in (manifest.get("workspace", {}).get("package", {}), manifest.get("package", {})):
+            if isinstance(table.get("version"), str):
+                found[str(cargo.relative_to(root))] = table["version"]
 
     wrong = {where for where, what in found.items() if what != expected.get(where, version)}
     for where, what in found.items():
