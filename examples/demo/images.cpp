@@ -141,7 +141,9 @@ std::string ClassNameFromPath(const std::string& path) {
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   const size_t dot = name.find_last_of('.');
   if (dot != std::string::npos && dot > 0) name.resize(dot);
-  if (name.size() > 8) name.resize(8);  // keep the tile captions inside their column
+  // The column widens to its caption; only a very long name is shortened.
+  constexpr size_t kMaxName = 24;
+  if (name.size() > kMaxName) name = name.substr(0, kMaxName - 2) + "..";
   return name;
 }
 

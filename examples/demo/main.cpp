@@ -1,5 +1,5 @@
-// mixcut-demo: shows Cutout, Mixup, CutMix and the timm-style switch policy on a
-// labelled batch as one PNG grid, then times each kernel beside memcpy.
+// mixcut-demo: shows Cutout, RandomErasing, Mixup, CutMix and the timm-style switch
+// policy on a labelled batch as one PNG grid, then times each kernel beside memcpy.
 //
 // Uses only the public C API <mixcut/mixcut.h>. The last line printed is the
 // absolute path of the PNG.
@@ -36,12 +36,14 @@ void PrintUsage(std::FILE* out) {
   std::fprintf(out,
                "usage: mixcut-demo [-o PATH] [--seed N] [--size PIXELS] [--threads N]\n"
                "                   [--no-bench] [IMAGE...]\n"
-               "Draws Cutout, Mixup, CutMix and the Mixup/CutMix switch on a labelled batch\n"
-               "(eight built-in images, or the PNG/JPEG files given) into one PNG grid, then\n"
-               "times each kernel on a 64x3x224x224 batch beside memcpy.\n"
+               "Draws Cutout, RandomErasing, Mixup, CutMix and the Mixup/CutMix switch on a\n"
+               "labelled batch (eight built-in images, or the PNG/JPEG files given, each\n"
+               "centre-cropped to a square) into one PNG grid, then times each kernel on a\n"
+               "64x3x224x224 batch beside memcpy.\n"
                "  -o PATH        output PNG (default mixcut-demo.png)\n"
                "  --seed N       seed of every plan (default 252)\n"
-               "  --size PIXELS  side of each tile; image files are resized to it (default 128)\n"
+               "  --size PIXELS  side of each tile; image files are cropped and resized to it\n"
+               "                 (default 128)\n"
                "  --threads N    threads per call (default: OpenMP's default)\n"
                "  --no-bench     skip the throughput table\n"
                "The last line printed is the absolute path of the PNG.\n");
@@ -134,14 +136,9 @@ bool MixRow(mixcut_ctx* ctx, const LabelledBatch& batch, const mixcut_mix_policy
   return Check(mixcut_mix_apply(ctx, row->plan.data(), &src, &dst, nullptr), "mixcut_mix_apply");
 }
 
-bool CutoutRow(mixcut_ctx* ctx, const LabelledBatch& batch, uint64_t seed, GridRow* row) {
-  mixcut_cutout_policy policy;
-  if (!Check(mixcut_cutout_policy_init(&policy), "mixcut_cutout_policy_init")) return false;
-  policy.min_count = 1;
-  policy.max_count = 2;
-  policy.length = batch.size * 3 / 8;
-  row->notes = {"1-2 holes", std::to_string(policy.length) + " px", "mean fill"};
-
+// Cutout (policy.form HOLES) or RandomErasing (ERASING) with this fill.
+bool CutoutRow(mixcut_ctx* ctx, const LabelledBatch& batch, uint64_t seed,
+               const mixcut_cutout_policy& policy, const mixcut_fill& fill, GridRow* row) {
   std::vector<mixcut_cutout_hole> holes(static_cast<size_t>(batch.n * policy.max_count));
   int64_t count = 0;
   if (!Check(mixcut_cutout_plan(&policy, seed, /*step=*/0, batch.n, batch.size, batch.size,
@@ -149,13 +146,6 @@ bool CutoutRow(mixcut_ctx* ctx, const LabelledBatch& batch, uint64_t seed, GridR
              "mixcut_cutout_plan")) {
     return false;
   }
-  // The ImageNet mean (0.485, 0.456, 0.406) in uint8 units: what a normalised
-  // pipeline fills with 0.
-  const float imagenet_mean[3] = {124.0f, 116.0f, 104.0f};
-  mixcut_fill fill{};
-  fill.kind = MIXCUT_FILL_CHANNEL;
-  fill.channel_values = imagenet_mean;
-
   row->pixels.resize(batch.pixels.size());
   row->plan = IdentityPlan(batch.n);
   const mixcut_tensor src = NhwcTensor(const_cast<uint8_t*>(batch.pixels.data()), batch);
@@ -170,10 +160,11 @@ std::string FormatFixed(double value, int decimals) {
   return text;
 }
 
-// The caption lines under one tile: lam (or kind and lam), then the two
-// heaviest classes of the soft label with their weights.
-std::vector<std::string> Caption(const GridRow& row, int i, const float* soft, size_t classes,
-                                 const std::vector<std::string>& class_names) {
+// The caption lines under one tile: lam (or kind and lam), then the image's
+// own class and, when it was mixed, its partner's class, with their weights
+// in the soft label. Own class first: lam is the weight of the image itself.
+std::vector<std::string> Caption(const GridRow& row, int i, const float* soft,
+                                 const LabelledBatch& batch) {
   const mixcut_mix_sample& s = row.plan[static_cast<size_t>(i)];
   std::vector<std::string> lines;
   if (row.show_kind) {
@@ -184,15 +175,14 @@ std::vector<std::string> Caption(const GridRow& row, int i, const float* soft, s
   } else {
     lines.push_back("lam=" + FormatFixed(s.lam, 2));
   }
-  std::vector<size_t> order(classes);
-  for (size_t k = 0; k < classes; ++k) order[k] = k;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return soft[a] > soft[b]; });
-  for (size_t rank = 0; rank < std::min<size_t>(2, classes); ++rank) {
-    const float weight = soft[order[rank]];
-    if (rank > 0 && weight < 0.005f) break;  // a pure label has no second class
-    lines.push_back(class_names[order[rank]] + " " + FormatFixed(100.0 * weight, 0) + "%");
-  }
+  const size_t own = static_cast<size_t>(batch.labels[static_cast<size_t>(i)]);
+  const size_t other = static_cast<size_t>(batch.labels[static_cast<size_t>(s.partner)]);
+  auto line = [&](size_t k) {
+    return batch.class_names[k] + " " + FormatFixed(100.0 * soft[k], 0) + "%";
+  };
+  lines.push_back(line(own));
+  // A pure label (not mixed, or a CutMix box of no area) has no second class.
+  if (other != own && soft[other] >= 0.005f) lines.push_back(line(other));
   return lines;
 }
 
@@ -222,8 +212,7 @@ bool DrawGrid(const LabelledBatch& batch, const std::vector<GridRow>& rows,
       return false;
     }
     for (int i = 0; i < batch.n; ++i) {
-      captions[r].push_back(
-          Caption(rows[r], i, &soft[static_cast<size_t>(i) * classes], classes, batch.class_names));
+      captions[r].push_back(Caption(rows[r], i, &soft[static_cast<size_t>(i) * classes], batch));
       caption_lines = std::max(caption_lines, captions[r].back().size());
       for (const std::string& line : captions[r].back()) {
         column_width = std::max(column_width, TextWidth(line, text_scale));
@@ -312,9 +301,12 @@ int Run(const Options& options) {
   }
   int32_t isa = 0;
   if (!Check(mixcut_ctx_isa(ctx, &isa), "mixcut_ctx_isa")) return 1;
-  std::printf("mixcut %s, ISA %s: %d images of %dx%d, seed %llu\n", mixcut_version_string(),
-              mixcut_isa_string(isa), batch.n, batch.size, batch.size,
+  std::printf("mixcut %s, ISA %s: %d image%s of %dx%d, seed %llu\n", mixcut_version_string(),
+              mixcut_isa_string(isa), batch.n, batch.n == 1 ? "" : "s", batch.size, batch.size,
               static_cast<unsigned long long>(options.seed));
+  const char* const one_image_note =
+      "one image: the mix rows need at least two (an image mixed with itself is unchanged)";
+  if (batch.n == 1) std::printf("mixcut-demo: %s\n", one_image_note);
 
   // timm's defaults, then one draw per image (elem mode).
   mixcut_mix_policy base;
@@ -331,31 +323,55 @@ int Run(const Options& options) {
   both.cutmix_alpha = 1.0f;
   both.switch_prob = 0.5f;
 
-  std::vector<GridRow> rows(5);
+  // Cutout: 1-2 square holes filled with the ImageNet mean (0.485, 0.456,
+  // 0.406) in uint8 units, what a normalised pipeline fills with 0.
+  mixcut_cutout_policy cutout;
+  if (!Check(mixcut_cutout_policy_init(&cutout), "mixcut_cutout_policy_init")) return 1;
+  cutout.min_count = 1;
+  cutout.max_count = 2;
+  cutout.length = batch.size * 3 / 8;
+  const float imagenet_mean[3] = {124.0f, 116.0f, 104.0f};
+  mixcut_fill mean_fill{};
+  mean_fill.kind = MIXCUT_FILL_CHANNEL;
+  mean_fill.channel_values = imagenet_mean;
+  // RandomErasing with timm's defaults (area 2-33 %, aspect 0.3-3.3, one
+  // box) and its per-pixel noise fill (mode 'pixel').
+  mixcut_cutout_policy erasing;
+  if (!Check(mixcut_cutout_policy_init(&erasing), "mixcut_cutout_policy_init")) return 1;
+  erasing.form = MIXCUT_CUTOUT_ERASING;
+  mixcut_fill noise_fill{};
+  noise_fill.kind = MIXCUT_FILL_NOISE;
+
+  std::vector<GridRow> rows(6);
   rows[0].title = "original";
   rows[0].pixels = batch.pixels;
   rows[0].plan = IdentityPlan(batch.n);
   rows[1].title = "cutout";
-  rows[2].title = "mixup";
-  rows[2].notes = {"alpha=1"};
-  rows[3].title = "cutmix";
-  rows[3].notes = {"alpha=1", "lam=1-area"};
-  rows[4].title = "switch";
-  rows[4].notes = {"alphas 1, 1", "switch_prob", "=0.5"};
-  rows[4].show_kind = true;
-  if (!CutoutRow(ctx, batch, options.seed, &rows[1]) ||
-      !MixRow(ctx, batch, mixup, options.seed, &rows[2]) ||
-      !MixRow(ctx, batch, cutmix, options.seed, &rows[3]) ||
-      !MixRow(ctx, batch, both, options.seed, &rows[4])) {
+  rows[1].notes = {"1-2 holes", std::to_string(cutout.length) + " px", "mean fill"};
+  rows[2].title = "erasing";
+  rows[2].notes = {"timm's", "RandomErasing", "noise fill"};
+  rows[3].title = "mixup";
+  rows[3].notes = {"alpha=1"};
+  rows[4].title = "cutmix";
+  rows[4].notes = {"alpha=1", "lam=1-area"};
+  rows[5].title = "switch";
+  rows[5].notes = {"alphas 1, 1", "switch_prob", "=0.5"};
+  rows[5].show_kind = true;
+  if (!CutoutRow(ctx, batch, options.seed, cutout, mean_fill, &rows[1]) ||
+      !CutoutRow(ctx, batch, options.seed, erasing, noise_fill, &rows[2]) ||
+      !MixRow(ctx, batch, mixup, options.seed, &rows[3]) ||
+      !MixRow(ctx, batch, cutmix, options.seed, &rows[4]) ||
+      !MixRow(ctx, batch, both, options.seed, &rows[5])) {
     return 1;
   }
 
-  const std::vector<std::string> heading = {
+  std::vector<std::string> heading = {
       std::string("mixcut ") + mixcut_version_string(),
       "seed " + std::to_string(options.seed) +
           ", elem mode (one draw per image), partner i <-> n-1-i, uint8 NHWC",
-      "under each tile: lam (the weight of the image itself) and the top-2 classes of its",
-      "soft label from mixcut_mix_labels (no label smoothing)"};
+      "under each tile: lam (the weight of the image itself), then its own class and its",
+      "partner's with their weights in the soft label (mixcut_mix_labels, no smoothing)"};
+  if (batch.n == 1) heading.push_back(one_image_note);
   Canvas canvas;
   if (!DrawGrid(batch, rows, heading, &canvas)) return 1;
   if (stbi_write_png(options.output.c_str(), canvas.width(), canvas.height(), 3, canvas.data(),
@@ -363,8 +379,8 @@ int Run(const Options& options) {
     std::fprintf(stderr, "mixcut-demo: cannot write %s\n", options.output.c_str());
     return 1;
   }
-  std::printf("wrote a %dx%d grid: rows original, cutout, mixup, cutmix, switch\n", canvas.width(),
-              canvas.height());
+  std::printf("wrote a %dx%d grid: rows original, cutout, erasing, mixup, cutmix, switch\n",
+              canvas.width(), canvas.height());
 
   if (options.bench) {
     ThroughputConfig config;
