@@ -6,8 +6,11 @@ Drop-in for timm::
     mixup_fn = Mixup(mixup_alpha=0.8, cutmix_alpha=1.0, label_smoothing=0.1, num_classes=1000)
     x, target = mixup_fn(x, target)     # x mixed in place, target float32 [N, K]
 
+torchvision v2 drop-ins: mixcut.v2.MixUp and mixcut.v2.CutMix.
 Functional layer: mix_plan / mix_apply / mix_labels, cutout_plan / cutout_apply;
 plans are numpy structured arrays (MIX_SAMPLE_DTYPE, CUTOUT_HOLE_DTYPE).
+Bad input raises MixcutValueError / MixcutTypeError (MixcutError subclasses
+that are also ValueError / TypeError) before anything is written.
 The library is found through $MIXCUT_LIBRARY, else the copy bundled in the package.
 """
 
