@@ -160,6 +160,13 @@ void fuzz_labels(FuzzedDataProvider& p, const std::vector<mixcut_mix_sample>& pl
   if (!in_place) {
     check(std::memcmp(soft.data(), soft_before.data(), soft.size() * 4) == 0, "soft changed");
   }
+  // Multi-hot rows, the same contract (out may equal targets).
+  const std::vector<float> multi_before(target, target + soft.size());
+  const mixcut_status sm = mixcut_mix_multi_labels(plan.data(), n, soft.data(), k, eps, target);
+  if (sm != MIXCUT_OK) {
+    check(std::memcmp(target, multi_before.data(), soft.size() * 4) == 0,
+          "mix_multi_labels wrote on failure", sm);
+  }
 }
 
 }  // namespace
