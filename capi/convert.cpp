@@ -147,6 +147,10 @@ Tensor to_tensor(const mixcut_tensor* tensor, const char* name) {
     const int64_t elems =
         checked_add(checked_mul(t.n - 1, t.stride, what.c_str()), sample_elems, what.c_str());
     extent_bytes = checked_mul(elems, elem_size(t.dtype), what.c_str());
+    if (extent_bytes > kMaxTensorBytes) {
+      failf(MIXCUT_ERR_BAD_SIZE, prefix, "byte size ", extent_bytes,
+            " exceeds 2^56 (no address space holds it)");
+    }
     static_assert(sizeof(size_t) >= sizeof(int64_t), "64-bit size_t expected");
   }
   if (t.n > 0 && tensor->data == nullptr) {

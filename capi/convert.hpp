@@ -15,6 +15,9 @@ namespace mixcut::capi {
 // Documented caps of the C API.
 constexpr int64_t kMaxImageSide = INT32_MAX;  // h, w
 constexpr int64_t kMaxBatch = INT32_MAX;      // n
+// A tensor's byte extent: 2^56 bytes is more than any x86-64 or AArch64
+// address space holds, and leaves the kernels' int64 index arithmetic headroom.
+constexpr int64_t kMaxTensorBytes = int64_t(1) << 56;
 constexpr int32_t kMaxHolesPerSample = 1024;  // cutout max_count
 
 // Throws NULL_POINTER "<name> is NULL" when p is NULL.

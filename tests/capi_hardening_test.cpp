@@ -1,5 +1,6 @@
-// Regression tests for the outside audit (issue 12): thread-count bounds,
-// status strings of any int, misaligned pointers. Through the shared library.
+// Regression tests for the outside audit (issue 12) and its fuzzers:
+// thread-count bounds, status strings of any int, misaligned pointers, views
+// too large for any address space. Through the shared library.
 #include <gtest/gtest.h>
 #include <mixcut/mixcut.h>
 
@@ -139,6 +140,28 @@ TEST(CapiHardening, MisalignedArraysAreRejectedAndOutputsUntouched) {
   // Aligned, the same call works.
   EXPECT_EQ(mixcut_mix_labels(plan.data(), n, labels_aligned, k, 0.0f, out_aligned), MIXCUT_OK)
       << mixcut_last_error();
+}
+
+TEST(CapiHardening, ViewsLargerThanAnyAddressSpaceAreRejected) {
+  // Found by fuzz_mix: c = INT64_MAX with h = w = 1 passed validation (no
+  // overflow, no wrap) and the tiling's int64 arithmetic then overflowed.
+  uint8_t byte = 42;
+  mixcut_mix_sample plan[1];
+  std::memset(plan, 0, sizeof plan);
+  plan[0].lam = 1.0f;  // partner 0, kind NONE: a valid plan for n = 1
+  for (int64_t c : {std::numeric_limits<int64_t>::max(), (int64_t(1) << 56) + 1}) {
+    SCOPED_TRACE(c);
+    const mixcut_tensor t = Tensor(&byte, MIXCUT_UINT8, 1, c, 1, 1);
+    EXPECT_EQ(mixcut_mix_apply(nullptr, plan, &t, &t, nullptr), MIXCUT_ERR_BAD_SIZE);
+    EXPECT_NE(std::string(mixcut_last_error()).find("2^56"), std::string::npos)
+        << mixcut_last_error();
+    mixcut_fill fill;
+    std::memset(&fill, 0, sizeof fill);
+    fill.kind = MIXCUT_FILL_CONSTANT;
+    EXPECT_EQ(mixcut_cutout_apply(nullptr, nullptr, 0, &fill, &t, &t, nullptr),
+              MIXCUT_ERR_BAD_SIZE);
+  }
+  EXPECT_EQ(byte, 42);
 }
 
 }  // namespace

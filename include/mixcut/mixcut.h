@@ -185,7 +185,8 @@ typedef struct mixcut_tensor {
                              view at an odd byte offset, say) */
   int32_t dtype;          /* mixcut_dtype */
   int32_t layout;         /* mixcut_layout */
-  int64_t n, c, h, w;     /* n >= 0; c, h, w >= 1 */
+  int64_t n, c, h, w;     /* n >= 0; c, h, w >= 1; the view spans at most
+                             2^56 bytes, else MIXCUT_ERR_BAD_SIZE */
   int64_t sample_stride;  /* elements from one sample to the next; 0 means c*h*w
                              (packed). Otherwise >= c*h*w. Lets a call work on a
                              sub-batch of a larger buffer. */
