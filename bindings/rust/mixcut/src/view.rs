@@ -97,7 +97,7 @@ impl Geometry {
                 .and_then(|v| v.checked_add(sample)),
         };
         match needed {
-            // A slice never exceeds isize::MAX bytes, so the C byte size fits in int64.
+            // Real memory: no slice reaches the C limit of 2^56 bytes per view.
             Some(needed) if needed <= len => {}
             Some(needed) => fail!(
                 BadSize,
