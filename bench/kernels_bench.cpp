@@ -402,7 +402,8 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   // uint8 -> float32 rows normalise with ImageNet's mean and std, as loaders do.
   const Normalize imagenet{{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
   const Normalize* norm = src.dtype != dst.dtype && s.c == 3 ? &imagenet : nullptr;
-  Context one_thread = ctx;
+  Context one_thread;
+  one_thread.max_isa = ctx.max_isa;
   one_thread.num_threads = 1;
   auto apply = [&](Context& c, const std::vector<MixSample>& p) {
     if (kc.op == Op::Cutout) {

@@ -402,7 +402,11 @@ std::vector<CutoutHole> to_holes(const mixcut_cutout_hole* holes, int64_t num_ho
   }
   if (num_holes == 0) return {};
   require_pointer(holes, name);
-  std::vector<CutoutHole> out(static_cast<size_t>(num_holes));
+  // Reserved, not filled: the pages are touched only as records pass, so a
+  // bad record early in a huge count costs no memory; a count no memory can
+  // hold still fails here (OUT_OF_MEMORY), before any record is read.
+  std::vector<CutoutHole> out;
+  out.reserve(static_cast<size_t>(num_holes));
   for (int64_t i = 0; i < num_holes; ++i) {
     const mixcut_cutout_hole& hole = holes[i];
     if (hole.sample < 0 || hole.sample >= n) {
@@ -416,10 +420,7 @@ std::vector<CutoutHole> to_holes(const mixcut_cutout_hole* holes, int64_t num_ho
     if (!box_inside(hole.y0, hole.x0, hole.y1, hole.x1, h, w)) {
       fail_box(name, i, hole.y0, hole.x0, hole.y1, hole.x1, h, w);
     }
-    CutoutHole& c = out[size_t(i)];
-    c.sample = hole.sample;
-    c.box = Box{hole.y0, hole.x0, hole.y1, hole.x1};
-    c.noise_key = hole.noise_key;
+    out.push_back(CutoutHole{hole.sample, Box{hole.y0, hole.x0, hole.y1, hole.x1}, hole.noise_key});
   }
   return out;
 }

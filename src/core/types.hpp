@@ -46,6 +46,13 @@ struct Tensor {
 struct Normalize {
   std::vector<float> mean, std;
 };
+// Channel ch's mean and std: 0 and 1 without a Normalize or for empty vectors.
+inline float norm_mean(const Normalize* n, int64_t ch) {
+  return n == nullptr || n->mean.empty() ? 0.0f : n->mean[size_t(ch)];
+}
+inline float norm_std(const Normalize* n, int64_t ch) {
+  return n == nullptr || n->std.empty() ? 1.0f : n->std[size_t(ch)];
+}
 
 // Weight q of x_i on the 2^-14 grid used by the uint8 blend.
 constexpr int32_t kLamBits = 14;

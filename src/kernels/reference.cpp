@@ -11,22 +11,11 @@
 namespace mixcut::reference {
 namespace {
 
-// Per-channel mean and std with the defaults filled in (0 and 1).
-struct ChannelNorm {
-  std::vector<float> mean, std;
-  ChannelNorm(const Normalize* norm, int64_t channels)
-      : mean(static_cast<size_t>(channels), 0.0f), std(static_cast<size_t>(channels), 1.0f) {
-    if (norm == nullptr) return;
-    if (!norm->mean.empty()) mean.assign(norm->mean.begin(), norm->mean.begin() + channels);
-    if (!norm->std.empty()) std.assign(norm->std.begin(), norm->std.begin() + channels);
-  }
-};
-
 // Stores one source-typed value into the destination type.
-inline void put(uint8_t v, uint8_t* out, int64_t, const ChannelNorm&) { *out = v; }
-inline void put(float v, float* out, int64_t, const ChannelNorm&) { *out = v; }
-inline void put(uint8_t v, float* out, int64_t c, const ChannelNorm& norm) {
-  *out = formulas::normalize_u8(v, norm.mean[c], norm.std[c]);
+inline void put(uint8_t v, uint8_t* out, int64_t, const Normalize*) { *out = v; }
+inline void put(float v, float* out, int64_t, const Normalize*) { *out = v; }
+inline void put(uint8_t v, float* out, int64_t c, const Normalize* norm) {
+  *out = formulas::normalize_u8(v, norm_mean(norm, c), norm_std(norm, c));
 }
 
 struct Weights {
@@ -58,10 +47,9 @@ Tensor snapshot(const Tensor& src, std::vector<S>& storage) {
 
 template <class S, class D>
 void mix_typed(const MixSample* plan, const Tensor& src_in, const Tensor& dst,
-               const Normalize* normalize) {
+               const Normalize* norm) {
   std::vector<S> storage;
   const Tensor src = src_in.data == dst.data ? snapshot<S>(src_in, storage) : src_in;
-  const ChannelNorm norm(normalize, src.c);
   for (int64_t i = 0; i < src.n; ++i) {
     const MixSample& record = plan[i];
     const bool mixes = record.mixes(i);
@@ -90,7 +78,7 @@ void mix_typed(const MixSample* plan, const Tensor& src_in, const Tensor& dst,
 }
 
 template <class S, class D>
-void convert_typed(const Tensor& src, const Tensor& dst, const ChannelNorm& norm) {
+void convert_typed(const Tensor& src, const Tensor& dst, const Normalize* norm) {
   for (int64_t i = 0; i < src.n; ++i) {
     const S* in = src.sample<S>(i);
     D* out = dst.sample<D>(i);
@@ -147,8 +135,8 @@ void fill_hole(const CutoutHole& hole, const Fill& fill, const Tensor& dst) {
 
 template <class S, class D>
 void cutout_typed(const CutoutHole* holes, int64_t num_holes, const Fill& fill, const Tensor& src,
-                  const Tensor& dst, const Normalize* normalize) {
-  if (src.data != dst.data) convert_typed<S, D>(src, dst, ChannelNorm(normalize, src.c));
+                  const Tensor& dst, const Normalize* norm) {
+  if (src.data != dst.data) convert_typed<S, D>(src, dst, norm);
   for (int64_t k = 0; k < num_holes; ++k) fill_hole<D>(holes[k], fill, dst);
 }
 
