@@ -155,7 +155,7 @@ void run_roof(Roof r, int threads, size_t bytes) {
       // the same vector width as the kernels.
       parallel_bytes(threads, bytes, [&](size_t at, size_t len) {
         float* p = reinterpret_cast<float*>(src + at);
-        k.blend_f32(p, p, p, int64_t(len / sizeof(float)), 0.999f, 0.0f);
+        k.blend_f32(p, p, p, int64_t(len / sizeof(float)), 0.999f, 0.0f, false);
       });
       break;
     case Roof::Memset:
@@ -497,7 +497,7 @@ void BM_Stage(benchmark::State& state, Stage stage) {
   for (auto _ : state) {
     switch (stage) {
       case Stage::BlendU8:
-        k.blend_u8(a.data(), b.data(), planes.data(), kPixels * kC, 9000);
+        k.blend_u8(a.data(), b.data(), planes.data(), kPixels * kC, 9000, false);
         break;
       case Stage::Normalize3:
       case Stage::Normalize3Blend:

@@ -1,6 +1,7 @@
 // The per-ISA kernels behind one table of function pointers, chosen once per
 // call from the ctx's effective ISA. Every kernel works on contiguous spans
-// of one dtype; scheduling, layouts and boxes live in apply.cpp.
+// of one dtype; scheduling, layouts and boxes live in mix.cpp, cutout.cpp
+// and tiling.hpp. The SIMD levels: src/cpu/isa/kernels-inl.hpp.
 #pragma once
 
 #include <cstdint>
@@ -26,38 +27,34 @@ struct MixSource {
   float lam = 1.0f, rest = 0.0f;
 };
 
-// The *_stream kernels and copy_stream use non-temporal stores and do not
-// fence: a caller calls stream_fence once after a batch of them (a fence per
-// short span costs about what the streaming saves).
+// Streaming: every writer takes `bool stream` and then writes the whole
+// aligned vectors of its output with non-temporal stores (the output must not
+// be read back soon; see each entry for when it falls back to regular stores).
+// None fences: a caller calls stream_fence once after a batch of them (a
+// fence per short span costs about what the streaming saves). The scalar
+// level ignores `stream`.
 struct KernelTable {
   const char* name;
-  // out = a*lam + b*one_minus_lam (two roundings). out may equal a or b.
+  // out = a*lam + b*one_minus_lam (two roundings). out may equal a or b
+  // (not when streamed).
   void (*blend_f32)(const float* a, const float* b, float* out, int64_t n, float lam,
-                    float one_minus_lam);
-  // As blend_f32 with non-temporal stores (out must not be read back soon).
-  void (*blend_f32_stream)(const float* a, const float* b, float* out, int64_t n, float lam,
-                           float one_minus_lam);
+                    float one_minus_lam, bool stream);
   // Both sides of a 2-cycle in one pass: out_a = blend(a, b), out_b = blend(b, a).
-  // out_a may equal a, out_b may equal b.
+  // out_a may equal a, out_b may equal b (not when streamed).
   void (*blend_f32_pair)(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
-                         float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b);
-  // As blend_f32_pair with non-temporal stores (out_a, out_b distinct from a, b).
-  void (*blend_f32_pair_stream)(const float* a, const float* b, float* out_a, float* out_b,
-                                int64_t n, float lam_a, float one_minus_lam_a, float lam_b,
-                                float one_minus_lam_b);
-  // out = (q*a + (2^14-q)*b + 2^13) >> 14, q in [0, 2^14].
-  void (*blend_u8)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q);
-  void (*blend_u8_stream)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q);
+                         float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b,
+                         bool stream);
+  // out = (q*a + (2^14-q)*b + 2^13) >> 14, q in [0, 2^14]; pair as above.
+  void (*blend_u8)(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q,
+                   bool stream);
   void (*blend_u8_pair)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
-                        int64_t n, int32_t q_a, int32_t q_b);
-  void (*blend_u8_pair_stream)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
-                               int64_t n, int32_t q_a, int32_t q_b);
+                        int64_t n, int32_t q_a, int32_t q_b, bool stream);
   // out[i] = (v / 255 - mean) / std for one channel's span, where v is
   // byte i of the source `a` mixed as `mix` says (see MixSource): a Mixup or
   // CutMix fused with the conversion, one read per source byte and one
   // write per output. fma: each division x/d as fma(x, hi, x*lo) with 1/d
   // split as hi + lo in double, about twice as fast; equal to the division
-  // whenever apply's ChannelNorm found it so for all 256 inputs, and callers
+  // whenever ChannelNorm (convert_tile.hpp) found it so for all 256 inputs, and callers
   // pass it only then (the sse2 level, without FMA, ignores it). stream:
   // non-temporal stores.
   void (*normalize_u8)(const uint8_t* a, const MixSource& mix, float* out, int64_t n, float mean,

@@ -10,12 +10,12 @@ namespace mixcut::cpu {
 namespace {
 
 void blend_f32(const float* a, const float* b, float* out, int64_t n, float lam,
-               float one_minus_lam) {
+               float one_minus_lam, bool) {
   for (int64_t i = 0; i < n; ++i) out[i] = formulas::blend_f32(a[i], b[i], lam, one_minus_lam);
 }
 
 void blend_f32_pair(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
-                    float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b) {
+                    float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b, bool) {
   for (int64_t i = 0; i < n; ++i) {
     const float va = a[i], vb = b[i];
     out_a[i] = formulas::blend_f32(va, vb, lam_a, one_minus_lam_a);
@@ -23,12 +23,12 @@ void blend_f32_pair(const float* a, const float* b, float* out_a, float* out_b, 
   }
 }
 
-void blend_u8(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q) {
+void blend_u8(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q, bool) {
   for (int64_t i = 0; i < n; ++i) out[i] = formulas::blend_u8(a[i], b[i], q);
 }
 
 void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b, int64_t n,
-                   int32_t q_a, int32_t q_b) {
+                   int32_t q_a, int32_t q_b, bool) {
   for (int64_t i = 0; i < n; ++i) {
     const uint8_t va = a[i], vb = b[i];
     out_a[i] = formulas::blend_u8(va, vb, q_a);
@@ -140,15 +140,29 @@ void copy(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, siz
 
 void no_fence() {}  // no non-temporal stores here
 
+KernelTable make_table() {
+  KernelTable t{};
+  t.name = "scalar";
+  t.blend_f32 = &blend_f32;
+  t.blend_f32_pair = &blend_f32_pair;
+  t.blend_u8 = &blend_u8;
+  t.blend_u8_pair = &blend_u8_pair;
+  t.normalize_u8 = &normalize_u8;
+  t.normalize3_u8 = &normalize3_u8;
+  t.deinterleave3 = &deinterleave3;
+  t.interleave3 = &interleave3;
+  t.select_spans = &select_spans;
+  t.select_spans_pair = &select_spans_pair;
+  t.swap_spans = &swap_spans;
+  t.copy_stream = &copy;
+  t.stream_fence = &no_fence;
+  return t;
+}
+
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable kTable = {
-      "scalar",       &blend_f32,     &blend_f32,     &blend_f32_pair, &blend_f32_pair,
-      &blend_u8,      &blend_u8,      &blend_u8_pair, &blend_u8_pair,  &normalize_u8,
-      &normalize3_u8, &deinterleave3, &interleave3,   &select_spans,   &select_spans_pair,
-      &swap_spans,    &copy,          &no_fence,
-  };
+  static const KernelTable kTable = make_table();
   return kTable;
 }
 

@@ -33,10 +33,9 @@ inline void blend_runs(const KernelTable& k, const View<const S>& a, const View<
     S* po = out.ptr + r * out.run_stride;
     if constexpr (std::is_same_v<S, float>) {
       const float lam = record.lam, rest = 1.0f - record.lam;
-      (stream ? k.blend_f32_stream : k.blend_f32)(pa, pb, po, run_len, lam, rest);
+      k.blend_f32(pa, pb, po, run_len, lam, rest, stream);
     } else {
-      (stream ? k.blend_u8_stream : k.blend_u8)(pa, pb, po, run_len,
-                                                formulas::lam_weight(record.lam));
+      k.blend_u8(pa, pb, po, run_len, formulas::lam_weight(record.lam), stream);
     }
   }
 }
@@ -191,13 +190,12 @@ struct MixJob {
     for (int64_t r = 0; r < a.runs; ++r) {
       const int64_t ra = r * a.run_stride, rb = r * b.run_stride, rout = r * oa.run_stride;
       if constexpr (std::is_same_v<S, float>) {
-        (stream ? k.blend_f32_pair_stream : k.blend_f32_pair)(
-            a.ptr + ra, b.ptr + rb, oa.ptr + rout, ob.ptr + rout, run_len, plan[i].lam,
-            1.0f - plan[i].lam, plan[j].lam, 1.0f - plan[j].lam);
+        k.blend_f32_pair(a.ptr + ra, b.ptr + rb, oa.ptr + rout, ob.ptr + rout, run_len, plan[i].lam,
+                         1.0f - plan[i].lam, plan[j].lam, 1.0f - plan[j].lam, stream);
       } else {
-        (stream ? k.blend_u8_pair_stream : k.blend_u8_pair)(
-            a.ptr + ra, b.ptr + rb, oa.ptr + rout, ob.ptr + rout, run_len,
-            formulas::lam_weight(plan[i].lam), formulas::lam_weight(plan[j].lam));
+        k.blend_u8_pair(a.ptr + ra, b.ptr + rb, oa.ptr + rout, ob.ptr + rout, run_len,
+                        formulas::lam_weight(plan[i].lam), formulas::lam_weight(plan[j].lam),
+                        stream);
       }
     }
   }

@@ -1,9 +1,15 @@
-// AVX2 (+ FMA) instantiation of cpu/kernels.hpp.
+// AVX2 (+ FMA) level of the kernel table: its intrinsic shims,
+// then the kernels of cpu/isa/kernels-inl.hpp in namespace mixcut::cpu::avx2.
+#define MIXCUT_CPU_ISA_NS avx2
+#define MIXCUT_CPU_ISA_NAME "avx2"
+#define MIXCUT_CPU_ISA_HAS_FMA 1
+
 #include <immintrin.h>
 
 #include <cstdint>
 #include <xsimd/xsimd.hpp>
 
+#include "cpu/isa/shims128-inl.hpp"
 #include "cpu/kernel_table.hpp"
 
 namespace mixcut::cpu::avx2 {
@@ -28,12 +34,6 @@ inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
   _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
 }
 inline void stream_fence() { _mm_sfence(); }
-// pshufb mask that widens channel ch of the four 3-byte pixels at the start
-// of a 128-bit lane to four int32 (0x80 bytes give zeros).
-inline __m128i rgb_lane_mask(int ch) {
-  return _mm_setr_epi8(int8_t(ch), -128, -128, -128, int8_t(3 + ch), -128, -128, -128,
-                       int8_t(6 + ch), -128, -128, -128, int8_t(9 + ch), -128, -128, -128);
-}
 // The 32 interleaved 3-byte pixels in v0, v1, v2 as out[w][ch]: channel ch
 // of pixels 8w .. 8w + 7, as floats. Each window of 8 pixels (24 bytes) is
 // first gathered (blend of two sources, then a dword permute) so that each
@@ -64,10 +64,7 @@ inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,
 }  // namespace
 }  // namespace mixcut::cpu::avx2
 
-#define MIXCUT_CPU_ISA_NS avx2
-#define MIXCUT_CPU_ISA_NAME "avx2"
-#define MIXCUT_CPU_ISA_HAS_FMA 1
-#include "cpu/kernels.hpp"
+#include "cpu/isa/kernels-inl.hpp"
 
 namespace mixcut::cpu {
 const KernelTable& avx2_kernels() { return avx2::table(); }

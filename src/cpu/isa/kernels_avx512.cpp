@@ -1,9 +1,17 @@
-// AVX-512 (F + BW) instantiation of cpu/kernels.hpp.
+// AVX-512 (F, BW; compiled with CD, DQ, VL too) level of the kernel table: its intrinsic shims,
+// then the kernels of cpu/isa/kernels-inl.hpp in namespace mixcut::cpu::avx512.
+#define MIXCUT_CPU_ISA_NS avx512
+#define MIXCUT_CPU_ISA_NAME "avx512"
+#define MIXCUT_CPU_ISA_HAS_FMA 1
+#define MIXCUT_CPU_ISA_HAS_MASKED_BYTES 1
+#define MIXCUT_CPU_ISA_HAS_RGB_TO_PLANES 1
+
 #include <immintrin.h>
 
 #include <cstdint>
 #include <xsimd/xsimd.hpp>
 
+#include "cpu/isa/shims128-inl.hpp"
 #include "cpu/kernel_table.hpp"
 
 namespace mixcut::cpu::avx512 {
@@ -38,12 +46,6 @@ inline void stream_fence() { _mm_sfence(); }
 inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {
   const __mmask64 mask = n >= 64 ? ~__mmask64(0) : (__mmask64(1) << n) - 1;
   _mm512_mask_storeu_epi8(dst, mask, _mm512_maskz_loadu_epi8(mask, src));
-}
-// pshufb mask that widens channel ch of the four 3-byte pixels at the start
-// of a 128-bit lane to four int32 (0x80 bytes give zeros).
-inline __m128i rgb_lane_mask(int ch) {
-  return _mm_setr_epi8(int8_t(ch), -128, -128, -128, int8_t(3 + ch), -128, -128, -128,
-                       int8_t(6 + ch), -128, -128, -128, int8_t(9 + ch), -128, -128, -128);
 }
 // The 64 interleaved 3-byte pixels in v0, v1, v2 as four windows of 16
 // pixels (48 bytes), each permuted so that 128-bit lane l of window w holds
@@ -116,12 +118,7 @@ inline xsimd::batch<float, Arch> fused_mul_add(xsimd::batch<float, Arch> a,
 }  // namespace
 }  // namespace mixcut::cpu::avx512
 
-#define MIXCUT_CPU_ISA_NS avx512
-#define MIXCUT_CPU_ISA_NAME "avx512"
-#define MIXCUT_CPU_ISA_HAS_FMA 1
-#define MIXCUT_CPU_ISA_HAS_MASKED_BYTES 1
-#define MIXCUT_CPU_ISA_HAS_RGB_TO_PLANES 1
-#include "cpu/kernels.hpp"
+#include "cpu/isa/kernels-inl.hpp"
 
 namespace mixcut::cpu {
 const KernelTable& avx512_kernels() { return avx512::table(); }

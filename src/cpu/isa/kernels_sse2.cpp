@@ -1,9 +1,14 @@
-// SSE4.1 instantiation of cpu/kernels.hpp (the "sse2" level: SSE2 up to SSE4.1).
+// SSE4.1 level of the kernel table (the "sse2" level: SSE2 up to SSE4.1): its intrinsic shims,
+// then the kernels of cpu/isa/kernels-inl.hpp in namespace mixcut::cpu::sse2.
+#define MIXCUT_CPU_ISA_NS sse2
+#define MIXCUT_CPU_ISA_NAME "sse2"
+
 #include <immintrin.h>
 
 #include <cstdint>
 #include <xsimd/xsimd.hpp>
 
+#include "cpu/isa/shims128-inl.hpp"
 #include "cpu/kernel_table.hpp"
 
 namespace mixcut::cpu::sse2 {
@@ -14,12 +19,6 @@ using Arch = xsimd::sse4_1;
 inline xsimd::batch<int16_t, Arch> mulhrs(xsimd::batch<int16_t, Arch> x,
                                           xsimd::batch<int16_t, Arch> y) {
   return _mm_mulhrs_epi16(x, y);
-}
-// pshufb mask that widens channel ch of the four 3-byte pixels at the start
-// of a 128-bit lane to four int32 (0x80 bytes give zeros).
-inline __m128i rgb_lane_mask(int ch) {
-  return _mm_setr_epi8(int8_t(ch), -128, -128, -128, int8_t(3 + ch), -128, -128, -128,
-                       int8_t(6 + ch), -128, -128, -128, int8_t(9 + ch), -128, -128, -128);
 }
 // The 16 interleaved 3-byte pixels in v0, v1, v2 as out[w][ch]: channel ch
 // of pixels 4w .. 4w + 3, as floats (each window of 12 bytes aligned to the
@@ -50,9 +49,7 @@ inline void stream_fence() { _mm_sfence(); }
 }  // namespace
 }  // namespace mixcut::cpu::sse2
 
-#define MIXCUT_CPU_ISA_NS sse2
-#define MIXCUT_CPU_ISA_NAME "sse2"
-#include "cpu/kernels.hpp"
+#include "cpu/isa/kernels-inl.hpp"
 
 namespace mixcut::cpu {
 const KernelTable& sse2_kernels() { return sse2::table(); }
