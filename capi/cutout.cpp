@@ -8,38 +8,8 @@
 #include "plan/plan.hpp"
 #include "status.hpp"
 
-namespace mixcut::capi {
-namespace {
-
-// The core's holes must satisfy the planner contract: n * max_count records,
-// sample i owning its block, boxes inside the image.
-void check_own_holes(const std::vector<CutoutHole>& holes, int64_t n, int32_t max_count, int64_t h,
-                     int64_t w) {
-  if (int64_t(holes.size()) != n * max_count) {
-    failf(MIXCUT_ERR_INTERNAL, "planner returned ", holes.size(),
-          " holes for n * max_count = ", n * max_count);
-  }
-  std::vector<mixcut_cutout_hole> records(holes.size());
-  std::transform(holes.begin(), holes.end(), records.begin(),
-                 [](const CutoutHole& hole) { return to_c(hole); });
-  try {
-    to_holes(records.data(), int64_t(records.size()), n, h, w, "planned");
-  } catch (const Error& e) {
-    failf(MIXCUT_ERR_INTERNAL, "planner broke its contract: ", e.what());
-  }
-  for (size_t k = 0; k < holes.size(); ++k) {
-    if (holes[k].sample != int64_t(k) / max_count) {
-      failf(MIXCUT_ERR_INTERNAL, "planner put hole ", k, " in sample ", holes[k].sample);
-    }
-  }
-}
-
-}  // namespace
-}  // namespace mixcut::capi
-
 using mixcut::capi::backend_of;
 using mixcut::capi::check_batch;
-using mixcut::capi::check_own_holes;
 using mixcut::capi::check_side;
 using mixcut::capi::check_src_dst;
 using mixcut::capi::guarded;
@@ -91,7 +61,6 @@ mixcut_status mixcut_cutout_plan(const mixcut_cutout_policy* policy, uint64_t se
     }
     require_pointer(out, "out");
     const std::vector<mixcut::CutoutHole> holes = mixcut::plan_cutout(p, seed, step, n, h, w);
-    check_own_holes(holes, n, p.max_count, h, w);
     std::transform(holes.begin(), holes.end(), out,
                    [](const mixcut::CutoutHole& hole) { return to_c(hole); });
     *count = total;

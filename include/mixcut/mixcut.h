@@ -112,9 +112,9 @@ typedef struct mixcut_ctx mixcut_ctx;
 
 typedef enum mixcut_isa {
   MIXCUT_ISA_SCALAR = 0,   /* the plain reference kernels */
-  MIXCUT_ISA_SSE2 = 1,     /* sse2 + sse4.1 where present */
+  MIXCUT_ISA_SSE2 = 1,     /* sse2 up to sse4.1 (required for this level) */
   MIXCUT_ISA_AVX2 = 2,     /* avx2 + fma */
-  MIXCUT_ISA_AVX512 = 3    /* avx512f + avx512bw */
+  MIXCUT_ISA_AVX512 = 3    /* avx512f, bw, cd, dq, vl */
 } mixcut_isa;
 
 typedef enum mixcut_backend {

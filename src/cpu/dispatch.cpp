@@ -27,7 +27,13 @@ void register_fork_handler_once() {
 
 Isa detect_isa_uncached() {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return Isa::Avx512;
+  // The AVX-512 TU is compiled with F, BW, CD, DQ and VL (CMakeLists.txt):
+  // every AVX-512 CPU with BW has the other three, but detect what we use.
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl")) {
+    return Isa::Avx512;
+  }
   // The AVX2 level uses FMA too (every AVX2 CPU since Haswell and Zen has it).
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
   if (__builtin_cpu_supports("sse4.1")) return Isa::Sse2;

@@ -30,10 +30,9 @@ Box cutout_box(Stream& stream, int64_t length, int64_t h, int64_t w) {
 // if no try fits.
 Box erasing_box(Stream& stream, const CutoutPolicy& p, int64_t count, int64_t h, int64_t w) {
   const double area = double(h) * double(w);
-  const double log_ratio_lo = std::log(p.ratio_lo), log_ratio_hi = std::log(p.ratio_hi);
   for (int attempt = 0; attempt < kErasingTries; ++attempt) {
     const double target_area = stream.uniform(p.scale_lo, p.scale_hi) * area / double(count);
-    const double aspect = std::exp(stream.uniform(log_ratio_lo, log_ratio_hi));
+    const double aspect = stream.log_uniform(p.ratio_lo, p.ratio_hi);
     // nearbyint in the default rounding mode rounds half to even.
     const double eh = std::nearbyint(std::sqrt(target_area * aspect));
     const double ew = std::nearbyint(std::sqrt(target_area / aspect));

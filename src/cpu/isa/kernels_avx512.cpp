@@ -1,4 +1,4 @@
-// AVX-512 (F, BW; compiled with CD, DQ, VL too) level of the kernel table: its intrinsic shims,
+// AVX-512 (F, BW, CD, DQ, VL) level of the kernel table: its intrinsic shims,
 // then the kernels of cpu/isa/kernels-inl.hpp in namespace mixcut::cpu::avx512.
 #define MIXCUT_CPU_ISA_NS avx512
 #define MIXCUT_CPU_ISA_NAME "avx512"
