@@ -12,17 +12,12 @@
 #include <thread>
 #include <vector>
 
+#include "test_util.hpp"
+
 namespace {
 
-constexpr unsigned char kCanary = 0xAB;
-
-bool AllBytesAre(const void* data, size_t bytes, unsigned char value) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < bytes; ++i) {
-    if (p[i] != value) return false;
-  }
-  return true;
-}
+using mixcut::test::all_bytes_are;
+using mixcut::test::kCanary;
 
 mixcut_tensor Tensor(void* data, int32_t dtype, int32_t layout, int64_t n, int64_t c, int64_t h,
                      int64_t w, int64_t stride = 0) {
@@ -254,7 +249,7 @@ std::vector<mixcut_mix_sample> Plan(const mixcut_mix_policy& policy, uint64_t se
   EXPECT_EQ(mixcut_mix_plan(&policy, seed, step, n, h, w, plan.data()), MIXCUT_OK)
       << mixcut_last_error();
   // Exactly n records written.
-  EXPECT_TRUE(AllBytesAre(&plan[size_t(n)], sizeof(mixcut_mix_sample), kCanary));
+  EXPECT_TRUE(all_bytes_are(&plan[size_t(n)], sizeof(mixcut_mix_sample), kCanary));
   plan.pop_back();
   return plan;
 }
@@ -347,7 +342,7 @@ TEST(CapiCutoutPlan, HolesAreOwnedAndInside) {
   ASSERT_EQ(mixcut_cutout_plan(&policy, 4, 9, n, h, w, holes.data(), &count), MIXCUT_OK)
       << mixcut_last_error();
   EXPECT_EQ(count, n * 3);
-  EXPECT_TRUE(AllBytesAre(&holes[size_t(count)], sizeof(holes[0]), kCanary));
+  EXPECT_TRUE(all_bytes_are(&holes[size_t(count)], sizeof(holes[0]), kCanary));
   int64_t nonempty = 0;
   for (int64_t k = 0; k < count; ++k) {
     const auto& hole = holes[size_t(k)];
@@ -370,7 +365,7 @@ TEST(CapiEmptyBatch, EveryFunctionIsANoOp) {
   std::memset(&plan_out, kCanary, sizeof plan_out);
   EXPECT_EQ(mixcut_mix_plan(&mix_policy, 1, 1, 0, 4, 4, &plan_out), MIXCUT_OK);
   EXPECT_EQ(mixcut_mix_plan(&mix_policy, 1, 1, 0, 4, 4, nullptr), MIXCUT_OK);
-  EXPECT_TRUE(AllBytesAre(&plan_out, sizeof plan_out, kCanary));
+  EXPECT_TRUE(all_bytes_are(&plan_out, sizeof plan_out, kCanary));
   mix_policy.partner = MIXCUT_PARTNER_EXPLICIT;  // no partner_index needed for n == 0
   EXPECT_EQ(mixcut_mix_plan(&mix_policy, 1, 1, 0, 4, 4, &plan_out), MIXCUT_OK);
 
@@ -386,7 +381,7 @@ TEST(CapiEmptyBatch, EveryFunctionIsANoOp) {
   int64_t count = -1;
   EXPECT_EQ(mixcut_cutout_plan(&cutout_policy, 1, 1, 0, 16, 16, &hole_out, &count), MIXCUT_OK);
   EXPECT_EQ(count, 0);
-  EXPECT_TRUE(AllBytesAre(&hole_out, sizeof hole_out, kCanary));
+  EXPECT_TRUE(all_bytes_are(&hole_out, sizeof hole_out, kCanary));
   const mixcut_fill fill{MIXCUT_FILL_CONSTANT, 0.0f, nullptr};
   EXPECT_EQ(mixcut_cutout_apply(nullptr, nullptr, 0, &fill, &empty, &empty, nullptr), MIXCUT_OK);
 }
@@ -526,7 +521,7 @@ TEST(CapiMixApply, SampleStrideLeavesGapsAlone) {
     EXPECT_EQ(dst[size_t(2 * stride + e)], src[size_t(2 * stride + e)]);  // lam 1
   }
   for (int64_t i = 0; i < n; ++i) {
-    EXPECT_TRUE(AllBytesAre(&dst[size_t(i * stride + chw)], size_t(stride - chw), kCanary));
+    EXPECT_TRUE(all_bytes_are(&dst[size_t(i * stride + chw)], size_t(stride - chw), kCanary));
   }
 }
 

@@ -12,33 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "test_util.hpp"
+
 namespace {
 
-constexpr unsigned char kCanary = 0xAB;
+using mixcut::test::CanaryBuffer;
+using mixcut::test::kCanary;
+
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr uint64_t kMaxStep = (uint64_t(1) << 56) - 1;
-
-// Bytes prefilled with the canary; intact() says whether any was written.
-class CanaryBuffer {
- public:
-  explicit CanaryBuffer(size_t bytes) : bytes_(bytes, kCanary) {}
-  void* data() { return bytes_.data(); }
-  template <class T>
-  T* as() {
-    return reinterpret_cast<T*>(bytes_.data());
-  }
-  bool intact() const {
-    for (unsigned char b : bytes_) {
-      if (b != kCanary) return false;
-    }
-    return true;
-  }
-
- private:
-  std::vector<unsigned char> bytes_;
-};
 
 // Leaves a known message behind so a stale one cannot pass for a fresh one.
 void SeedLastError() {

@@ -15,6 +15,7 @@
 
 #include "plan/philox.hpp"
 #include "plan/plan.hpp"
+#include "test_util.hpp"
 
 namespace mixcut {
 namespace {
@@ -28,15 +29,8 @@ uint32_t bits_of(float v) {
 // ---- Statistics helpers (double, libm: tests only) --------------------------
 
 // Kolmogorov-Smirnov distance of the sample from the standard normal CDF.
-double ks_distance_from_normal(std::vector<float> z) {
-  std::sort(z.begin(), z.end());
-  const double n = double(z.size());
-  double d = 0.0;
-  for (size_t k = 0; k < z.size(); ++k) {
-    const double cdf = 0.5 * std::erfc(-double(z[k]) / std::sqrt(2.0));
-    d = std::max({d, cdf - double(k) / n, double(k + 1) / n - cdf});
-  }
-  return d;
+double ks_distance_from_normal(const std::vector<float>& z) {
+  return test::ks_statistic(std::vector<double>(z.begin(), z.end()), test::normal_cdf);
 }
 
 struct Moments {

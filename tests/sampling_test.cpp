@@ -13,9 +13,13 @@
 #include <vector>
 
 #include "plan/plan.hpp"
+#include "test_util.hpp"
 
 namespace mixcut {
 namespace {
+
+using test::ks_statistic;
+using test::normal_cdf;
 
 // ---------------------------------------------------------------------------
 // Oracles.
@@ -54,20 +58,6 @@ double beta_cdf(double x, double a, double b) {
   if (x >= 1.0) return 1.0;
   if (x < (a + 1.0) / (a + b + 2.0)) return incomplete_beta_cf(x, a, b);
   return 1.0 - incomplete_beta_cf(1.0 - x, b, a);
-}
-
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
-
-// Kolmogorov-Smirnov statistic of samples against a continuous CDF.
-double ks_statistic(std::vector<double> samples, const std::function<double(double)>& cdf) {
-  std::sort(samples.begin(), samples.end());
-  const double n = double(samples.size());
-  double d = 0.0;
-  for (size_t i = 0; i < samples.size(); ++i) {
-    const double f = cdf(samples[i]);
-    d = std::max(d, std::max(double(i + 1) / n - f, f - double(i) / n));
-  }
-  return d;
 }
 
 // Two-sided KS critical value at p = 0.001 (asymptotic): sqrt(-ln(p/2)/2)/sqrt(n).
