@@ -9,10 +9,6 @@ seconds=${1:-20}
 build=build/fuzz
 targets=(fuzz_mix fuzz_cutout fuzz_ctx)
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-# KNOWN DEFECT, TEMPORARY: src/cpu/kernels.hpp computes nullptr + i for an
-# absent partner (issue 12 item 3, fixed by the backend-seam work). Delete this
-# line when that lands; the fuzzers find it within seconds otherwise.
-flags+=" -fno-sanitize=pointer-overflow"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
