@@ -293,7 +293,9 @@ void BM_Roofline(benchmark::State& state, Roof r, int threads, size_t bytes, boo
 // ---------------------------------------------------------------------------
 // Kernels.
 
-enum class Op { Mixup, CutMix, Cutout };
+// CutoutNoise: the Cutout plan filled with per-element noise (timm's
+// mode='pixel'), beside memset on the same hole rows.
+enum class Op { Mixup, CutMix, Cutout, CutoutNoise };
 const char* op_name(Op op) {
   switch (op) {
     case Op::Mixup:
@@ -302,6 +304,8 @@ const char* op_name(Op op) {
       return "cutmix";
     case Op::Cutout:
       return "cutout";
+    case Op::CutoutNoise:
+      return "cutout_noise";
   }
   return "?";
 }
@@ -347,7 +351,9 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   int64_t must_move = 0;        // fewest bytes the op must touch
   int64_t batch_must_move = 0;  // the same for the batch plan (elem rows)
   Roof roof = Roof::Memcpy;
-  if (kc.op == Op::Cutout) {
+  const bool cutout = kc.op == Op::Cutout || kc.op == Op::CutoutNoise;
+  if (kc.op == Op::CutoutNoise) fill.kind = FillKind::Noise;
+  if (cutout) {
     CutoutPolicy policy;
     policy.length = int32_t(s.h / 4);
     holes = plan_cutout(policy, 1, 1, s.n, s.h, s.w);
@@ -406,7 +412,7 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   one_thread.max_isa = ctx.max_isa;
   one_thread.num_threads = 1;
   auto apply = [&](Context& c, const std::vector<MixSample>& p) {
-    if (kc.op == Op::Cutout) {
+    if (cutout) {
       cpu::cutout_apply(c, holes.data(), int64_t(holes.size()), fill, src, dst, norm);
     } else {
       cpu::mix_apply(c, p.data(), src, dst, norm);
@@ -429,7 +435,7 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   // in-place CutMix and Cutout, glibc on the same rows): this machine is
   // shared, and two figures taken minutes apart drift apart with it. The
   // rooflines run on the same buffers (their values do not matter here).
-  const bool box_only = kc.in_place && (kc.op == Op::Cutout || kc.op == Op::CutMix);
+  const bool box_only = kc.in_place && (cutout || kc.op == Op::CutMix);
   std::vector<std::function<void()>> runs = {run};
   for (const auto& [r, bytes] : roofs) {
     runs.push_back([&, r = r, bytes = bytes] { run_roof(r, kc.threads, bytes); });
@@ -440,7 +446,7 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   // the same rounds too: the batch plan of the same policy, and the kernel at
   // 1 thread.
   const size_t batch_at = runs.size();
-  const bool vs_batch = kc.op != Op::Cutout && kc.mode == Mode::Elem;
+  const bool vs_batch = !cutout && kc.mode == Mode::Elem;
   if (vs_batch) runs.push_back([&] { apply(ctx, batch_plan); });
   const size_t one_thread_at = runs.size();
   const bool vs_one_thread = kc.threads > 1;
@@ -564,16 +570,20 @@ void register_all() {
                             {DType::U8, DType::U8, Layout::NHWC, Layout::NCHW},
                             {DType::F32, DType::F32, Layout::NHWC, Layout::NCHW}};
   for (const Shape& s : kShapes) {
-    for (Op op : {Op::Mixup, Op::CutMix, Op::Cutout}) {
+    for (Op op : {Op::Mixup, Op::CutMix, Op::Cutout, Op::CutoutNoise}) {
       for (const Format& f : formats) {
         const bool same = f.sd == f.dd && f.sl == f.dl;
         for (Mode mode : {Mode::Batch, Mode::Elem}) {
-          if (op == Op::Cutout && mode == Mode::Batch) continue;  // holes are per sample
+          const bool cutout = op == Op::Cutout || op == Op::CutoutNoise;
+          if (cutout && mode == Mode::Batch) continue;  // holes are per sample
+          // Noise fills: the hole rows in place, same dtype and layout.
+          if (op == Op::CutoutNoise && !same) continue;
           // A layout change alone: batch Mixup and CutMix (elem mode and
           // Cutout run the same kernels).
-          if (f.sd == f.dd && f.sl != f.dl && (op == Op::Cutout || mode != Mode::Batch)) continue;
+          if (f.sd == f.dd && f.sl != f.dl && (cutout || mode != Mode::Batch)) continue;
           for (bool in_place : {true, false}) {
             if (in_place && !same) continue;
+            if (op == Op::CutoutNoise && !in_place) continue;
             for (int threads : {1, 2}) {
               const KernelCase kc{op, f.sd, f.dd, f.sl, f.dl, mode, in_place, threads, s};
               benchmark::RegisterBenchmark(kc.name().c_str(), BM_Kernel, kc)

@@ -3,6 +3,8 @@
 
 Same 128x3x224x224 batch (float32 and uint8), 1 and 2 threads; prints the
 median milliseconds of each and the speed-up of mixcut over each formula.
+RandomErasing rows run timm's and torchvision v2's transforms themselves
+(timm and torchvision are optional).
 
   MIXCUT_LIBRARY=build/release/libmixcut.so .venv/bin/python bench/python_compare.py
 Options: --n N --size S --reps R (defaults 128, 224, 7). torch is optional.
@@ -23,6 +25,15 @@ try:
 except ImportError:  # the torch rows are skipped
     torch = None
 import mixcut  # noqa: E402
+
+try:
+    from timm.data.random_erasing import RandomErasing as timm_erasing
+except ImportError:  # the timm rows are skipped
+    timm_erasing = None
+try:
+    from torchvision.transforms import v2 as tv2
+except ImportError:  # the torchvision rows are skipped
+    tv2 = None
 
 LAM = 0.3
 
@@ -162,6 +173,35 @@ def main():
             rows.append((op, threads, "mixcut mix_apply u8 in place",
                          timed(lambda: mixcut.mix_apply(mix_plan, a8, inplace=True,
                                                         num_threads=threads), reps), True))
+
+        # ---- RandomErasing, per sample (probability 1), all three modes
+        for mode in ("pixel", "rand", "const"):
+            op = f"RandomErasing f32 mode='{mode}'"
+            seed = 0
+            if torch is not None:
+                torch.manual_seed(seed)
+                t = torch.from_numpy(x32.copy())
+                if timm_erasing is not None:
+                    timm_re = timm_erasing(probability=1.0, mode=mode, device="cpu")
+                    rows.append((op, threads, "timm RandomErasing", timed(lambda: timm_re(t), reps),
+                                 False))
+                if tv2 is not None and mode != "rand":  # torchvision has no per-box colour
+                    tv_re = tv2.RandomErasing(p=1.0, value="random" if mode == "pixel" else 0)
+
+                    def tv_erase():
+                        for i in range(n):
+                            t[i] = tv_re(t[i])
+                    rows.append((op, threads, "torchvision v2 RandomErasing (per sample)",
+                                 timed(tv_erase, reps), False))
+            a = x32.copy()
+            re32 = mixcut.RandomErasing(probability=1.0, mode=mode, seed=seed, num_threads=threads)
+            rows.append((op, threads, "mixcut RandomErasing", timed(lambda: re32(a), reps), True))
+        for mode in ("pixel", "rand", "const"):
+            op = f"RandomErasing u8 mode='{mode}'"
+            a8 = x8.copy()
+            re8 = mixcut.RandomErasing(probability=1.0, mode=mode, seed=0, num_threads=threads)
+            rows.append((op, threads, "mixcut RandomErasing (pixel: uniform 0..255)",
+                         timed(lambda: re8(a8), reps), True))
 
     # ---- print: each mixcut row against the slowest formula of its group
     print("\n| operation | threads | implementation | ms | mixcut speed-up |")

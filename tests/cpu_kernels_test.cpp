@@ -455,7 +455,8 @@ TEST(CpuKernels, CutoutWithNonTemporalStores) {
   std::mt19937_64 rng(8);
   for (const Format& f : all_formats()) {
     for (const Shape& s : {Shape{5, 3, 19, 23}, Shape{3, 3, 9, 150}}) {
-      for (FillKind kind : {FillKind::Constant, FillKind::Channel, FillKind::ChannelNoise}) {
+      for (FillKind kind :
+           {FillKind::Constant, FillKind::Channel, FillKind::Noise, FillKind::ChannelNoise}) {
         for (bool in_place : {false, true}) check_cutout(f, s, in_place, kind, rng, 0);
       }
     }

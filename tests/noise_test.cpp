@@ -1,7 +1,8 @@
 // The libm-free noise of kernels/noise.hpp: pinned known answers, the
 // element -> Philox call layout written out independently, the normal
-// transform against Box-Muller in double (libm), and distribution tests
-// (uint8 chi-square, float32 Kolmogorov-Smirnov, moments and tails).
+// transform against Box-Muller in double (libm), distribution tests (uint8
+// chi-square, float32 Kolmogorov-Smirnov, moments and tails); and the noise
+// rows of every kernel table level (cpu/noise-inl.hpp) against it, bit for bit.
 #include "kernels/noise.hpp"
 
 #include <gtest/gtest.h>
@@ -11,8 +12,12 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <type_traits>
 #include <vector>
 
+#include "core/types.hpp"
+#include "cpu/dispatch.hpp"
+#include "cpu/kernel_table.hpp"
 #include "plan/philox.hpp"
 #include "plan/plan.hpp"
 #include "test_util.hpp"
@@ -309,6 +314,112 @@ TEST(Noise, StreamsAreKeyedAndSeparate) {
   EXPECT_LT(same_f32, 4);
   EXPECT_EQ(static_cast<uint32_t>(Purpose::Noise), 6u);
   EXPECT_EQ(static_cast<uint32_t>(Purpose::ChannelNoise), 7u);
+}
+
+// ---- The kernel tables' noise rows ----------------------------------------------
+
+std::vector<Isa> isas_of_this_cpu() {
+  std::vector<Isa> isas;
+  for (int level = 0; level <= static_cast<int>(cpu::detected_isa()); ++level) {
+    isas.push_back(static_cast<Isa>(level));
+  }
+  return isas;
+}
+
+template <class T>
+void table_blocks(const cpu::KernelTable& k, T* out, uint64_t key, int64_t b0, int64_t count) {
+  if constexpr (std::is_same_v<T, float>) {
+    k.noise_f32(out, key, b0, count);
+  } else {
+    k.noise_u8(out, key, b0, count);
+  }
+}
+
+template <class T>
+uint32_t bits_at(const T* p) {
+  if constexpr (std::is_same_v<T, float>) {
+    return bits_of(*p);
+  } else {
+    return *p;
+  }
+}
+
+// Runs of blocks of every count up to a few chunks of the widest level, at
+// odd block offsets (some with a counter high word), into buffers at every
+// alignment: each level writes the block helpers' values and nothing past
+// the last block.
+template <class T>
+void check_blocks_against_oracle() {
+  constexpr int64_t kBlock = std::is_same_v<T, float> ? 16 : 64;
+  const uint64_t keys[] = {0x0123456789ABCDEFull, 0xFFFFFFFFFFFFFFFFull};
+  const int64_t starts[] = {0, 1, 3, 5, 17, (int64_t(1) << 30) - 3, kFar / kBlock};
+  const T guard = T(0x5A);
+  for (Isa isa : isas_of_this_cpu()) {
+    const cpu::KernelTable& k = cpu::kernels_for(isa);
+    for (uint64_t key : keys) {
+      for (int64_t b0 : starts) {
+        std::vector<T> want(size_t(40 * kBlock));
+        for (int64_t b = 0; b < 40; ++b) {
+          if constexpr (std::is_same_v<T, float>) {
+            noise_f32_block(key, uint64_t(b0 + b), want.data() + b * kBlock);
+          } else {
+            noise_u8_block(key, uint64_t(b0 + b), want.data() + b * kBlock);
+          }
+        }
+        for (int64_t count = 0; count <= 40; ++count) {
+          for (int64_t offset : {0, 1, 5}) {
+            std::vector<T> buf(size_t(offset + (count + 2) * kBlock), guard);
+            table_blocks(k, buf.data() + offset, key, b0, count);
+            for (int64_t q = 0; q < int64_t(buf.size()); ++q) {
+              const int64_t rel = q - offset;
+              const bool written = rel >= 0 && rel < count * kBlock;
+              ASSERT_EQ(bits_at(&buf[size_t(q)]), written ? bits_at(&want[size_t(rel)])
+                                                           : bits_at(&guard))
+                  << k.name << " key " << key << " b0 " << b0 << " count " << count
+                  << " offset " << offset << " at " << rel;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(NoiseKernels, EveryLevelMatchesTheScalarNoiseF32) { check_blocks_against_oracle<float>(); }
+TEST(NoiseKernels, EveryLevelMatchesTheScalarNoiseU8) { check_blocks_against_oracle<uint8_t>(); }
+
+// The block helpers are the per-element definition (so the levels are too).
+TEST(NoiseKernels, BlocksAreTheElements) {
+  for (int64_t e = 0; e < 4096; ++e) {
+    float f[16];
+    uint8_t u[64];
+    noise_f32_block(77, uint64_t(e / 16), f);
+    noise_u8_block(77, uint64_t(e / 64), u);
+    ASSERT_EQ(bits_of(f[e % 16]), bits_of(noise_f32(77, e)));
+    ASSERT_EQ(u[e % 64], noise_u8(77, e));
+  }
+}
+
+// The distribution tests on what the vector levels write (one long run and
+// many short ones, as hole rows are).
+TEST(NoiseKernels, EveryLevelWritesStandardNormalAndUniformValues) {
+  for (Isa isa : isas_of_this_cpu()) {
+    SCOPED_TRACE(cpu::kernels_for(isa).name);
+    const cpu::KernelTable& k = cpu::kernels_for(isa);
+    std::vector<float> z(kDraws);
+    table_blocks(k, z.data(), 0xABCDEF, 5, kDraws / 32);
+    for (int64_t at = kDraws / 2, b = 0; at < kDraws; at += 48, b += 1000) {
+      table_blocks(k, z.data() + at, 0x777, b, std::min<int64_t>(48, kDraws - at) / 16);
+    }
+    expect_standard_normal(z);
+    std::vector<uint8_t> u(kDraws);
+    table_blocks(k, u.data(), 0xABCDEF, 3, kDraws / 64);
+    std::vector<int64_t> counts(256, 0);
+    for (uint8_t v : u) ++counts[v];
+    const double chi2 = chi_square_u8(counts, kDraws);
+    EXPECT_GT(chi2, kChi2Low);
+    EXPECT_LT(chi2, kChi2High);
+  }
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "cpu/scratch.hpp"
 #include "cpu/tiling.hpp"
 #include "kernels/formulas.hpp"
+#include "kernels/noise.hpp"
 
 namespace mixcut::cpu {
 namespace {
@@ -70,10 +71,25 @@ void cutout_typed(Context& ctx, const KernelTable& k, int threads, const CutoutH
   const int64_t* first_hole = hole_first.data();
   const int64_t* sample_of_item = samples.data();
   const ChannelNorm& norm_table = scratch.norm;
+  // ChannelNoise values, c per hole, computed once.
+  D* hole_noise = nullptr;
+  if (fill.kind == FillKind::ChannelNoise) {
+    hole_noise = scratch_of<D>(scratch.hole_noise, num_holes * g.c);
+    for (int64_t h = 0; h < num_holes; ++h) {
+      for (int64_t ch = 0; ch < g.c; ++ch) {
+        if constexpr (std::is_same_v<D, uint8_t>) {
+          hole_noise[h * g.c + ch] = channel_noise_u8(holes[h].noise_key, ch);
+        } else {
+          hole_noise[h * g.c + ch] = channel_noise_f32(holes[h].noise_key, ch);
+        }
+      }
+    }
+  }
 
   run_items(
       threads, int64_t(samples.size()), g.num_tiles, cost_prefix,
-      [&](int64_t s, int64_t t, int) {
+      [&](int64_t s, int64_t t, int part) {
+        ThreadScratch& ts = scratch.threads[size_t(part)];
         const int64_t i = sample_of_item[s];
         const int64_t p0 = t * g.tile_pixels;
         const int64_t len = std::min(g.tile_pixels, g.hw - p0);
@@ -91,53 +107,82 @@ void cutout_typed(Context& ctx, const KernelTable& k, int threads, const CutoutH
         }
         for (int64_t h = first_hole[i]; h < first_hole[i + 1]; ++h) {
           const CutoutHole& hole = holes[h];
+          // Rows to copy: the constant fill's, or, for a ChannelNoise fill,
+          // this hole's values as rows of its width (laid out as fill_row
+          // is), so that it is copied, streamed and prefetched as a
+          // constant fill is.
+          const D* rows = fill_row;
+          int64_t rows_w = g.w;  // values per channel row (NCHW)
+          if (fill.kind == FillKind::ChannelNoise) {
+            const D* v = hole_noise + h * g.c;
+            rows_w = hole.box.x1 - hole.box.x0;
+            D* r = scratch_of<D>(ts.fill, rows_w * g.c);
+            if (dst.layout == Layout::NHWC) {
+              for (int64_t x = 0; x < rows_w; ++x) {
+                for (int64_t ch = 0; ch < g.c; ++ch) r[x * g.c + ch] = v[ch];
+              }
+            } else {
+              for (int64_t ch = 0; ch < g.c; ++ch) {
+                std::fill(r + ch * rows_w, r + (ch + 1) * rows_w, v[ch]);
+              }
+            }
+            rows = r;
+          }
           for_each_box_span(hole.box, g, p0, len, [&](int64_t q0, int64_t q1) {
             const int64_t ahead = kPrefetchRows * g.row_stride;
-            if (row_fill && dst.layout == Layout::NHWC) {
+            if (rows != nullptr && dst.layout == Layout::NHWC) {
               const int64_t bytes = (q1 - q0) * g.c * int64_t(sizeof(D));
               prefetch_edges(out.ptr + (q0 + ahead) * g.c, bytes);
-              put_row(k, out.ptr + q0 * g.c, fill_row, bytes, stream_holes);
+              put_row(k, out.ptr + q0 * g.c, rows, bytes, stream_holes);
               return;
             }
-            if (row_fill) {
+            if (rows != nullptr) {
               const int64_t bytes = (q1 - q0) * int64_t(sizeof(D));
               for (int64_t ch = 0; ch < g.c; ++ch) {
                 prefetch_edges(out.ptr + ch * out.run_stride + q0 + ahead, bytes);
-                put_row(k, out.ptr + ch * out.run_stride + q0, fill_row + ch * g.w, bytes,
+                put_row(k, out.ptr + ch * out.run_stride + q0, rows + ch * rows_w, bytes,
                         stream_holes);
               }
               return;
             }
+            // FillKind::Noise. Element (ch, pixel p0 + q) has the canonical
+            // index ch*h*w + p0 + q, consecutive along the span: the noise
+            // blocks covering it go into a row in L1 per channel, which is
+            // then copied on as constant rows are (every whole line
+            // streamed, whatever the row's alignment; NHWC interleaved).
+            constexpr int64_t kBlock = std::is_same_v<D, uint8_t> ? 64 : 16;
+            const int64_t n = q1 - q0, row_cap = n + 2 * kBlock;
+            D* noise_rows = scratch_of<D>(ts.fill, g.c * row_cap);
+            const void* planes[3];
             for (int64_t ch = 0; ch < g.c; ++ch) {
-              D value = values[ch];
-              if (fill.kind == FillKind::ChannelNoise) {
-                if constexpr (std::is_same_v<D, uint8_t>) {
-                  value = channel_noise_u8(hole.noise_key, ch);
-                } else {
-                  value = channel_noise_f32(hole.noise_key, ch);
-                }
-              }
-              D* base = dst.layout == Layout::NCHW ? out.ptr + ch * out.run_stride : out.ptr + ch;
-              const int64_t step = dst.layout == Layout::NCHW ? 1 : g.c;
-              if (fill.kind == FillKind::Noise) {
-                for (int64_t q = q0; q < q1; ++q) {
-                  const int64_t pixel = p0 + q;
-                  const int64_t e = noise_element_index(ch, pixel / g.w, pixel % g.w, g.h, g.w);
-                  if constexpr (std::is_same_v<D, uint8_t>) {
-                    base[q * step] = noise_u8(hole.noise_key, e);
-                  } else {
-                    base[q * step] = noise_f32(hole.noise_key, e);
-                  }
-                }
-              } else if (step == 1) {
-                if constexpr (std::is_same_v<D, uint8_t>) {
-                  std::memset(base + q0, value, size_t(q1 - q0));
-                } else {
-                  std::fill(base + q0, base + q1, value);
-                }
+              const int64_t e0 = ch * g.hw + p0 + q0, b0 = e0 / kBlock;
+              const int64_t count = (e0 + n + kBlock - 1) / kBlock - b0;
+              D* row = noise_rows + ch * row_cap;
+              if constexpr (std::is_same_v<D, uint8_t>) {
+                k.noise_u8(row, hole.noise_key, b0, count);
               } else {
-                for (int64_t q = q0; q < q1; ++q) base[q * step] = value;
+                k.noise_f32(row, hole.noise_key, b0, count);
               }
+              const D* values_of_ch = row + (e0 - b0 * kBlock);
+              if (ch < 3) planes[ch] = values_of_ch;
+              if (dst.layout == Layout::NCHW) {
+                D* to = out.ptr + ch * out.run_stride + q0;
+                prefetch_edges(to + ahead, n * int64_t(sizeof(D)));
+                put_row(k, to, values_of_ch, n * int64_t(sizeof(D)), stream_holes);
+              }
+            }
+            if (dst.layout == Layout::NCHW) return;
+            prefetch_edges(out.ptr + (q0 + ahead) * g.c, n * g.c * int64_t(sizeof(D)));
+            if (g.c == 3) {
+              k.interleave3(planes, out.ptr + q0 * 3, n, int64_t(sizeof(D)), stream_holes);
+              return;
+            }
+            // Other channel counts: channel ch's values start in its row at
+            // its own block offset.
+            for (int64_t ch = 0; ch < g.c; ++ch) {
+              const int64_t e0 = ch * g.hw + p0 + q0;
+              const D* v = noise_rows + ch * row_cap + (e0 - e0 / kBlock * kBlock);
+              for (int64_t q = 0; q < n; ++q) out.ptr[(q0 + q) * g.c + ch] = v[q];
             }
           });
         }

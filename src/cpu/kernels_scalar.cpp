@@ -5,6 +5,7 @@
 
 #include "cpu/kernel_table.hpp"
 #include "kernels/formulas.hpp"
+#include "kernels/noise.hpp"
 
 namespace mixcut::cpu {
 namespace {
@@ -140,6 +141,14 @@ void copy(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, siz
 
 void no_fence() {}  // no non-temporal stores here
 
+// Noise blocks: kernels/noise.hpp's block helpers (four Philox calls each).
+void noise_blocks_u8(uint8_t* out, uint64_t key, int64_t b0, int64_t count) {
+  for (int64_t b = 0; b < count; ++b) noise_u8_block(key, uint64_t(b0 + b), out + 64 * b);
+}
+void noise_blocks_f32(float* out, uint64_t key, int64_t b0, int64_t count) {
+  for (int64_t b = 0; b < count; ++b) noise_f32_block(key, uint64_t(b0 + b), out + 16 * b);
+}
+
 KernelTable make_table() {
   KernelTable t{};
   t.name = "scalar";
@@ -156,6 +165,8 @@ KernelTable make_table() {
   t.swap_spans = &swap_spans;
   t.copy_stream = &copy;
   t.stream_fence = &no_fence;
+  t.noise_u8 = &noise_blocks_u8;
+  t.noise_f32 = &noise_blocks_f32;
   return t;
 }
 

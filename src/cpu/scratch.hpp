@@ -14,9 +14,10 @@
 
 namespace mixcut::cpu {
 
-// One thread's buffers: a cycle's saved tile, a staged tile, box spans.
+// One thread's buffers: a cycle's saved tile, a staged tile, box spans, a
+// Cutout hole's fill rows (ChannelNoise values, Noise blocks).
 struct ThreadScratch {
-  std::vector<unsigned char> cycle, stage;
+  std::vector<unsigned char> cycle, stage, fill;
   std::vector<int64_t> spans_a, spans_b;  // box spans in bytes (select_spans)
 };
 
@@ -24,9 +25,10 @@ struct CpuScratch final : BackendScratch {
   std::vector<ThreadScratch> threads;
   Schedule schedule;
   ChannelNorm norm;
-  // Cutout: fill values and rows in destination bytes, holes per sample,
-  // the samples visited and their cost.
-  std::vector<unsigned char> fill_values, fill_rows;
+  // Cutout: fill values and rows in destination bytes (hole_noise: each
+  // hole's c ChannelNoise values), holes per sample, the samples visited
+  // and their cost.
+  std::vector<unsigned char> fill_values, fill_rows, hole_noise;
   std::vector<int64_t> hole_first, samples, cost_prefix;
 };
 

@@ -2,7 +2,8 @@
 // That TU first defines MIXCUT_CPU_ISA_NS and MIXCUT_CPU_ISA_NAME, includes
 // shims128-inl.hpp, and defines in mixcut::cpu::<ns> its `Arch` (an xsimd
 // arch) and its intrinsic shims: mulhrs, stream_store, stream_fence,
-// widen_u8x4_to_f32, rgb_to_f32; with MIXCUT_CPU_ISA_HAS_FMA fused_mul_add;
+// widen_u8x4_to_f32, rgb_to_f32, mul_u32_wide, swap_u32_halves,
+// transpose_blocks; with MIXCUT_CPU_ISA_HAS_FMA fused_mul_add;
 // with MIXCUT_CPU_ISA_HAS_MASKED_BYTES copy_short and load_into (else
 // common-inl.hpp's); with MIXCUT_CPU_ISA_HAS_RGB_TO_PLANES rgb_to_planes.
 // Raw intrinsics live only in those shims. The kernels, one -inl header per
@@ -18,6 +19,7 @@
 #include "cpu/isa/blend-inl.hpp"
 #include "cpu/isa/copy-inl.hpp"
 #include "cpu/isa/layout-inl.hpp"
+#include "cpu/isa/noise-inl.hpp"
 #include "cpu/isa/normalize-inl.hpp"
 #include "cpu/isa/spans-inl.hpp"
 #include "cpu/kernel_table.hpp"
@@ -41,6 +43,8 @@ KernelTable make_table() {
   t.swap_spans = &swap_spans;
   t.copy_stream = &copy_stream;
   t.stream_fence = &stream_fence;
+  t.noise_u8 = &noise_blocks_u8;
+  t.noise_f32 = &noise_blocks_f32;
   return t;
 }
 

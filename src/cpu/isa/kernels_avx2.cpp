@@ -34,6 +34,24 @@ inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
   _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
 }
 inline void stream_fence() { _mm_sfence(); }
+// 64-bit lanes: the products of their low 32-bit halves (vpmuludq).
+inline xsimd::batch<uint64_t, Arch> mul_u32_wide(xsimd::batch<uint64_t, Arch> a,
+                                                 xsimd::batch<uint64_t, Arch> b) {
+  return _mm256_mul_epu32(a, b);
+}
+// The two 32-bit halves of each 64-bit lane swapped (vpshufd).
+inline xsimd::batch<uint64_t, Arch> swap_u32_halves(xsimd::batch<uint64_t, Arch> v) {
+  return _mm256_shuffle_epi32(v, 0xB1);
+}
+// out[2m + h] = 128-bit lane m of in[2h] then of in[2h + 1]: the four
+// vectors' lanes 0, then their lanes 1 (see noise-inl.hpp).
+inline void transpose_blocks(const xsimd::batch<uint32_t, Arch> in[4],
+                             xsimd::batch<uint32_t, Arch> out[4]) {
+  out[0] = _mm256_permute2x128_si256(in[0], in[1], 0x20);
+  out[1] = _mm256_permute2x128_si256(in[2], in[3], 0x20);
+  out[2] = _mm256_permute2x128_si256(in[0], in[1], 0x31);
+  out[3] = _mm256_permute2x128_si256(in[2], in[3], 0x31);
+}
 // The 32 interleaved 3-byte pixels in v0, v1, v2 as out[w][ch]: channel ch
 // of pixels 8w .. 8w + 7, as floats. Each window of 8 pixels (24 bytes) is
 // first gathered (blend of two sources, then a dword permute) so that each

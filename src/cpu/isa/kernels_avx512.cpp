@@ -1,5 +1,9 @@
 // AVX-512 (F, BW, CD, DQ, VL) level of the kernel table: its intrinsic shims,
 // then the kernels of cpu/isa/kernels-inl.hpp in namespace mixcut::cpu::avx512.
+// g++ 12 reports the self-initialised placeholder inside AVX-512 intrinsics
+// (_mm512_undefined_*) as maybe-uninitialized once xsimd's operators are
+// inlined into the noise loops (GCC bug 105593, fixed in g++ 13).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #define MIXCUT_CPU_ISA_NS avx512
 #define MIXCUT_CPU_ISA_NAME "avx512"
 #define MIXCUT_CPU_ISA_HAS_FMA 1
@@ -41,6 +45,28 @@ inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
   _mm512_stream_si512(reinterpret_cast<__m512i*>(p), v);
 }
 inline void stream_fence() { _mm_sfence(); }
+// 64-bit lanes: the products of their low 32-bit halves (vpmuludq).
+inline xsimd::batch<uint64_t, Arch> mul_u32_wide(xsimd::batch<uint64_t, Arch> a,
+                                                 xsimd::batch<uint64_t, Arch> b) {
+  return _mm512_mul_epu32(a, b);
+}
+// The two 32-bit halves of each 64-bit lane swapped (vpshufd).
+inline xsimd::batch<uint64_t, Arch> swap_u32_halves(xsimd::batch<uint64_t, Arch> v) {
+  return _mm512_shuffle_epi32(v, _MM_PERM_CDAB);
+}
+// 4 x 4 transpose of 128-bit lanes: out[m] = lane m of in[0], in[1], in[2],
+// in[3] (see noise-inl.hpp).
+inline void transpose_blocks(const xsimd::batch<uint32_t, Arch> in[4],
+                             xsimd::batch<uint32_t, Arch> out[4]) {
+  const __m512i t0 = _mm512_shuffle_i32x4(in[0], in[1], 0x44);  // in0.0 in0.1 in1.0 in1.1
+  const __m512i t1 = _mm512_shuffle_i32x4(in[0], in[1], 0xEE);  // in0.2 in0.3 in1.2 in1.3
+  const __m512i t2 = _mm512_shuffle_i32x4(in[2], in[3], 0x44);
+  const __m512i t3 = _mm512_shuffle_i32x4(in[2], in[3], 0xEE);
+  out[0] = _mm512_shuffle_i32x4(t0, t2, 0x88);
+  out[1] = _mm512_shuffle_i32x4(t0, t2, 0xDD);
+  out[2] = _mm512_shuffle_i32x4(t1, t3, 0x88);
+  out[3] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
+}
 // Copies n <= 64 bytes with one masked load and store (masked-off bytes are
 // neither read nor written, so no fault past either end).
 inline void copy_short(uint8_t* dst, const uint8_t* src, int64_t n) {

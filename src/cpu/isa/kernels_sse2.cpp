@@ -45,6 +45,20 @@ inline void stream_store(uint8_t* p, xsimd::batch<uint8_t, Arch> v) {
   _mm_stream_si128(reinterpret_cast<__m128i*>(p), v);
 }
 inline void stream_fence() { _mm_sfence(); }
+// 64-bit lanes: the products of their low 32-bit halves (pmuludq).
+inline xsimd::batch<uint64_t, Arch> mul_u32_wide(xsimd::batch<uint64_t, Arch> a,
+                                                 xsimd::batch<uint64_t, Arch> b) {
+  return _mm_mul_epu32(a, b);
+}
+// The two 32-bit halves of each 64-bit lane swapped (pshufd).
+inline xsimd::batch<uint64_t, Arch> swap_u32_halves(xsimd::batch<uint64_t, Arch> v) {
+  return _mm_shuffle_epi32(v, 0xB1);
+}
+// One 128-bit lane per vector: already in block order (see noise-inl.hpp).
+inline void transpose_blocks(const xsimd::batch<uint32_t, Arch> in[4],
+                             xsimd::batch<uint32_t, Arch> out[4]) {
+  for (int k = 0; k < 4; ++k) out[k] = in[k];
+}
 
 }  // namespace
 }  // namespace mixcut::cpu::sse2
