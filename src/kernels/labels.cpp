@@ -1,3 +1,5 @@
+// Label mixing (labels.hpp): smoothing, then hard, soft and multi-hot rows
+// mixed with the lam of each plan record.
 #include "kernels/labels.hpp"
 
 #include <algorithm>

@@ -1,3 +1,5 @@
+// The keyed variates of sampling.hpp: log-uniform, normal (Box-Muller), Gamma
+// (Marsaglia-Tsang, in log space for small shapes) and Beta from two Gammas.
 #include "plan/sampling.hpp"
 
 #include <cmath>
