@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <ostream>
 #include <string>
 
 #include "plan/plan.hpp"
@@ -10,6 +11,14 @@
 
 namespace mixcut::capi {
 namespace {
+
+// An address printed as 0x..., without making a pointer of an integer.
+struct Hex {
+  uintptr_t value;
+};
+std::ostream& operator<<(std::ostream& out, Hex h) {
+  return out << "0x" << std::hex << h.value << std::dec;
+}
 
 const char* dtype_name(DType dtype) { return dtype == DType::U8 ? "uint8" : "float32"; }
 
@@ -209,10 +218,8 @@ void check_src_dst(const Tensor& src, const Tensor& dst) {
   }
   const ByteRange a = tensor_bytes(src), b = tensor_bytes(dst);
   if (a.intersects(b)) {
-    failf(MIXCUT_ERR_OVERLAP, "src bytes [", reinterpret_cast<const void*>(a.begin), ", ",
-          reinterpret_cast<const void*>(a.end), ") and dst bytes [",
-          reinterpret_cast<const void*>(b.begin), ", ", reinterpret_cast<const void*>(b.end),
-          ") overlap without being the same buffer");
+    failf(MIXCUT_ERR_OVERLAP, "src bytes [", Hex{a.begin}, ", ", Hex{a.end}, ") and dst bytes [",
+          Hex{b.begin}, ", ", Hex{b.end}, ") overlap without being the same buffer");
   }
 }
 
