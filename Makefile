@@ -1,7 +1,7 @@
 # User commands. The build itself is CMake (see CMakePresets.json).
 .PHONY: all deps configure pyenv build demo demo-picture test test-cpp test-python \
 	test-python-install test-rust asan abi-check abi-update bench bench-report docs clean \
-	fuzz tsan
+	fuzz tsan tidy
 
 PY := .venv/bin/python
 BUILD := build/release
@@ -90,6 +90,11 @@ abi-update: configure
 	@scripts/install-deps.sh abi
 	@cmake --build --preset release --target mixcut
 	@scripts/abi.sh update $(BUILD)/libmixcut.so
+
+# clang-tidy (.clang-tidy's checks) over src/ and capi/; any warning fails.
+tidy:
+	@scripts/install-deps.sh --checks
+	@scripts/tidy.sh
 
 # Runs every benchmark (about 13 minutes), then prints the ratio table.
 bench: build

@@ -34,7 +34,10 @@ void ChannelNorm::reset(const Normalize* norm, int64_t channels, Layout from_lay
       for (int v = 0; v < 256; ++v) {
         const float exact = formulas::normalize_u8(uint8_t(v), m, s);
         const float fast = divide_split(divide_split(float(v), r255) - m, rs);
-        if (std::memcmp(&fast, &exact, sizeof(float)) != 0) fma_exact[size_t(ch)] = 0;
+        uint32_t fast_bits = 0, exact_bits = 0;  // bit equality: NaN and -0 included
+        std::memcpy(&fast_bits, &fast, sizeof fast_bits);
+        std::memcpy(&exact_bits, &exact, sizeof exact_bits);
+        if (fast_bits != exact_bits) fma_exact[size_t(ch)] = 0;
       }
     }
   } else if (channels <= kMaxTableChannels) {

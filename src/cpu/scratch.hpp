@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/context.hpp"
@@ -41,8 +42,9 @@ template <class T>
 T* scratch_of(std::vector<unsigned char>& buffer, int64_t elems) {
   const size_t bytes = size_t(elems) * sizeof(T) + 64;
   if (buffer.size() < bytes) buffer.resize(bytes);
-  auto addr = reinterpret_cast<uintptr_t>(buffer.data());
-  return reinterpret_cast<T*>((addr + 63) & ~uintptr_t(63));
+  void* first = buffer.data();
+  size_t space = buffer.size();
+  return static_cast<T*>(std::align(64, bytes - 64, first, space));
 }
 
 }  // namespace mixcut::cpu

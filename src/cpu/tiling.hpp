@@ -26,7 +26,7 @@ namespace mixcut::cpu {
 // the commit that set it): 64 KiB beat 16 KiB by 8-15 % (longer runs per
 // output stream keep DRAM pages open), 4 KiB was twice as slow, 128 KiB no
 // better; with a format change, 64 KiB per plane beat 64 KiB for all planes.
-constexpr int64_t kTileBytes = 64 * 1024;
+constexpr int64_t kTileBytes = int64_t{64} * 1024;
 
 struct Geometry {
   int64_t n, c, h, w, hw;

@@ -98,9 +98,9 @@ void deinterleave3_f32_impl(const float* a, const MixSource& mix, float* const* 
       }
       from = mixed;
     }
-    for (int step = 0; step < 4; ++step) {
+    for (int64_t step = 0; step < 4; ++step) {
       const int64_t e = 3 * step * S::kPixels;
-      for (int part = 0; part < 3; ++part) {
+      for (int64_t part = 0; part < 3; ++part) {
         if constexpr (kMix == Mix::Mixup) {
           x[part] = blend4_f32(from + e + 4 * part, b + 3 * p + e + 4 * part, lam, rest);
         } else {
@@ -165,9 +165,9 @@ void split3_u8_impl(SourceBytes<kMix>& src, uint8_t* const* planes, int64_t p, i
       const int64_t o = 3 * p + v;
       src.vec(o, src.a_at(o), src.b_at(o)).store_aligned(mixed + v);
     }
-    for (int step = 0; step < 4; ++step) {
+    for (int64_t step = 0; step < 4; ++step) {
       const uint8_t* in = mixed + 3 * step * S::kPixels;
-      for (int part = 0; part < 3; ++part) x[part] = load128(in + 16 * part);
+      for (int64_t part = 0; part < 3; ++part) x[part] = load128(in + 16 * part);
       S::split(x, out[step]);
     }
     store_four_steps<kStream>(local, p, S::kPixels, out);
