@@ -123,11 +123,16 @@ typedef enum mixcut_backend {
 } mixcut_backend;
 
 typedef enum mixcut_option {
-  /* Threads per call. 0 (default) = OpenMP's default (OMP_NUM_THREADS or the
-   * number of cores) read at each call, at most MIXCUT_MAX_THREADS.
-   * 0 <= value <= MIXCUT_MAX_THREADS, else MIXCUT_ERR_BAD_PARAM. A count the
-   * machine cannot start is never passed to OpenMP (which would end the
-   * process), but a count above the cores only slows a call down. */
+  /* Threads per call. A value > 0 is used as given (the cores it finds busy
+   * only slow the call down). 0 (default) never loses to one thread: at most
+   * OpenMP's default (OMP_NUM_THREADS or the number of cores, read at each
+   * call), at most one thread per MiB the call reads and writes, and no more
+   * than the cores other work leaves idle at the call (Linux: runnable
+   * threads in /proc/loadavg, less this process's own team) — on a machine
+   * whose cores are all busy, e.g. inside data loader worker processes, a
+   * call runs on one thread. 0 <= value <= MIXCUT_MAX_THREADS, else
+   * MIXCUT_ERR_BAD_PARAM. A count the machine cannot start is never passed
+   * to OpenMP (which would end the process). Results do not depend on it. */
   MIXCUT_OPT_NUM_THREADS = 1,
   /* Highest ISA the kernels may use (a mixcut_isa). Default: the best the CPU
    * has, capped by the environment variable MIXCUT_FORCE_ISA

@@ -196,7 +196,7 @@ void cutout_apply(Context& ctx, const CutoutHole* holes, int64_t num_holes, cons
                   const Tensor& src, const Tensor& dst, const Normalize* norm) {
   if (src.n == 0) return;
   const KernelTable& k = kernels_for(effective_isa(ctx));
-  const int threads = thread_count(ctx);
+  const int threads = thread_count(ctx, moved_bytes(src, dst));
   if (src.dtype == DType::U8 && dst.dtype == DType::U8) {
     cutout_typed<uint8_t, uint8_t>(ctx, k, threads, holes, num_holes, fill, src, dst, norm);
   } else if (src.dtype == DType::F32 && dst.dtype == DType::F32) {

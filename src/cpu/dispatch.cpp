@@ -9,6 +9,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "cpu/threads.hpp"
+
 namespace mixcut::cpu {
 namespace {
 
@@ -68,11 +70,14 @@ Isa default_isa_cap() {
 
 Isa effective_isa(const Context& ctx) { return min_isa(detected_isa(), ctx.max_isa); }
 
-int thread_count(const Context& ctx) {
+int thread_count(const Context& ctx, int64_t bytes) {
   register_fork_handler_once();
   if (g_in_forked_child.load(std::memory_order_relaxed)) return 1;
-  if (ctx.num_threads > 0) return static_cast<int>(std::min<int64_t>(ctx.num_threads, kMaxThreads));
-  return std::clamp(omp_get_max_threads(), 1, kMaxThreads);
+  const int threads = ctx.num_threads > 0
+                          ? static_cast<int>(std::min<int64_t>(ctx.num_threads, kMaxThreads))
+                          : default_threads(std::clamp(omp_get_max_threads(), 1, kMaxThreads), bytes);
+  note_team(threads);
+  return threads;
 }
 
 }  // namespace mixcut::cpu

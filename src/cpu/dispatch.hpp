@@ -21,9 +21,16 @@ Isa detected_isa();
 Isa default_isa_cap();
 // The ISA a ctx's kernels run: min(detected, ctx.max_isa).
 Isa effective_isa(const Context& ctx);
-// Threads a call would use with this ctx: its option, else OpenMP's default,
-// at most kMaxThreads (1 in a forked child).
-int thread_count(const Context& ctx);
+// Threads a call moving `bytes` (source + destination) uses with this ctx:
+// its option, else the default policy of cpu/threads.hpp under OpenMP's
+// default; at most kMaxThreads (1 in a forked child).
+int thread_count(const Context& ctx, int64_t bytes = INT64_MAX);
+
+// The bytes a call reads and writes at most: the source and destination batches.
+inline int64_t moved_bytes(const Tensor& src, const Tensor& dst) {
+  return src.n * src.sample_elems() * elem_size(src.dtype) +
+         dst.n * dst.sample_elems() * elem_size(dst.dtype);
+}
 
 // Whether a call writes with non-temporal stores: batches of at least the
 // ctx's threshold exceed the caches. Out of place, the whole output streams;

@@ -302,7 +302,7 @@ void mix_apply(Context& ctx, const MixSample* plan, const Tensor& src, const Ten
                const Normalize* norm) {
   if (src.n == 0) return;
   const KernelTable& k = kernels_for(effective_isa(ctx));
-  const int threads = thread_count(ctx);
+  const int threads = thread_count(ctx, moved_bytes(src, dst));
   if (src.dtype == DType::U8 && dst.dtype == DType::U8) {
     mix_typed<uint8_t, uint8_t>(ctx, k, threads, plan, src, dst, norm);
   } else if (src.dtype == DType::F32 && dst.dtype == DType::F32) {
