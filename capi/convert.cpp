@@ -174,8 +174,41 @@ Tensor to_tensor(const mixcut_tensor* tensor, const char* name) {
   return t;
 }
 
+Tensor to_gather_tensor(const void* const* samples, const mixcut_tensor* src) {
+  require_pointer(src, "src");
+  if (src->data != nullptr) {
+    failf(MIXCUT_ERR_BAD_PARAM, "src->data must be NULL in a gather call: the samples are ",
+          "samples[0..n-1]");
+  }
+  if (src->sample_stride != 0) {
+    failf(MIXCUT_ERR_BAD_PARAM, "src->sample_stride = ", src->sample_stride,
+          " must be 0 in a gather call: each sample is packed");
+  }
+  check_batch(src->n, "src->n");
+  mixcut_tensor shape = *src;
+  shape.n = 0;  // dtype, layout, c, h, w here; the pointers below
+  Tensor t = to_tensor(&shape, "src");
+  if (src->n > 0) require_pointer(samples, "samples");
+  const size_t elem = size_t(elem_size(t.dtype));
+  const uint64_t bytes = uint64_t(checked_mul(t.sample_elems(), int64_t(elem), "sample bytes"));
+  for (int64_t i = 0; i < src->n; ++i) {
+    if (samples[i] == nullptr) failf(MIXCUT_ERR_NULL_POINTER, "samples[", i, "] is NULL");
+    if (reinterpret_cast<uintptr_t>(samples[i]) % elem != 0) {
+      failf(MIXCUT_ERR_BAD_PARAM, "samples[", i, "] = ", samples[i], " is not ", elem,
+            "-byte aligned");
+    }
+    if (reinterpret_cast<uintptr_t>(samples[i]) > std::numeric_limits<uintptr_t>::max() - bytes) {
+      failf(MIXCUT_ERR_BAD_SIZE, "samples[", i, "] + ", bytes, " bytes wraps the address space");
+    }
+  }
+  t.n = src->n;
+  t.data = nullptr;
+  t.samples = const_cast<void* const*>(samples);
+  return t;
+}
+
 ByteRange tensor_bytes(const Tensor& t) {
-  if (t.n == 0) return {};
+  if (t.n == 0 || t.samples != nullptr) return {};
   const auto bytes = uint64_t(((t.n - 1) * t.stride + t.sample_elems()) * elem_size(t.dtype));
   const auto begin = reinterpret_cast<uintptr_t>(t.data);
   return {begin, begin + bytes};
@@ -217,6 +250,15 @@ void check_src_dst(const Tensor& src, const Tensor& dst) {
     return;  // exact in place
   }
   const ByteRange a = tensor_bytes(src), b = tensor_bytes(dst);
+  if (src.samples != nullptr) {
+    const int64_t bytes = src.sample_elems() * elem_size(src.dtype);
+    for (int64_t i = 0; i < src.n; ++i) {
+      if (array_bytes(src.samples[i], bytes, 1).intersects(b)) {
+        failf(MIXCUT_ERR_OVERLAP, "samples[", i, "] (", bytes, " bytes at ", src.samples[i],
+              ") overlaps dst; a gather never runs in place");
+      }
+    }
+  }
   if (a.intersects(b)) {
     failf(MIXCUT_ERR_OVERLAP, "src bytes [", Hex{a.begin}, ", ", Hex{a.end}, ") and dst bytes [",
           Hex{b.begin}, ", ", Hex{b.end}, ") overlap without being the same buffer");

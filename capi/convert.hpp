@@ -41,7 +41,13 @@ void check_side(int64_t side, const char* name);
 // byte extent; stride 0 resolved to c*h*w.
 Tensor to_tensor(const mixcut_tensor* tensor, const char* name);
 
-// src/dst agreement: shape, dtype pair, overlap (exact in place allowed).
+// A gather source: n separate packed samples samples[0..n-1], each described
+// by src's dtype, layout, c, h, w (src->data must be NULL and
+// src->sample_stride 0). Checks every pointer (NULL, alignment, extent).
+Tensor to_gather_tensor(const void* const* samples, const mixcut_tensor* src);
+
+// src/dst agreement: shape, dtype pair, overlap (exact in place allowed; a
+// gather source must not overlap dst at all, sample by sample).
 void check_src_dst(const Tensor& src, const Tensor& dst);
 
 // Optional u8 -> f32 normalisation. Returns nullptr for none, else `storage`

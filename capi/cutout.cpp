@@ -8,18 +8,39 @@
 #include "plan/plan.hpp"
 #include "status.hpp"
 
-using mixcut::capi::backend_of;
+namespace mixcut::capi {
+namespace {
+
+// mixcut_cutout_apply and its gather twin: `source()` validates the source.
+template <class Source>
+void apply_cutout(mixcut_ctx* ctx, const mixcut_cutout_hole* holes, int64_t num_holes,
+                  const mixcut_fill* fill, Source&& source, const mixcut_tensor* dst,
+                  const mixcut_normalize* norm) {
+  Context fallback;
+  Context& context = resolve_context(ctx, fallback);
+  const BackendOps& backend = backend_of(context);
+  const Tensor s = source();
+  const Tensor d = to_tensor(dst, "dst");
+  check_src_dst(s, d);
+  Normalize norm_storage;
+  const Normalize* normalize = to_normalize(norm, s, d, norm_storage);
+  const Fill f = to_fill(fill, d);
+  const std::vector<CutoutHole> records = to_holes(holes, num_holes, s.n, s.h, s.w);
+  if (s.n == 0) return;
+  backend.cutout_apply(context, records.data(), int64_t(records.size()), f, s, d, normalize);
+}
+
+}  // namespace
+}  // namespace mixcut::capi
+
+using mixcut::capi::apply_cutout;
 using mixcut::capi::check_batch;
 using mixcut::capi::check_side;
-using mixcut::capi::check_src_dst;
 using mixcut::capi::guarded;
 using mixcut::capi::require_pointer;
-using mixcut::capi::resolve_context;
 using mixcut::capi::to_c;
 using mixcut::capi::to_cutout_policy;
-using mixcut::capi::to_fill;
-using mixcut::capi::to_holes;
-using mixcut::capi::to_normalize;
+using mixcut::capi::to_gather_tensor;
 using mixcut::capi::to_tensor;
 
 extern "C" {
@@ -72,18 +93,17 @@ mixcut_status mixcut_cutout_apply(mixcut_ctx* ctx, const mixcut_cutout_hole* hol
                                   const mixcut_tensor* src, const mixcut_tensor* dst,
                                   const mixcut_normalize* norm) {
   return guarded("mixcut_cutout_apply", [&] {
-    mixcut::Context fallback;
-    mixcut::Context& context = resolve_context(ctx, fallback);
-    const mixcut::BackendOps& backend = backend_of(context);
-    const mixcut::Tensor s = to_tensor(src, "src");
-    const mixcut::Tensor d = to_tensor(dst, "dst");
-    check_src_dst(s, d);
-    mixcut::Normalize norm_storage;
-    const mixcut::Normalize* normalize = to_normalize(norm, s, d, norm_storage);
-    const mixcut::Fill f = to_fill(fill, d);
-    const std::vector<mixcut::CutoutHole> records = to_holes(holes, num_holes, s.n, s.h, s.w);
-    if (s.n == 0) return;
-    backend.cutout_apply(context, records.data(), int64_t(records.size()), f, s, d, normalize);
+    apply_cutout(ctx, holes, num_holes, fill, [&] { return to_tensor(src, "src"); }, dst, norm);
+  });
+}
+
+mixcut_status mixcut_cutout_apply_gather(mixcut_ctx* ctx, const mixcut_cutout_hole* holes,
+                                         int64_t num_holes, const mixcut_fill* fill,
+                                         const void* const* samples, const mixcut_tensor* src,
+                                         const mixcut_tensor* dst, const mixcut_normalize* norm) {
+  return guarded("mixcut_cutout_apply_gather", [&] {
+    apply_cutout(ctx, holes, num_holes, fill, [&] { return to_gather_tensor(samples, src); }, dst,
+                 norm);
   });
 }
 

@@ -59,25 +59,40 @@ std::vector<MixSample> check_dense_labels(const mixcut_mix_sample* plan, int64_t
   return to_mix_plan(plan, n, false, 0, 0);
 }
 
+// mixcut_mix_apply and its gather twin: `source()` validates the source.
+template <class Source>
+void apply_mix(mixcut_ctx* ctx, const mixcut_mix_sample* plan, Source&& source,
+               const mixcut_tensor* dst, const mixcut_normalize* norm) {
+  Context fallback;
+  Context& context = resolve_context(ctx, fallback);
+  const BackendOps& backend = backend_of(context);
+  const Tensor s = source();
+  const Tensor d = to_tensor(dst, "dst");
+  check_src_dst(s, d);
+  Normalize norm_storage;
+  const Normalize* normalize = to_normalize(norm, s, d, norm_storage);
+  const std::vector<MixSample> records = to_mix_plan(plan, s.n, true, s.h, s.w);
+  if (s.n == 0) return;
+  backend.mix_apply(context, records.data(), s, d, normalize);
+}
+
 }  // namespace
 }  // namespace mixcut::capi
 
 using mixcut::capi::array_bytes;
-using mixcut::capi::backend_of;
+using mixcut::capi::apply_mix;
 using mixcut::capi::ByteRange;
 using mixcut::capi::check_batch;
 using mixcut::capi::check_dense_labels;
 using mixcut::capi::check_label_call;
 using mixcut::capi::check_side;
-using mixcut::capi::check_src_dst;
 using mixcut::capi::failf;
 using mixcut::capi::guarded;
 using mixcut::capi::require_pointer;
-using mixcut::capi::resolve_context;
 using mixcut::capi::to_c;
 using mixcut::capi::to_mix_plan;
 using mixcut::capi::to_mix_policy;
-using mixcut::capi::to_normalize;
+using mixcut::capi::to_gather_tensor;
 using mixcut::capi::to_tensor;
 
 extern "C" {
@@ -125,17 +140,15 @@ mixcut_status mixcut_mix_apply(mixcut_ctx* ctx, const mixcut_mix_sample* plan,
                                const mixcut_tensor* src, const mixcut_tensor* dst,
                                const mixcut_normalize* norm) {
   return guarded("mixcut_mix_apply", [&] {
-    mixcut::Context fallback;
-    mixcut::Context& context = resolve_context(ctx, fallback);
-    const mixcut::BackendOps& backend = backend_of(context);
-    const mixcut::Tensor s = to_tensor(src, "src");
-    const mixcut::Tensor d = to_tensor(dst, "dst");
-    check_src_dst(s, d);
-    mixcut::Normalize norm_storage;
-    const mixcut::Normalize* normalize = to_normalize(norm, s, d, norm_storage);
-    const std::vector<mixcut::MixSample> records = to_mix_plan(plan, s.n, true, s.h, s.w);
-    if (s.n == 0) return;
-    backend.mix_apply(context, records.data(), s, d, normalize);
+    apply_mix(ctx, plan, [&] { return to_tensor(src, "src"); }, dst, norm);
+  });
+}
+
+mixcut_status mixcut_mix_apply_gather(mixcut_ctx* ctx, const mixcut_mix_sample* plan,
+                                      const void* const* samples, const mixcut_tensor* src,
+                                      const mixcut_tensor* dst, const mixcut_normalize* norm) {
+  return guarded("mixcut_mix_apply_gather", [&] {
+    apply_mix(ctx, plan, [&] { return to_gather_tensor(samples, src); }, dst, norm);
   });
 }
 

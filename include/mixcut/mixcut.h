@@ -306,6 +306,23 @@ MIXCUT_API mixcut_status mixcut_mix_apply(mixcut_ctx* ctx, const mixcut_mix_samp
                                           const mixcut_tensor* src, const mixcut_tensor* dst,
                                           const mixcut_normalize* norm);
 
+/* As mixcut_mix_apply, with the source as n separate samples: sample i is
+ * the packed c x h x w buffer samples[i] (dtype, layout, n, c, h, w from src,
+ * whose data must be NULL and sample_stride 0, else MIXCUT_ERR_BAD_PARAM).
+ * One pass, the collate of a data loader: gather, mix, convert dtype and
+ * layout, normalise; each sample is read once and dst written once, for any
+ * partner rule. dst equals mixcut_mix_apply's out-of-place result on the
+ * samples stacked into one batch, byte for byte. Never in place: a sample
+ * overlapping dst is MIXCUT_ERR_OVERLAP. Samples may repeat or overlap each
+ * other (they are only read). samples may be NULL when n == 0; a NULL
+ * samples[i] is MIXCUT_ERR_NULL_POINTER, a misaligned one MIXCUT_ERR_BAD_PARAM.
+ * Added in 0.1 (an ABI addition). */
+MIXCUT_API mixcut_status mixcut_mix_apply_gather(mixcut_ctx* ctx, const mixcut_mix_sample* plan,
+                                                 const void* const* samples,
+                                                 const mixcut_tensor* src,
+                                                 const mixcut_tensor* dst,
+                                                 const mixcut_normalize* norm);
+
 /* Soft targets out[n][K] (float32, row-major) from hard labels[n] in [0, K):
  *   smooth(y) = one-hot(y) * (1 - eps) + eps/K   (off = eps/K, on = 1 - eps + off)
  *   out_i     = lam_i * smooth(y_i) + (1 - lam_i) * smooth(y_partner)
@@ -404,6 +421,17 @@ MIXCUT_API mixcut_status mixcut_cutout_apply(mixcut_ctx* ctx, const mixcut_cutou
                                              int64_t num_holes, const mixcut_fill* fill,
                                              const mixcut_tensor* src, const mixcut_tensor* dst,
                                              const mixcut_normalize* norm);
+
+/* As mixcut_cutout_apply, with the source as n separate samples (the
+ * rules of mixcut_mix_apply_gather): copies/converts samples[i] into sample
+ * i of dst and fills the holes, in one pass. Added in 0.1 (an ABI addition). */
+MIXCUT_API mixcut_status mixcut_cutout_apply_gather(mixcut_ctx* ctx,
+                                                    const mixcut_cutout_hole* holes,
+                                                    int64_t num_holes, const mixcut_fill* fill,
+                                                    const void* const* samples,
+                                                    const mixcut_tensor* src,
+                                                    const mixcut_tensor* dst,
+                                                    const mixcut_normalize* norm);
 
 #ifdef __cplusplus
 } /* extern "C" */

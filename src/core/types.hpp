@@ -23,8 +23,11 @@ enum class Backend : int32_t { Cpu = 1, Cuda = 2 };
 inline int64_t elem_size(DType t) { return t == DType::U8 ? 1 : 4; }
 
 // A validated view of a batch. stride = elements between samples (>= c*h*w).
+// A gather source (read only, never in place) has no data: sample i is the
+// separate buffer samples[i] of c*h*w elements.
 struct Tensor {
   void* data = nullptr;
+  void* const* samples = nullptr;
   DType dtype = DType::F32;
   Layout layout = Layout::NCHW;
   int64_t n = 0, c = 1, h = 1, w = 1;
@@ -37,6 +40,7 @@ struct Tensor {
   }
   template <class T>
   T* sample(int64_t i) const {
+    if (samples != nullptr) return static_cast<T*>(samples[i]);
     return static_cast<T*>(data) + i * stride;
   }
 };
