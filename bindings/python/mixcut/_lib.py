@@ -12,6 +12,7 @@ import ctypes
 import enum
 import os
 import pathlib
+import sys
 import threading
 
 #: The ABI major version this package speaks (MIXCUT_VERSION_MAJOR).
@@ -275,6 +276,8 @@ _PROTOTYPES = {
     "mixcut_mix_plan": (_c.c_int, [_P(MixPolicy), _u64, _u64, _i64, _i64, _i64, _c.c_void_p]),
     "mixcut_mix_apply": (_c.c_int, [_c.c_void_p, _c.c_void_p, _P(Tensor), _P(Tensor),
                                     _P(Normalize)]),
+    "mixcut_mix_apply_gather": (_c.c_int, [_c.c_void_p, _c.c_void_p, _c.c_void_p, _P(Tensor),
+                                           _P(Tensor), _P(Normalize)]),
     "mixcut_mix_labels": (_c.c_int, [_c.c_void_p, _i64, _c.c_void_p, _i64, _f32, _c.c_void_p]),
     "mixcut_mix_soft_labels": (_c.c_int, [_c.c_void_p, _i64, _c.c_void_p, _i64, _f32,
                                           _c.c_void_p]),
@@ -285,6 +288,9 @@ _PROTOTYPES = {
                                       _c.c_void_p, _P(_i64)]),
     "mixcut_cutout_apply": (_c.c_int, [_c.c_void_p, _c.c_void_p, _i64, _P(Fill), _P(Tensor),
                                        _P(Tensor), _P(Normalize)]),
+    "mixcut_cutout_apply_gather": (_c.c_int, [_c.c_void_p, _c.c_void_p, _i64, _P(Fill),
+                                              _c.c_void_p, _P(Tensor), _P(Tensor),
+                                              _P(Normalize)]),
 }
 
 
@@ -389,8 +395,22 @@ class Context:
 _local = threading.local()
 
 
+def in_loader_worker() -> bool:
+    """Whether this process is a torch.utils.data DataLoader worker."""
+    data = sys.modules.get("torch.utils.data")
+    return data is not None and data.get_worker_info() is not None
+
+
 def thread_context(num_threads=None):
-    """This thread's Context for a thread count (None or 0: OpenMP's default)."""
+    """This thread's Context for a thread count.
+
+    None: one thread inside a torch DataLoader worker process (the workers
+    already keep the cores busy, as torch's own set_num_threads(1) there
+    assumes), else 0. 0: the C library's default (never more threads than
+    pay for themselves and find an idle core; see MIXCUT_OPT_NUM_THREADS).
+    """
+    if num_threads is None and in_loader_worker():
+        num_threads = 1
     key = int(num_threads or 0)
     if key < 0:
         raise error(Status.ERR_BAD_PARAM, f"num_threads must be >= 0, got {num_threads}")

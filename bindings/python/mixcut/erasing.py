@@ -5,13 +5,49 @@ from __future__ import annotations
 import math
 from typing import Optional
 
-from ._arrays import View, parse_layout
+import numpy as np
+
+from ._arrays import View, as_numpy, parse_layout, torch_module
 from ._keys import Keyed
 from ._lib import Status, error
-from .functional import _FillArg, _size, cutout_apply, cutout_plan
+from .collate import Gathered, cutout_apply_gather
+from .functional import _dtype_arg, _FillArg, _size, cutout_apply, cutout_plan
 
 
-class RandomErasing(Keyed):
+class _Collate(Keyed):
+    """``collate(batch)`` for the cutout transforms: a DataLoader collate_fn."""
+
+    def collate(self, batch, step: Optional[int] = None, *, out_dtype=None, out_layout=None,
+                mean=None, std=None):
+        """A list of images, or of (image, label) pairs, into one batch with
+        this transform's holes, in one pass (mixcut_cutout_apply_gather: each
+        image read once, the batch written once; the same bytes as stacking
+        the images and then calling the transform). ``out_dtype`` /
+        ``out_layout`` / ``mean`` / ``std`` convert in that pass (the fill is
+        in the output's units). Returns the batch, or (batch, labels) for
+        pairs; torch tensors when torch is imported, else numpy arrays.
+        """
+        if len(batch) == 0:
+            raise error(Status.ERR_BAD_SIZE, "empty batch")
+        pairs = isinstance(batch[0], (tuple, list))
+        images = Gathered([b[0] if pairs else b for b in batch], self.layout, "image")
+        labels = np.array([as_numpy(b[1], "label") for b in batch]) if pairs else None
+        step = self._step_for(step)
+        holes = self._holes(images.n, images.h, images.w, step)
+        torch = torch_module()
+        layout = images.layout if out_layout is None else parse_layout(out_layout)
+        dtype = images.dtype if out_dtype is None else _dtype_arg(out_dtype)
+        out = images.new_batch(dtype, layout, torch is not None)
+        cutout_apply_gather(holes, images, out, fill=self.fill, out_layout=layout, mean=mean,
+                            std=std, num_threads=self.num_threads)
+        self.last_plan = holes
+        self._advance(step)
+        if not pairs:
+            return out
+        return out, (torch.from_numpy(labels) if torch is not None else labels)
+
+
+class RandomErasing(_Collate):
     """timm.data.RandomErasing: erase random boxes per sample, in place.
 
     Arguments as timm: ``probability`` per sample; ``min_area``/``max_area``
@@ -60,13 +96,15 @@ class RandomErasing(Keyed):
                            max_count=self.max_count, scale=(self.min_area, self.max_area),
                            ratio=self.aspect)
 
+    def _holes(self, n: int, h: int, w: int, step: int):
+        holes = self.plan(n, h, w, step)
+        batch_start = n // self.num_splits if self.num_splits > 1 else 0
+        return holes[holes["sample"] >= batch_start] if batch_start else holes
+
     def __call__(self, input, step: Optional[int] = None):
         view = View(input, self.layout, "input", writable=True)
         step = self._step_for(step)
-        holes = self.plan(view.n, view.h, view.w, step)
-        batch_start = view.n // self.num_splits if self.num_splits > 1 else 0
-        if batch_start:
-            holes = holes[holes["sample"] >= batch_start]
+        holes = self._holes(view.n, view.h, view.w, step)
         out = cutout_apply(holes, input, fill=self.fill, layout=self.layout, inplace=True,
                            num_threads=self.num_threads)
         self.last_plan = holes
@@ -78,7 +116,7 @@ class RandomErasing(Keyed):
                 f"count=({self.min_count}, {self.max_count}))")
 
 
-class Cutout(Keyed):
+class Cutout(_Collate):
     """DeVries & Taylor's Cutout: ``n_holes`` squares of side ``length``.
 
     Centres uniform over the image, boxes [c - length//2, c + length//2)
@@ -103,6 +141,8 @@ class Cutout(Keyed):
     def plan(self, n: int, h: int, w: int, step: int):
         return cutout_plan(n, h, w, seed=self.seed, step=step, form="holes",
                            min_count=self.n_holes, max_count=self.n_holes, length=self.length)
+
+    _holes = plan
 
     def __call__(self, img, step: Optional[int] = None):
         view = View(img, self.layout, "img", writable=self.inplace)
