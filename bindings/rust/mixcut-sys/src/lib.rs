@@ -234,6 +234,14 @@ extern "C" {
         dst: *const mixcut_tensor,
         norm: *const mixcut_normalize,
     ) -> mixcut_status;
+    pub fn mixcut_mix_apply_gather(
+        ctx: *mut mixcut_ctx,
+        plan: *const mixcut_mix_sample,
+        samples: *const *const c_void,
+        src: *const mixcut_tensor,
+        dst: *const mixcut_tensor,
+        norm: *const mixcut_normalize,
+    ) -> mixcut_status;
     pub fn mixcut_mix_labels(
         plan: *const mixcut_mix_sample,
         n: i64,
@@ -276,6 +284,16 @@ extern "C" {
         holes: *const mixcut_cutout_hole,
         num_holes: i64,
         fill: *const mixcut_fill,
+        src: *const mixcut_tensor,
+        dst: *const mixcut_tensor,
+        norm: *const mixcut_normalize,
+    ) -> mixcut_status;
+    pub fn mixcut_cutout_apply_gather(
+        ctx: *mut mixcut_ctx,
+        holes: *const mixcut_cutout_hole,
+        num_holes: i64,
+        fill: *const mixcut_fill,
+        samples: *const *const c_void,
         src: *const mixcut_tensor,
         dst: *const mixcut_tensor,
         norm: *const mixcut_normalize,

@@ -267,14 +267,15 @@ fn parse_header() -> Header {
 
 /// The Rust spelling mixcut-sys must use for a C type: `const T*` is `*const T`.
 fn rust_type(c_type: &str) -> String {
-    let stars = c_type.chars().rev().take_while(|&c| c == '*').count();
-    let base = c_type[..c_type.len() - stars].trim();
-    let (is_const, base) = match base.strip_prefix("const ") {
+    // "const void* const*" splits into the base "const void" and one part per
+    // '*' level: level k points at const data when the part before it says so.
+    let parts: Vec<&str> = c_type.split('*').map(str::trim).collect();
+    let (base_const, base) = match parts[0].strip_prefix("const ") {
         Some(b) => (true, b.trim()),
-        None => (false, base),
+        None => (false, parts[0]),
     };
     let mapped = match base {
-        "void" if stars == 0 => "()",
+        "void" if parts.len() == 1 => "()",
         "void" => "c_void",
         "char" => "c_char",
         "unsigned" => "c_uint",
@@ -288,16 +289,10 @@ fn rust_type(c_type: &str) -> String {
         }
     };
     let mut out = mapped.to_owned();
-    for level in 0..stars {
-        let innermost = level == 0;
-        out = format!(
-            "*{} {out}",
-            if innermost && is_const {
-                "const"
-            } else {
-                "mut"
-            }
-        );
+    let mut pointee_const = base_const;
+    for part in &parts[1..] {
+        out = format!("*{} {out}", if pointee_const { "const" } else { "mut" });
+        pointee_const = *part == "const";
     }
     out
 }
