@@ -143,16 +143,16 @@ TEST(CapiGather, MixEqualsStackThenApply) {
     for (const Pair& pair : kPairs) {
       for (int32_t in_layout : {MIXCUT_NCHW, MIXCUT_NHWC}) {
         for (int32_t out_layout : {MIXCUT_NCHW, MIXCUT_NHWC}) {
-          for (int32_t rule : {MIXCUT_PARTNER_FLIP, MIXCUT_PARTNER_ROLL,
-                               MIXCUT_PARTNER_PERMUTATION, MIXCUT_PARTNER_EXPLICIT}) {
-            SCOPED_TRACE(testing::Message() << "h " << s.h << ", dtypes " << pair.src_dtype
-                                            << "->" << pair.dst_dtype << " norm " << pair.norm
-                                            << ", layouts " << in_layout << "->" << out_layout
-                                            << ", partner rule " << rule);
+          for (int32_t rule : {MIXCUT_PARTNER_FLIP, MIXCUT_PARTNER_ROLL, MIXCUT_PARTNER_PERMUTATION,
+                               MIXCUT_PARTNER_EXPLICIT}) {
+            SCOPED_TRACE(testing::Message()
+                         << "h " << s.h << ", dtypes " << pair.src_dtype << "->" << pair.dst_dtype
+                         << " norm " << pair.norm << ", layouts " << in_layout << "->" << out_layout
+                         << ", partner rule " << rule);
             const Samples in(s, pair.src_dtype, uint32_t(rule * 17 + in_layout));
-            const auto plan = MixPlan(rule, s, uint64_t(rule + in_layout),
-                                      rule == MIXCUT_PARTNER_EXPLICIT ? explicit_partners
-                                                                      : std::vector<int64_t>{});
+            const auto plan = MixPlan(
+                rule, s, uint64_t(rule + in_layout),
+                rule == MIXCUT_PARTNER_EXPLICIT ? explicit_partners : std::vector<int64_t>{});
             const mixcut_normalize norm{kMean, kStd};
             const mixcut_normalize* np = pair.norm ? &norm : nullptr;
             const size_t out_bytes = size_t(s.n * s.sample_elems()) * ElemSize(pair.dst_dtype);
@@ -189,10 +189,10 @@ TEST(CapiGather, CutoutEqualsStackThenApply) {
         for (int32_t out_layout : {MIXCUT_NCHW, MIXCUT_NHWC}) {
           for (const mixcut_fill& fill : fills) {
             if (pair.dst_dtype == MIXCUT_UINT8 && fill.kind == MIXCUT_FILL_CONSTANT) continue;
-            SCOPED_TRACE(testing::Message() << "h " << s.h << ", dtypes " << pair.src_dtype
-                                            << "->" << pair.dst_dtype << " norm " << pair.norm
-                                            << ", layouts " << in_layout << "->" << out_layout
-                                            << ", fill " << fill.kind);
+            SCOPED_TRACE(testing::Message()
+                         << "h " << s.h << ", dtypes " << pair.src_dtype << "->" << pair.dst_dtype
+                         << " norm " << pair.norm << ", layouts " << in_layout << "->" << out_layout
+                         << ", fill " << fill.kind);
             const Samples in(s, pair.src_dtype, uint32_t(fill.kind * 7 + in_layout));
             const mixcut_normalize norm{kMean, kStd};
             const mixcut_normalize* np = pair.norm ? &norm : nullptr;
@@ -202,8 +202,8 @@ TEST(CapiGather, CutoutEqualsStackThenApply) {
               mixcut_tensor src = Tensor(const_cast<unsigned char*>(in.stacked.data()),
                                          pair.src_dtype, in_layout, s);
               const mixcut_tensor dw = Tensor(want.data(), pair.dst_dtype, out_layout, s);
-              ASSERT_EQ(mixcut_cutout_apply(ctx, holes.data(), int64_t(holes.size()), &fill,
-                                            &src, &dw, np),
+              ASSERT_EQ(mixcut_cutout_apply(ctx, holes.data(), int64_t(holes.size()), &fill, &src,
+                                            &dw, np),
                         MIXCUT_OK)
                   << mixcut_last_error();
               src.data = nullptr;
@@ -295,9 +295,9 @@ TEST(CapiGather, BadInputIsRefusedAndDstUntouched) {
     EXPECT_EQ(mixcut_mix_apply_gather(nullptr, plan.data(), samples, &c.src, &c.dst, nullptr),
               c.want);
     EXPECT_STRNE(mixcut_last_error(), "");
-    EXPECT_EQ(mixcut_cutout_apply_gather(nullptr, nullptr, 0, &fill, samples, &c.src, &c.dst,
-                                         nullptr),
-              c.want);
+    EXPECT_EQ(
+        mixcut_cutout_apply_gather(nullptr, nullptr, 0, &fill, samples, &c.src, &c.dst, nullptr),
+        c.want);
     EXPECT_TRUE(Untouched(dst_bytes));
   }
   // A bad plan is refused too.

@@ -66,10 +66,10 @@ class Gathered:
         """An empty output batch (torch when torch_out, else numpy)."""
         shape = (self.n, self.c, self.h, self.w) if layout == Layout.NCHW else \
             (self.n, self.h, self.w, self.c)
-        if torch_out:
-            torch = torch_module()
-            return torch.empty(shape, dtype=torch.uint8 if dtype == DType.UINT8 else torch.float32)
-        return np.empty(shape, dtype=np.uint8 if dtype == DType.UINT8 else np.float32)
+        # numpy's allocator, also under a torch tensor: glibc keeps reusing the
+        # pages of a freed batch, where torch.empty page-faulted a fresh one.
+        out = np.empty(shape, dtype=np.uint8 if dtype == DType.UINT8 else np.float32)
+        return torch_module().from_numpy(out) if torch_out else out
 
 
 def _out(gathered, out, out_layout, out_dtype):
