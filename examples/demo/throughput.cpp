@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "check.hpp"
@@ -37,20 +38,28 @@ void EvictCaches(uint8_t* scratch, size_t bytes) {
   std::memset(scratch, ++value, bytes);
 }
 
-double MedianSeconds(const std::function<bool()>& run, int reps, uint8_t* scratch,
-                     size_t scratch_bytes, bool* ok) {
-  std::vector<double> seconds;
-  *ok = run();  // warm-up: first-touch effects, lazily created thread pools
+// Medians of `runs` timed in alternation, rep by rep, so that a shared
+// machine's drift hits each alike.
+std::vector<double> MedianSeconds(const std::vector<std::function<bool()>>& runs, int reps,
+                                  uint8_t* scratch, size_t scratch_bytes, bool* ok) {
+  std::vector<std::vector<double>> seconds(runs.size());
+  *ok = true;
+  for (const auto& run : runs) *ok = *ok && run();  // warm-up: first touch, thread pools
   for (int r = 0; r < reps && *ok; ++r) {
-    EvictCaches(scratch, scratch_bytes);
-    const auto start = std::chrono::steady_clock::now();
-    *ok = run();
-    const auto stop = std::chrono::steady_clock::now();
-    seconds.push_back(std::chrono::duration<double>(stop - start).count());
+    for (size_t k = 0; k < runs.size() && *ok; ++k) {
+      EvictCaches(scratch, scratch_bytes);
+      const auto start = std::chrono::steady_clock::now();
+      *ok = runs[k]();
+      const auto stop = std::chrono::steady_clock::now();
+      seconds[k].push_back(std::chrono::duration<double>(stop - start).count());
+    }
   }
-  if (seconds.empty()) return 0.0;
-  std::sort(seconds.begin(), seconds.end());
-  return seconds[seconds.size() / 2];
+  std::vector<double> medians;
+  for (std::vector<double>& s : seconds) {
+    std::sort(s.begin(), s.end());
+    medians.push_back(s.empty() ? 0.0 : s[s.size() / 2]);
+  }
+  return medians;
 }
 
 mixcut_tensor Tensor(void* data, mixcut_dtype dtype, const ThroughputConfig& config) {
@@ -68,19 +77,20 @@ mixcut_tensor Tensor(void* data, mixcut_dtype dtype, const ThroughputConfig& con
 
 struct Row {
   std::string name;
-  double seconds;
+  double seconds;    // with the ctx's thread setting
+  double one;        // with one thread
   double bytes;      // the bytes the operation must move at the least
   double copy_rate;  // memcpy's GB/s on the same buffer, 0 for the memcpy rows
 };
 
 void PrintRow(const Row& row) {
   const double rate = row.bytes / row.seconds / 1e9;
+  std::printf("  %-26s %9.3f %9.3f %10.1f %8.1f", row.name.c_str(), row.seconds * 1e3,
+              row.one * 1e3, row.bytes / 1e6, rate);
   if (row.copy_rate > 0) {
-    std::printf("  %-26s %9.3f %10.1f %8.1f %7.0f%%\n", row.name.c_str(), row.seconds * 1e3,
-                row.bytes / 1e6, rate, 100.0 * rate / row.copy_rate);
+    std::printf(" %7.0f%%\n", 100.0 * rate / row.copy_rate);
   } else {
-    std::printf("  %-26s %9.3f %10.1f %8.1f %8s\n", row.name.c_str(), row.seconds * 1e3,
-                row.bytes / 1e6, rate, "-");
+    std::printf(" %8s\n", "-");
   }
 }
 
@@ -156,67 +166,91 @@ bool PrintThroughputTable(mixcut_ctx* ctx, const ThroughputConfig& config) {
   }
   std::printf(
       "\nthroughput: %lldx%lldx%lldx%lld NCHW batch (float32 %.1f MB, uint8 %.1f MB), "
-      "ISA %s, threads %s, median of %d cold runs\n",
+      "ISA %s, threads %s beside 1 thread, medians of %d alternating cold runs\n",
       static_cast<long long>(config.n), static_cast<long long>(config.c),
       static_cast<long long>(config.h), static_cast<long long>(config.w),
       static_cast<double>(f32_bytes) / 1e6, static_cast<double>(u8_bytes) / 1e6,
       mixcut_isa_string(effective_isa),
-      threads == 0 ? "OpenMP default" : std::to_string(threads).c_str(), config.reps);
-  std::printf("  %-26s %9s %10s %8s %8s\n", "operation", "ms", "MB moved", "GB/s", "memcpy");
+      threads == 0 ? "default (0)" : std::to_string(threads).c_str(), config.reps);
+  std::printf("  %-26s %9s %9s %10s %8s %8s\n", "operation", "ms", "1 thr ms", "MB moved", "GB/s",
+              "memcpy");
+
+  // The same ISA cap and streaming threshold with one thread: the column that
+  // says what threads buy (under contention the default picks one itself).
+  mixcut_ctx* one = nullptr;
+  int64_t max_isa = 0, stream_threshold = 0;
+  if (!Check(mixcut_ctx_get(ctx, MIXCUT_OPT_MAX_ISA, &max_isa), "mixcut_ctx_get") ||
+      !Check(mixcut_ctx_get(ctx, MIXCUT_OPT_STREAM_THRESHOLD, &stream_threshold),
+             "mixcut_ctx_get") ||
+      !Check(mixcut_ctx_create(&one), "mixcut_ctx_create")) {
+    return false;
+  }
+  const std::unique_ptr<mixcut_ctx, void (*)(mixcut_ctx*)> one_owner(one, mixcut_ctx_destroy);
+  if (!Check(mixcut_ctx_set(one, MIXCUT_OPT_NUM_THREADS, 1), "mixcut_ctx_set") ||
+      !Check(mixcut_ctx_set(one, MIXCUT_OPT_MAX_ISA, max_isa), "mixcut_ctx_set") ||
+      !Check(mixcut_ctx_set(one, MIXCUT_OPT_STREAM_THRESHOLD, stream_threshold),
+             "mixcut_ctx_set")) {
+    return false;
+  }
 
   bool ok = true;
   const int reps = config.reps;
   uint8_t* cold = scratch.get();
-  auto time = [&](const std::function<bool()>& run) {
+  // (the ctx's setting, one thread) for a run on a given ctx.
+  auto time = [&](const std::function<bool(mixcut_ctx*)>& run) {
     bool run_ok = false;
-    const double seconds = MedianSeconds(run, reps, cold, scratch_bytes, &run_ok);
+    const std::vector<double> s = MedianSeconds(
+        {[&] { return run(ctx); }, [&] { return run(one); }}, reps, cold, scratch_bytes, &run_ok);
     ok = ok && run_ok;
-    return seconds;
+    return std::make_pair(s[0], s[1]);
+  };
+  auto row = [](const char* name, std::pair<double, double> t, double bytes, double copy_rate) {
+    return Row{name, t.first, t.second, bytes, copy_rate};
   };
 
   const double f32_moved = 2.0 * static_cast<double>(f32_bytes);
-  const double copy_f32 = time([&] {
+  const auto copy_f32 = time([&](mixcut_ctx*) {
     std::memcpy(f32_copy.get(), f32.get(), f32_bytes);
     return true;
   });
-  const double copy_f32_rate = f32_moved / copy_f32 / 1e9;
-  PrintRow({"memcpy float32 (1 thread)", copy_f32, f32_moved, 0});
-  PrintRow({"mixup float32 in place", time([&] {
-              return Check(
-                  mixcut_mix_apply(ctx, mixup_plan.data(), &f32_batch, &f32_batch, nullptr),
-                  "mixcut_mix_apply");
-            }),
-            f32_moved, copy_f32_rate});
+  const double copy_f32_rate = f32_moved / copy_f32.first / 1e9;
+  PrintRow(row("memcpy float32 (1 thread)", copy_f32, f32_moved, 0));
+  PrintRow(row("mixup float32 in place", time([&](mixcut_ctx* c) {
+                 return Check(
+                     mixcut_mix_apply(c, mixup_plan.data(), &f32_batch, &f32_batch, nullptr),
+                     "mixcut_mix_apply");
+               }),
+               f32_moved, copy_f32_rate));
   const double f32_pixel_bytes = static_cast<double>(config.c) * sizeof(float);
-  PrintRow({"cutmix float32 in place", time([&] {
-              return Check(
-                  mixcut_mix_apply(ctx, cutmix_plan.data(), &f32_batch, &f32_batch, nullptr),
-                  "mixcut_mix_apply");
-            }),
-            2.0 * box_pixels * f32_pixel_bytes, copy_f32_rate});
-  PrintRow({"cutout float32 in place", time([&] {
-              return Check(mixcut_cutout_apply(ctx, holes.data(), hole_count, &fill, &f32_batch,
-                                               &f32_batch, nullptr),
-                           "mixcut_cutout_apply");
-            }),
-            hole_pixels * f32_pixel_bytes, copy_f32_rate});
+  PrintRow(row("cutmix float32 in place", time([&](mixcut_ctx* c) {
+                 return Check(
+                     mixcut_mix_apply(c, cutmix_plan.data(), &f32_batch, &f32_batch, nullptr),
+                     "mixcut_mix_apply");
+               }),
+               2.0 * box_pixels * f32_pixel_bytes, copy_f32_rate));
+  PrintRow(row("cutout float32 in place", time([&](mixcut_ctx* c) {
+                 return Check(mixcut_cutout_apply(c, holes.data(), hole_count, &fill, &f32_batch,
+                                                  &f32_batch, nullptr),
+                              "mixcut_cutout_apply");
+               }),
+               hole_pixels * f32_pixel_bytes, copy_f32_rate));
 
   const double u8_moved = 2.0 * static_cast<double>(u8_bytes);
-  const double copy_u8 = time([&] {
+  const auto copy_u8 = time([&](mixcut_ctx*) {
     std::memcpy(u8_copy.get(), u8.get(), u8_bytes);
     return true;
   });
-  PrintRow({"memcpy uint8 (1 thread)", copy_u8, u8_moved, 0});
-  PrintRow({"mixup uint8 in place", time([&] {
-              return Check(mixcut_mix_apply(ctx, mixup_plan.data(), &u8_batch, &u8_batch, nullptr),
-                           "mixcut_mix_apply");
-            }),
-            u8_moved, u8_moved / copy_u8 / 1e9});
+  PrintRow(row("memcpy uint8 (1 thread)", copy_u8, u8_moved, 0));
+  PrintRow(row("mixup uint8 in place", time([&](mixcut_ctx* c) {
+                 return Check(mixcut_mix_apply(c, mixup_plan.data(), &u8_batch, &u8_batch, nullptr),
+                              "mixcut_mix_apply");
+               }),
+               u8_moved, u8_moved / copy_u8.first / 1e9));
   std::printf(
       "  MB moved = the least each operation must read + write: mixup 2x the batch,\n"
       "  cutmix 2x its boxes, cutout 1x its holes (in place, nothing else is touched).\n"
       "  memcpy writes a second buffer, whose lines the CPU also reads first, so an\n"
-      "  in-place kernel can pass 100%%.\n");
+      "  in-place kernel can pass 100%%. GB/s and memcpy %% are of the first ms column.\n");
   return ok;
 }
 
