@@ -1,7 +1,7 @@
 # User commands. The build itself is CMake (see CMakePresets.json).
 .PHONY: all deps configure pyenv build demo demo-picture test test-cpp test-python \
-	test-python-install test-rust asan abi-check abi-update bench bench-report docs clean \
-	fuzz tsan tidy
+	test-python-install test-rust asan abi-check abi-update bench bench-loader bench-report docs \
+	clean fuzz tsan tidy
 
 PY := .venv/bin/python
 BUILD := build/release
@@ -96,12 +96,20 @@ tidy:
 	@scripts/install-deps.sh --checks
 	@scripts/tidy.sh
 
-# Runs every benchmark (about 13 minutes), then prints the ratio table.
-bench: build
+# Runs every benchmark (about 16 minutes), then prints the ratio table and the
+# loader tables (bench-loader).
+bench: build pyenv
 	@$(BUILD)/bench/kernels_bench --benchmark_repetitions=5 --benchmark_min_time=0.1 \
 	  --benchmark_report_aggregates_only=true \
 	  --benchmark_out=$(BUILD)/bench/results.json --benchmark_out_format=json
 	@python3 scripts/bench_report.py $(BUILD)/bench/results.json --table
+	@$(MAKE) --no-print-directory bench-loader
+
+# Where loaders run (about 3 minutes): the default thread count against one
+# thread under contention, and collating separate samples beside np.stack.
+bench-loader: build pyenv
+	@MIXCUT_LIBRARY=$(CURDIR)/$(BUILD)/libmixcut.so $(PY) bench/contention.py
+	@MIXCUT_LIBRARY=$(CURDIR)/$(BUILD)/libmixcut.so $(PY) bench/python_compare.py --gather-only
 
 bench-report: pyenv
 	@$(PY) -c "import matplotlib" 2>/dev/null || $(PY) -m pip install -q matplotlib

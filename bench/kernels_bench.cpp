@@ -481,6 +481,90 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
 }
 
 // ---------------------------------------------------------------------------
+// Gather: Mixup from n separate samples (one allocation each, as a loader
+// holds them) into the batch, in one pass, beside (in the same alternating
+// rounds) the byte bound of the same bytes -- memcpy of each sample to its
+// slot, or for uint8 -> float32 the widening copy -- and the 4S path it
+// replaces: memcpy the samples into a batch, then mix that batch in place.
+// `ratio` = bound time / gather time (target >= 0.85); `vs_stack_then_mix`
+// = the 4S path's time / gather time.
+
+void BM_Gather(benchmark::State& state, DType dst_dtype, Layout src_layout, int threads) {
+  const Shape s = kShapes[0];
+  const int64_t sample = s.c * s.h * s.w;
+  const int64_t dst_bytes = s.elems() * elem_size(dst_dtype);
+  std::vector<Buffer> own;
+  std::vector<void*> samples;
+  for (int64_t i = 0; i < s.n; ++i) {
+    own.emplace_back(static_cast<unsigned char*>(std::aligned_alloc(64, size_t(sample))));
+    for (int64_t e = 0; e < sample; ++e) own.back().get()[e] = uint8_t(e * 7 + i);
+    samples.push_back(own.back().get());
+  }
+  Tensor src;
+  src.dtype = DType::U8, src.layout = src_layout;
+  src.n = s.n, src.c = s.c, src.h = s.h, src.w = s.w, src.stride = sample;
+  src.samples = samples.data();
+  Tensor dst = src;
+  dst.samples = nullptr;
+  dst.dtype = dst_dtype, dst.layout = Layout::NCHW;
+  const bool convert = dst_dtype != DType::U8;
+  if (convert) run_roof(Roof::Widen, threads, size_t(s.elems()));  // sizes its buffers
+  dst.data = buffer(1, size_t(dst_bytes));
+  Tensor stacked = src;  // the 4S path's batch
+  stacked.samples = nullptr;
+  stacked.data = buffer(2, size_t(s.elems()));
+  Tensor stacked_dst = stacked;
+  stacked_dst.dtype = dst.dtype, stacked_dst.layout = dst.layout, stacked_dst.data = dst.data;
+
+  MixPolicy policy;
+  policy.mode = Mode::Elem;
+  const std::vector<MixSample> plan = plan_mix(policy, 1, 1, s.n, s.h, s.w);
+  const Normalize imagenet{{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
+  const Normalize* norm = convert ? &imagenet : nullptr;
+  Context ctx;
+  ctx.num_threads = threads;
+  ctx.max_isa = cpu::detected_isa();
+  auto memcpy_samples = [&](unsigned char* to) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t i = 0; i < s.n; ++i)
+      std::memcpy(to + i * sample, samples[size_t(i)], size_t(sample));
+  };
+  auto gather = [&] {
+    cpu::mix_apply(ctx, plan.data(), src, dst, norm);
+    benchmark::ClobberMemory();
+  };
+  auto bound = [&] {
+    if (convert) {
+      run_roof(Roof::Widen, threads, size_t(s.elems()));
+    } else {
+      memcpy_samples(static_cast<unsigned char*>(dst.data));
+    }
+    benchmark::ClobberMemory();
+  };
+  auto stack_then_mix = [&] {
+    memcpy_samples(static_cast<unsigned char*>(stacked.data));
+    if (convert) {
+      cpu::mix_apply(ctx, plan.data(), stacked, stacked_dst, norm);
+    } else {
+      cpu::mix_apply(ctx, plan.data(), stacked, stacked, nullptr);
+    }
+    benchmark::ClobberMemory();
+  };
+  gather();
+  for (auto _ : state) {
+    state.PauseTiming();
+    flush_caches();
+    state.ResumeTiming();
+    gather();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * (s.elems() + dst_bytes));
+  const std::vector<double> seconds =
+      alternating_median_seconds(true, {gather, bound, stack_then_mix});
+  state.counters["ratio"] = seconds[1] / seconds[0];
+  state.counters["vs_stack_then_mix"] = seconds[2] / seconds[0];
+}
+
+// ---------------------------------------------------------------------------
 // Stages of the fused uint8 -> float32 path on 1344 pixels x 3 channels
 // (4 KiB in, 16 KiB out: L1-resident): their arithmetic with no DRAM
 // traffic. `batch_ms` scales the time to a 128x3x224x224 batch, to set beside
@@ -556,6 +640,17 @@ void register_all() {
         }
       }
     }
+  }
+  for (int threads : {1, 2}) {
+    const std::string t = "/threads:" + std::to_string(threads) + "/" + kShapes[0].name();
+    benchmark::RegisterBenchmark(("gather/mixup/u8/NCHW/elem" + t).c_str(), BM_Gather, DType::U8,
+                                 Layout::NCHW, threads)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("gather/mixup/u8->f32/NHWC->NCHW/elem" + t).c_str(), BM_Gather,
+                                 DType::F32, Layout::NHWC, threads)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
   }
   struct Format {
     DType sd, dd;

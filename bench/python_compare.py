@@ -5,9 +5,11 @@ Same 128x3x224x224 batch (float32 and uint8), 1 and 2 threads; prints the
 median milliseconds of each and the speed-up of mixcut over each formula.
 RandomErasing rows run timm's and torchvision v2's transforms themselves
 (timm and torchvision are optional).
+Then the gather table: collating n separate samples into a mixed batch,
+beside np.stack alone (the gather's own cost), timed in alternation.
 
   MIXCUT_LIBRARY=build/release/libmixcut.so .venv/bin/python bench/python_compare.py
-Options: --n N --size S --reps R (defaults 128, 224, 7). torch is optional.
+Options: --n N --size S --reps R (defaults 128, 224, 7), --gather-only. torch is optional.
 """
 
 import argparse
@@ -48,6 +50,74 @@ def timed(fn, reps):
     return statistics.median(times)
 
 
+def timed_alternating(fns, reps):
+    """Medians of fns timed in alternation, rep by rep (a shared machine drifts)."""
+    for fn in fns:
+        fn()
+    times = [[] for _ in fns]
+    for _ in range(reps):
+        for k, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            times[k].append((time.perf_counter() - t0) * 1e3)
+    return [statistics.median(t) for t in times]
+
+
+def gather_table(n, s, reps):
+    """Collating n separate samples (each its own array, as a loader holds them)."""
+    rng = np.random.default_rng(2)
+    chw = [rng.integers(0, 256, (3, s, s), dtype=np.uint8) for _ in range(n)]
+    hwc = [rng.integers(0, 256, (s, s, 3), dtype=np.uint8) for _ in range(n)]
+    batch = [(x, i % 1000) for i, x in enumerate(chw)]
+    batch_hwc = [(x, i % 1000) for i, x in enumerate(hwc)]
+    stacked = np.empty((n, 3, s, s), np.uint8)
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    print(f"\ngather: {n} separate samples of 3x{s}x{s} uint8 -> one batch; medians of "
+          f"{reps} alternating runs; ratio = the reference's time / the row's (target >= 0.85)")
+    print("| threads | operation | ms | reference | ref ms | ratio |")
+    print("|---|---|---:|---|---:|---:|")
+    for threads in (1, None):
+        label = "1" if threads == 1 else "default"
+        old = mixcut.FastCollateMixup(mixup_alpha=1.0, num_classes=1000, seed=0,
+                                      num_threads=threads)
+
+        def stack_then_mix():  # the 4S path: stack, then mix in place
+            np.stack([b[0] for b in batch], out=stacked)
+            mixcut.mix_apply(old.plan(n, s, s, 0), stacked, inplace=True, num_threads=threads)
+        collate = mixcut.FastCollateMixup(mixup_alpha=1.0, num_classes=1000, seed=0,
+                                          num_threads=threads)
+        convert = mixcut.FastCollateMixup(mixup_alpha=1.0, num_classes=1000, seed=0,
+                                          num_threads=threads, layout="NHWC")
+        convert.set_output("float32", "NCHW", mean, std)
+        no_holes = np.zeros(0, mixcut.CUTOUT_HOLE_DTYPE)
+        out_u8 = np.empty((n, 3, s, s), np.uint8)
+        out_f32 = np.empty((n, 3, s, s), np.float32)
+        g_chw = mixcut.Gathered(chw)
+        g_hwc = mixcut.Gathered(hwc, "NHWC")
+        plan = collate.plan(n, s, s, 0)
+        kw = dict(out_layout="NCHW", mean=mean, std=std, num_threads=threads)
+        rows = [  # (operation, function, index of its reference)
+            ("np.stack into a reused batch", lambda: np.stack(chw, out=stacked), None),
+            ("FastCollateMixup u8 NCHW (new batch each call)", lambda: collate(batch), 0),
+            ("mix_apply_gather u8 NCHW into a reused batch",
+             lambda: mixcut.mix_apply_gather(plan, g_chw, out_u8, num_threads=threads), 0),
+            ("np.stack + mix_apply in place (the 4S path)", stack_then_mix, 0),
+            ("gather + convert u8 NHWC -> normalised f32 NCHW, no mix (reused batch)",
+             lambda: mixcut.cutout_apply_gather(no_holes, g_hwc, out_f32, **kw), None),
+            ("mix_apply_gather u8 NHWC -> normalised f32 NCHW (reused batch)",
+             lambda: mixcut.mix_apply_gather(plan, g_hwc, out_f32, **kw), 4),
+            ("FastCollateMixup u8 NHWC -> normalised f32 NCHW (new batch each call)",
+             lambda: convert(batch_hwc), 4),
+        ]
+        ms = timed_alternating([r[1] for r in rows], reps)
+        for (name, _, ref), t in zip(rows, ms):
+            if ref is None:
+                print(f"| {label} | {name} | {t:.2f} | | | |")
+            else:
+                print(f"| {label} | {name} | {t:.2f} | {rows[ref][0].split(' (')[0]} | "
+                      f"{ms[ref]:.2f} | {ms[ref] / t:.2f} |")
+
+
 def plan_const(n, h, w, kind, box=(0, 0, 0, 0)):
     """A fixed plan (flip partners, lam = 0.3) so every contender does the same work."""
     plan = np.zeros(n, dtype=mixcut.MIX_SAMPLE_DTYPE)
@@ -63,7 +133,11 @@ def main():
     ap.add_argument("--n", type=int, default=128)
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--gather-only", action="store_true", help="only the gather table")
     args = ap.parse_args()
+    if args.gather_only:
+        gather_table(args.n, args.size, max(args.reps, 11))
+        return
     n, s, reps = args.n, args.size, args.reps
     rng = np.random.default_rng(0)
     x32 = rng.standard_normal((n, 3, s, s)).astype(np.float32)
@@ -217,6 +291,7 @@ def main():
             else:
                 speed = ""
             print(f"| {op} | {r[1]} | {r[2]} | {r[3]:.2f} | {speed} |")
+    gather_table(n, s, max(reps, 11))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,8 @@ def counter(b, name):
                  and name in k.lower() and isinstance(v, (int, float))), None)
 
 
-EXTRA_COUNTERS = ("pattern_ratio", "line_ceiling", "elem_vs_batch", "speedup", "speedup_room")
+EXTRA_COUNTERS = ("pattern_ratio", "line_ceiling", "elem_vs_batch", "speedup", "speedup_room",
+                  "vs_stack_then_mix")
 
 
 def load_rows(path):
@@ -81,20 +82,21 @@ def print_table(rows, roofline):
     """The ratio table as Markdown (kernels only; rooflines give the ratios)."""
     print("| benchmark | ms | GB/s | ratio to roofline | ratio to glibc on the same rows "
           "| ceiling from cache-line traffic | elem / batch bandwidth "
-          "| speed-up over 1 thread (rooflines allow) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| speed-up over 1 thread (rooflines allow) | stack-then-mix time / gather time |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     def cell(value):
         return "" if value is None else f"{value:.2f}"
     for label, rate, ratio, extra in rows:
         if roofline.search(label) and ratio is None:
-            print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | | | | | |")
+            print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | | | | | | |")
             continue
         speedup = cell(extra["speedup"])
         if speedup and extra["speedup_room"] is not None:
             speedup += f" ({extra['speedup_room']:.2f})"
         print(f"| {label} | {extra['ms']:.3f} | {rate / 1e9:.1f} | {cell(ratio)} | "
               f"{cell(extra['pattern_ratio'])} | {cell(extra['line_ceiling'])} | "
-              f"{cell(extra['elem_vs_batch'])} | {speedup} |")
+              f"{cell(extra['elem_vs_batch'])} | {speedup} | "
+              f"{cell(extra['vs_stack_then_mix'])} |")
 
 
 def pretty(name):
