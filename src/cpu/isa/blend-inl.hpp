@@ -70,7 +70,11 @@ void blend_f32_impl(const float* a, const float* b, float* out, int64_t n, float
 
 void blend_f32(const float* a, const float* b, float* out, int64_t n, float lam,
                float one_minus_lam, bool stream) {
-  (stream ? blend_f32_impl<true> : blend_f32_impl<false>)(a, b, out, n, lam, one_minus_lam);
+  if (stream) {
+    blend_f32_impl<true>(a, b, out, n, lam, one_minus_lam);
+  } else {
+    blend_f32_impl<false>(a, b, out, n, lam, one_minus_lam);
+  }
 }
 
 template <bool kStream>
@@ -107,9 +111,13 @@ void blend_f32_pair_impl(const float* a, const float* b, float* out_a, float* ou
 void blend_f32_pair(const float* a, const float* b, float* out_a, float* out_b, int64_t n,
                     float lam_a, float one_minus_lam_a, float lam_b, float one_minus_lam_b,
                     bool stream) {
-  (stream ? blend_f32_pair_impl<true> : blend_f32_pair_impl<false>)(a, b, out_a, out_b, n, lam_a,
-                                                                    one_minus_lam_a, lam_b,
-                                                                    one_minus_lam_b);
+  if (stream) {
+    blend_f32_pair_impl<true>(a, b, out_a, out_b, n, lam_a, one_minus_lam_a, lam_b,
+                              one_minus_lam_b);
+  } else {
+    blend_f32_pair_impl<false>(a, b, out_a, out_b, n, lam_a, one_minus_lam_a, lam_b,
+                               one_minus_lam_b);
+  }
 }
 
 template <bool kStream>
@@ -135,7 +143,11 @@ void blend_u8_impl(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, 
 }
 
 void blend_u8(const uint8_t* a, const uint8_t* b, uint8_t* out, int64_t n, int32_t q, bool stream) {
-  (stream ? blend_u8_impl<true> : blend_u8_impl<false>)(a, b, out, n, q);
+  if (stream) {
+    blend_u8_impl<true>(a, b, out, n, q);
+  } else {
+    blend_u8_impl<false>(a, b, out, n, q);
+  }
 }
 
 template <bool kStream>
@@ -172,7 +184,11 @@ void blend_u8_pair_impl(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint
 
 void blend_u8_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b, int64_t n,
                    int32_t q_a, int32_t q_b, bool stream) {
-  (stream ? blend_u8_pair_impl<true> : blend_u8_pair_impl<false>)(a, b, out_a, out_b, n, q_a, q_b);
+  if (stream) {
+    blend_u8_pair_impl<true>(a, b, out_a, out_b, n, q_a, q_b);
+  } else {
+    blend_u8_pair_impl<false>(a, b, out_a, out_b, n, q_a, q_b);
+  }
 }
 
 }  // namespace
