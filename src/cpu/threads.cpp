@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 
 namespace mixcut::cpu {
@@ -44,11 +45,23 @@ int choose_threads(int omp_default, int64_t bytes, int online_cores, int64_t run
 
 int default_threads(int omp_default, int64_t bytes) {
   if (std::min<int64_t>(omp_default, bytes / kBytesPerThread) <= 1) return 1;
-  const int64_t running = runnable_threads();
-  if (running < 0) return choose_threads(omp_default, bytes, 0, 0);
-  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
-  const int64_t own = g_last_team.load(std::memory_order_relaxed);
-  return choose_threads(omp_default, bytes, int(std::max(1L, cores)), running - own);
+  // One reading serves the calls of the next kReadEveryNs: contention
+  // changes slowly next to a call, and reading /proc costs a few syscalls.
+  constexpr int64_t kReadEveryNs = 20'000'000, kUnknown = INT64_MIN;
+  static std::atomic<int64_t> read_at{-kReadEveryNs}, elsewhere{kUnknown};
+  static const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  if (now - read_at.load(std::memory_order_relaxed) >= kReadEveryNs) {
+    const int64_t running = runnable_threads();
+    elsewhere.store(running < 0 ? kUnknown : running - g_last_team.load(std::memory_order_relaxed),
+                    std::memory_order_relaxed);
+    read_at.store(now, std::memory_order_relaxed);
+  }
+  const int64_t others = elsewhere.load(std::memory_order_relaxed);
+  if (others == kUnknown) return choose_threads(omp_default, bytes, 0, 0);
+  return choose_threads(omp_default, bytes, int(std::max(1L, cores)), others);
 }
 
 void note_team(int threads) { g_last_team.store(std::max(1, threads), std::memory_order_relaxed); }

@@ -17,9 +17,10 @@ constexpr int64_t kBytesPerThread = int64_t(1) << 20;
 int choose_threads(int omp_default, int64_t bytes, int online_cores, int64_t running_elsewhere);
 
 // choose_threads with this machine's figures: online cores, and the runnable
-// threads of /proc/loadavg (read only when bytes allow more than one thread)
-// less this call's thread and the team of this process's previous call,
-// whose threads may still be spinning. Without /proc, no contention is seen.
+// threads of /proc/loadavg (read when bytes allow more than one thread, at
+// most every 20 ms; calls in between reuse the reading) less this call's
+// thread and the team of this process's previous call, whose threads may
+// still be spinning. Without /proc, no contention is seen.
 int default_threads(int omp_default, int64_t bytes);
 
 // Records the team size a call ran with (read by the next default_threads).
