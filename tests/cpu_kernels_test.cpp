@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "batch_util.hpp"
 #include "core/context.hpp"
 #include "core/types.hpp"
 #include "cpu/apply.hpp"
@@ -26,7 +27,7 @@
 namespace mixcut {
 namespace {
 
-constexpr uint8_t kPadByte = 0xA5;
+using namespace test;  // NOLINT: the shared helpers
 
 std::vector<Isa> isas_of_this_cpu() {
   std::vector<Isa> isas;
@@ -50,183 +51,9 @@ const char* isa_name(Isa isa) {
   return "?";
 }
 
-struct Shape {
-  int64_t n, c, h, w;
-};
-
-// A batch in its own buffer; the gap between samples (stride padding) holds
-// kPadByte so that writes outside the samples are caught.
-struct Batch {
-  std::vector<unsigned char> bytes;
-  Tensor t;
-
-  Batch(const Shape& s, DType dtype, Layout layout, int64_t pad) {
-    t.dtype = dtype;
-    t.layout = layout;
-    t.n = s.n, t.c = s.c, t.h = s.h, t.w = s.w;
-    t.stride = s.c * s.h * s.w + pad;
-    bytes.assign(size_t(std::max<int64_t>(1, t.n * t.stride) * elem_size(dtype)), kPadByte);
-    t.data = bytes.data();
-  }
-  Batch(const Batch& other) : bytes(other.bytes), t(other.t) { t.data = bytes.data(); }
-
-  void randomize(std::mt19937_64& rng) {
-    const int64_t elems = t.sample_elems();
-    for (int64_t i = 0; i < t.n; ++i) {
-      if (t.dtype == DType::U8) {
-        uint8_t* p = t.sample<uint8_t>(i);
-        for (int64_t e = 0; e < elems; ++e) p[e] = uint8_t(rng() >> 56);
-      } else {
-        float* p = t.sample<float>(i);
-        std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
-        for (int64_t e = 0; e < elems; ++e) p[e] = dist(rng);
-      }
-    }
-  }
-};
-
-// First differing byte, for a readable failure.
-std::string first_difference(const Batch& got, const Batch& want) {
-  for (size_t b = 0; b < got.bytes.size(); ++b) {
-    if (got.bytes[b] != want.bytes[b]) {
-      std::ostringstream os;
-      const int64_t elem = int64_t(b) / elem_size(got.t.dtype);
-      os << "first difference at element " << elem << " (sample " << elem / got.t.stride
-         << ", offset " << elem % got.t.stride << ")";
-      return os.str();
-    }
-  }
-  return "";
-}
-
-enum class Pattern { Flip, Roll, Permutation, Explicit, Pairs };
-const Pattern kPatterns[] = {Pattern::Flip, Pattern::Roll, Pattern::Permutation, Pattern::Explicit,
-                             Pattern::Pairs};
-const char* pattern_name(Pattern p) {
-  switch (p) {
-    case Pattern::Flip:
-      return "flip";
-    case Pattern::Roll:
-      return "roll";
-    case Pattern::Permutation:
-      return "permutation";
-    case Pattern::Explicit:
-      return "explicit";
-    case Pattern::Pairs:
-      return "pairs";
-  }
-  return "?";
-}
-
-std::vector<int64_t> partners(Pattern pattern, int64_t n, std::mt19937_64& rng) {
-  std::vector<int64_t> j(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    switch (pattern) {
-      case Pattern::Flip:
-        j[size_t(i)] = n - 1 - i;
-        break;
-      case Pattern::Roll:
-        j[size_t(i)] = (i - 1 + n) % n;
-        break;
-      case Pattern::Explicit:
-        j[size_t(i)] = int64_t(rng() % uint64_t(n));
-        break;
-      default:
-        j[size_t(i)] = i;
-        break;
-    }
-  }
-  if (pattern == Pattern::Permutation) std::shuffle(j.begin(), j.end(), rng);
-  if (pattern == Pattern::Pairs) {  // timm's pair mode partners: (0,1), (2,3), ...
-    for (int64_t i = 0; i + 1 < n; i += 2) j[size_t(i)] = i + 1, j[size_t(i + 1)] = i;
-  }
-  return j;
-}
-
-Box random_box(int64_t h, int64_t w, std::mt19937_64& rng) {
-  Box box;
-  switch (rng() % 5) {
-    case 0:  // empty
-      box.y0 = box.y1 = int32_t(rng() % uint64_t(h + 1));
-      box.x0 = 0, box.x1 = int32_t(w);
-      return box;
-    case 1:  // whole image
-      box.y1 = int32_t(h), box.x1 = int32_t(w);
-      return box;
-    case 2:  // touching the bottom-right border
-      box.y0 = int32_t(rng() % uint64_t(h)), box.x0 = int32_t(rng() % uint64_t(w));
-      box.y1 = int32_t(h), box.x1 = int32_t(w);
-      return box;
-    default: {
-      const int64_t y0 = int64_t(rng() % uint64_t(h)), x0 = int64_t(rng() % uint64_t(w));
-      box.y0 = int32_t(y0), box.x0 = int32_t(x0);
-      box.y1 = int32_t(y0 + 1 + int64_t(rng() % uint64_t(h - y0)));
-      box.x1 = int32_t(x0 + 1 + int64_t(rng() % uint64_t(w - x0)));
-      return box;
-    }
-  }
-}
-
-// Per-sample (elem-mode) plan by hand: mixed kinds, lams on the 2^-14 grid
-// (both ends included), boxes of every sort.
-std::vector<MixSample> random_plan(const Shape& s, Pattern pattern, std::mt19937_64& rng) {
-  const std::vector<int64_t> j = partners(pattern, s.n, rng);
-  std::vector<MixSample> plan(static_cast<size_t>(s.n));
-  for (int64_t i = 0; i < s.n; ++i) {
-    MixSample& r = plan[size_t(i)];
-    r.partner = j[size_t(i)];
-    const uint64_t dice = rng() % 10;
-    if (dice == 0) {
-      r.partner = i;  // a NONE record as the planner writes it
-      continue;
-    }
-    if (dice < 6) {
-      r.kind = MixKind::Mixup;
-      const uint64_t q_dice = rng() % 8;
-      const int64_t q = q_dice == 0 ? 0 : q_dice == 1 ? kLamOne : int64_t(rng() % kLamOne);
-      r.lam = float(double(q) / kLamOne);
-    } else {
-      r.kind = MixKind::CutMix;
-      r.box = random_box(s.h, s.w, rng);
-      r.lam = 1.0f - float(r.box.area()) / float(s.h * s.w);
-    }
-  }
-  return plan;
-}
-
-struct Format {
-  DType src_dtype, dst_dtype;
-  Layout src_layout, dst_layout;
-};
-
-std::vector<Format> all_formats() {
-  std::vector<Format> formats;
-  const std::pair<DType, DType> dtypes[] = {
-      {DType::U8, DType::U8}, {DType::F32, DType::F32}, {DType::U8, DType::F32}};
-  for (const auto& [sd, dd] : dtypes) {
-    for (Layout sl : {Layout::NCHW, Layout::NHWC}) {
-      for (Layout dl : {Layout::NCHW, Layout::NHWC}) formats.push_back({sd, dd, sl, dl});
-    }
-  }
-  return formats;
-}
-
 std::string describe(const Format& f, const Shape& s, bool in_place, int threads, Isa isa) {
-  std::ostringstream os;
-  os << (f.src_dtype == DType::U8 ? "u8" : "f32")
-     << (f.src_layout == Layout::NCHW ? "NCHW" : "NHWC") << "->"
-     << (f.dst_dtype == DType::U8 ? "u8" : "f32")
-     << (f.dst_layout == Layout::NCHW ? "NCHW" : "NHWC") << " n=" << s.n << " c=" << s.c
-     << " h=" << s.h << " w=" << s.w << (in_place ? " in place" : " out of place")
-     << " threads=" << threads << " isa=" << isa_name(isa);
-  return os.str();
-}
-
-Normalize random_norm(int64_t c, std::mt19937_64& rng) {
-  Normalize norm;
-  std::uniform_real_distribution<float> mean(0.0f, 1.0f), sd(0.1f, 0.5f);
-  for (int64_t ch = 0; ch < c; ++ch) norm.mean.push_back(mean(rng)), norm.std.push_back(sd(rng));
-  return norm;
+  return describe_case(f, s, in_place) + " threads=" + std::to_string(threads) +
+         " isa=" + isa_name(isa);
 }
 
 // One mix case against the reference on every ISA and thread count.
@@ -373,39 +200,6 @@ TEST(CpuKernels, MixWithNonTemporalStores) {
       }
     }
   }
-}
-
-// Holes sorted by sample, 0..3 per sample, some overlapping, some empty.
-std::vector<CutoutHole> random_holes(const Shape& s, std::mt19937_64& rng) {
-  std::vector<CutoutHole> holes;
-  for (int64_t i = 0; i < s.n; ++i) {
-    const uint64_t count = rng() % 4;
-    for (uint64_t k = 0; k < count; ++k) {
-      CutoutHole hole;
-      hole.sample = i;
-      hole.box = random_box(s.h, s.w, rng);
-      if (rng() % 3 != 0 && s.h > 2 && s.w > 2) {  // mostly small holes, as in Cutout
-        hole.box.y1 = std::min<int32_t>(hole.box.y1, hole.box.y0 + 5);
-        hole.box.x1 = std::min<int32_t>(hole.box.x1, hole.box.x0 + 5);
-      }
-      hole.noise_key = rng();
-      holes.push_back(hole);
-    }
-  }
-  return holes;
-}
-
-Fill random_fill(FillKind kind, const Format& f, int64_t c, std::mt19937_64& rng) {
-  Fill fill;
-  fill.kind = kind;
-  // Destination units; uint8 values include exact halves (round half to even).
-  auto value = [&]() -> float {
-    if (f.dst_dtype == DType::U8) return float(rng() % 510) / 2.0f;
-    return std::uniform_real_distribution<float>(-2.0f, 2.0f)(rng);
-  };
-  fill.value = value();
-  for (int64_t ch = 0; ch < c; ++ch) fill.channel_values.push_back(value());
-  return fill;
 }
 
 void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,

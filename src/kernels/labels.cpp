@@ -8,22 +8,11 @@
 #include "kernels/formulas.hpp"
 
 namespace mixcut {
-namespace {
 
-struct Smoothing {
-  float off;   // eps / K
-  float on;    // 1 - eps + eps / K
-  float keep;  // 1 - eps, the weight of a soft label
-};
-
-// off and on are computed in double and rounded once, as timm's Python floats
-// are before torch stores them in a float32 one-hot.
 Smoothing smoothing(float eps, int64_t k) {
   const double off = double(eps) / double(k);
   return {float(off), float(1.0 - double(eps) + off), 1.0f - eps};
 }
-
-}  // namespace
 
 void mix_labels(const MixSample* plan, int64_t n, const int64_t* labels, int64_t k, float eps,
                 float* out) {

@@ -9,6 +9,16 @@
 
 namespace mixcut {
 
+// Label smoothing over K classes; off and on are computed in double and
+// rounded once, as timm's Python floats are before torch stores them in a
+// float32 one-hot.
+struct Smoothing {
+  float off;   // eps / K
+  float on;    // 1 - eps + eps / K
+  float keep;  // 1 - eps, the weight of a soft label
+};
+Smoothing smoothing(float eps, int64_t k);
+
 // out[n][K] from hard labels[n]:
 //   off = eps/K, on = 1 - eps + off (both computed in double, rounded once);
 //   row i = smooth(y_i) if the kind is None, partner == i or y_i == y_partner,

@@ -1,0 +1,470 @@
+// The CUDA kernels' per-thread bodies, as MIXCUT_HD functions of (component or
+// sample, chunk, args): the launches in backend.cu are thin shells around them
+// and the host tests run the same bodies in a loop over the whole grid.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "core/hd.hpp"
+#include "core/types.hpp"
+#include "kernels/formulas.hpp"
+#include "kernels/noise.hpp"
+
+namespace mixcut::cuda {
+
+// A batch as a kernel sees it (plain data, no member functions of Tensor).
+struct View {
+  void* data;
+  int32_t dtype, layout;  // DType, Layout values
+  int64_t c, h, w, stride;
+};
+
+MIXCUT_HD inline int64_t offset_of(const View& v, int64_t ch, int64_t y, int64_t x) {
+  return v.layout == int32_t(Layout::NCHW) ? (ch * v.h + y) * v.w + x : (y * v.w + x) * v.c + ch;
+}
+
+// One record of a mix plan; q is the uint8 weight, rest = 1 - lam.
+struct DevSample {
+  int32_t partner, kind, q;
+  float lam, rest;
+  int32_t y0, x0, y1, x1;
+};
+// nodes[first, first + count) of a component, a chain of singles (in Kahn
+// order) or one cycle (partner of node t is node t+1, of the last the first).
+struct DevStep {
+  int32_t first, count, cycle;
+};
+// A component's steps, and the region its threads cover: the whole image,
+// or (in place, CutMix only) the bounding box of its boxes.
+struct DevRegion {
+  int32_t first_step, num_steps;
+  int32_t y0, x0, y1, x1;
+};
+
+struct MixArgs {
+  const DevSample* samples;
+  const int32_t* nodes;
+  const DevStep* steps;
+  const DevRegion* regions;  // one per component
+  const float* table;        // uint8 -> float32: normalised value of v in channel c at c*256+v
+  View src, dst;
+  int32_t in_place;
+  int32_t positions;  // whether bodies need (channel, row, column): boxes, normalise, layouts
+  int64_t num_regions;
+};
+
+// One hole, and per sample the range of its holes.
+struct DevHole {
+  int32_t y0, x0, y1, x1;
+  uint64_t noise_key;
+};
+struct CutoutArgs {
+  const DevHole* holes;
+  const DevRegion* regions;  // per sample: its holes [first_step, +num_steps), its region
+  const float* table;
+  const float* fill_f32;   // per channel, float32 destinations
+  const uint8_t* fill_u8;  // per channel, uint8 destinations (rounded on the host)
+  View src, dst;
+  int32_t in_place, fill_kind;
+  int64_t num_regions;
+};
+
+// Elements per thread: 16 bytes of the source type.
+template <class S>
+constexpr int kChunk = int(16 / sizeof(S));
+
+// ---------------------------------------------------------------------------
+// Where a thread's chunk lies: kChunk consecutive elements (in the
+// destination's order) of one segment of a region. A region's segments are
+// its contiguous runs: the whole sample when it covers the image, else one
+// box row (NHWC) or one box row of one channel (NCHW).
+
+struct Cursor {
+  int64_t c, y, x;
+};
+
+struct Chunk {
+  int64_t offset;  // element offset of the first element inside a sample (dst order)
+  int32_t count;   // valid elements, 0 when the thread is past the region
+  Cursor at;       // (channel, row, column) of the first element
+  int32_t x_lo, x_hi;
+};
+
+MIXCUT_HD inline bool covers_image(const DevRegion& r, const View& v) {
+  return r.y0 == 0 && r.x0 == 0 && r.y1 == v.h && r.x1 == v.w;
+}
+
+// A region's contiguous runs: how many, and their length in elements.
+MIXCUT_HD inline void segments_of(const DevRegion& r, const View& dst, int64_t& segments,
+                                  int64_t& length) {
+  const bool nchw = dst.layout == int32_t(Layout::NCHW);
+  segments = 1, length = dst.c * dst.h * dst.w;
+  if (covers_image(r, dst)) return;
+  const int64_t bh = r.y1 - r.y0, bw = r.x1 - r.x0;
+  if (bh <= 0 || bw <= 0) {
+    segments = length = 0;
+    return;
+  }
+  segments = nchw ? dst.c * bh : bh;
+  length = nchw ? bw : bw * dst.c;
+}
+
+// Threads a region needs (the launch's grid covers the largest).
+template <int V>
+MIXCUT_HD inline int64_t chunks_of(const DevRegion& r, const View& dst) {
+  int64_t segments, length;
+  segments_of(r, dst, segments, length);
+  return segments * ((length + V - 1) / V);
+}
+
+// Chunk `chunk` of a region. Index arithmetic is 32-bit (samples hold fewer
+// than 2^31 elements in practice; larger ones take the 64-bit path), and a
+// whole-image chunk needs no division unless its position is asked for.
+template <int V, class I>
+MIXCUT_HD inline Chunk locate_as(const DevRegion& r, const View& dst, int64_t chunk,
+                                 bool position) {
+  Chunk k{0, 0, {0, 0, 0}, 0, int32_t(dst.w)};
+  const bool nchw = dst.layout == int32_t(Layout::NCHW);
+  const I c = I(dst.c), h = I(dst.h), w = I(dst.w);
+  if (covers_image(r, dst)) {
+    const I length = c * h * w;
+    if (chunk >= int64_t(length / V + (length % V != 0))) return k;
+    const I o = I(chunk) * V;
+    k.offset = o;
+    k.count = int32_t(length - o < V ? length - o : V);
+    if (position && nchw) {
+      const I plane = h * w, p = o % plane;
+      k.at = {int64_t(o / plane), int64_t(p / w), int64_t(p % w)};
+    } else if (position) {
+      const I p = o / c;
+      k.at = {int64_t(o % c), int64_t(p / w), int64_t(p % w)};
+    }
+    return k;
+  }
+  int64_t segments, length;
+  segments_of(r, dst, segments, length);
+  const I per_segment = I((length + V - 1) / V);
+  if (chunk >= segments * int64_t(per_segment)) return k;
+  k.x_lo = r.x0, k.x_hi = r.x1;
+  const I segment = I(chunk) / per_segment, o = (I(chunk) % per_segment) * V;
+  k.count = int32_t(I(length) - o < V ? I(length) - o : V);
+  if (nchw) {
+    const I bh = I(r.y1 - r.y0);  // segments are (channel, row)
+    k.at = {int64_t(segment / bh), r.y0 + int64_t(segment % bh), r.x0 + int64_t(o)};
+  } else {
+    k.at = {int64_t(o % c), r.y0 + int64_t(segment), r.x0 + int64_t(o / c)};
+  }
+  k.offset = offset_of(dst, k.at.c, k.at.y, k.at.x);
+  return k;
+}
+
+template <int V>
+MIXCUT_HD inline Chunk locate(const DevRegion& r, const View& dst, int64_t chunk, bool position) {
+  const bool small = dst.c * dst.h * dst.w < (int64_t(1) << 31);
+  return small ? locate_as<V, uint32_t>(r, dst, chunk, position)
+               : locate_as<V, uint64_t>(r, dst, chunk, position);
+}
+
+// The next element in the destination's order, within columns [x_lo, x_hi).
+MIXCUT_HD inline void advance(Cursor& p, const View& dst, int32_t x_lo, int32_t x_hi) {
+  if (dst.layout == int32_t(Layout::NCHW)) {
+    if (++p.x == x_hi) {
+      p.x = x_lo;
+      if (++p.y == dst.h) p.y = 0, ++p.c;
+    }
+  } else if (++p.c == dst.c) {
+    p.c = 0;
+    if (++p.x == x_hi) p.x = x_lo, ++p.y;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Loads and stores of a chunk. Bit m of a mask is element m. A full chunk at a
+// 16-byte aligned address moves as one vector.
+
+template <class T, int V>
+MIXCUT_HD inline bool vector_ok(const T* p, uint32_t mask) {
+  return mask == (uint32_t(1) << V) - 1 && (reinterpret_cast<uintptr_t>(p) & 15) == 0;
+}
+
+template <class T>
+MIXCUT_HD inline void copy16(T* to, const T* from) {
+#if defined(__CUDA_ARCH__)
+  *reinterpret_cast<uint4*>(to) = *reinterpret_cast<const uint4*>(from);
+#else
+  std::memcpy(to, from, 16);
+#endif
+}
+
+// A chunk's elements: where they lie in the destination, and in the source
+// (at the same offsets when the layouts agree).
+struct Elements {
+  Chunk k;
+  View src, dst;
+  bool contiguous;
+};
+
+// Calls f(m, (channel, row, column)) for every valid element m of the chunk.
+// The trip count is the constant V, so register arrays indexed by m stay in
+// registers on the device.
+template <int V, class F>
+MIXCUT_HD inline void each(const Elements& e, F&& f) {
+  Cursor p = e.k.at;
+  for (int m = 0; m < V; ++m) {
+    if (m < e.k.count) {
+      f(m, p);
+      advance(p, e.dst, e.k.x_lo, e.k.x_hi);
+    }
+  }
+}
+
+template <class S, int V>
+MIXCUT_HD inline void load(const S* sample, const Elements& e, uint32_t mask, S (&v)[V]) {
+  if (mask == 0) return;
+  if (e.contiguous) {
+    const S* p = sample + e.k.offset;
+    if (vector_ok<S, V>(p, mask)) {
+      copy16(v, p);
+      return;
+    }
+    for (int m = 0; m < V; ++m) {
+      if (mask >> m & 1) v[m] = p[m];
+    }
+    return;
+  }
+  each<V>(e, [&](int m, const Cursor& at) {
+    if (mask >> m & 1) v[m] = sample[offset_of(e.src, at.c, at.y, at.x)];
+  });
+}
+
+template <class D, int V>
+MIXCUT_HD inline void store(D* sample, int64_t offset, uint32_t mask, const D (&v)[V]) {
+  if (mask == 0) return;
+  constexpr int kPerVector = int(16 / sizeof(D));
+  if (mask == (uint32_t(1) << V) - 1 && (reinterpret_cast<uintptr_t>(sample + offset) & 15) == 0) {
+    for (int m = 0; m < V; m += kPerVector) copy16(sample + offset + m, v + m);
+    return;
+  }
+  for (int m = 0; m < V; ++m) {
+    if (mask >> m & 1) sample[offset + m] = v[m];
+  }
+}
+
+// Source-typed value -> destination value (the uint8 -> float32 normalise).
+MIXCUT_HD inline uint8_t put(uint8_t v, uint8_t*, const float*, int64_t) { return v; }
+MIXCUT_HD inline float put(float v, float*, const float*, int64_t) { return v; }
+MIXCUT_HD inline float put(uint8_t v, float*, const float* table, int64_t c) {
+  return table[c * 256 + v];  // formulas::normalize_u8, tabulated on the host
+}
+
+MIXCUT_HD inline uint8_t blend(uint8_t a, uint8_t b, const DevSample& r) {
+  return formulas::blend_u8(a, b, r.q);
+}
+MIXCUT_HD inline float blend(float a, float b, const DevSample& r) {
+  return formulas::blend_f32(a, b, r.lam, r.rest);
+}
+
+MIXCUT_HD inline Elements elements(const View& src, const View& dst, const Chunk& k) {
+  return Elements{k, src, dst, src.layout == dst.layout};
+}
+
+// ---------------------------------------------------------------------------
+// Mixup / CutMix: thread `chunk` of component `comp` walks the component's
+// steps at its chunk. Singles come first, in an order where every reader of a
+// sample runs before the sample is written; a cycle keeps its first source in
+// registers. Each source element is read once per cycle (2S bytes).
+
+// Which elements of node r's chunk need x_i (a), x_partner (b), and are written.
+template <int V>
+MIXCUT_HD inline void masks(const MixArgs& a, const DevSample& r, const Elements& e, uint32_t valid,
+                            uint32_t& need_a, uint32_t& need_b, uint32_t& write) {
+  if (r.kind == int32_t(MixKind::Mixup)) {
+    need_a = need_b = write = valid;
+    return;
+  }
+  uint32_t box = 0;
+  if (r.kind == int32_t(MixKind::CutMix)) {
+    each<V>(e, [&](int m, const Cursor& at) {
+      const bool in = at.y >= r.y0 && at.y < r.y1 && at.x >= r.x0 && at.x < r.x1;
+      box |= uint32_t(in) << m;
+    });
+  }
+  need_b = box;
+  need_a = a.in_place ? 0 : valid & ~box;
+  write = a.in_place ? box : valid;
+}
+
+// Converts v[m] into the destination type: the normalise needs each element's channel.
+template <class S, class D, int V>
+MIXCUT_HD inline void convert(const float* table, const Elements& e, const S (&v)[V], D (&out)[V]) {
+  if constexpr (sizeof(S) == sizeof(D)) {
+    for (int m = 0; m < V; ++m) out[m] = v[m];
+  } else {
+    each<V>(e, [&](int m, const Cursor& at) {
+      out[m] = put(v[m], static_cast<D*>(nullptr), table, at.c);
+    });
+  }
+}
+
+template <class S, class D, int V>
+MIXCUT_HD inline void mix_out(const MixArgs& a, const DevSample& r, int64_t node, const Elements& e,
+                              uint32_t need_b, uint32_t write, const S (&xa)[V], const S (&xb)[V]) {
+  if (write == 0) return;
+  S v[V];
+  for (int m = 0; m < V; ++m) {
+    v[m] = r.kind == int32_t(MixKind::Mixup) ? blend(xa[m], xb[m], r)
+           : (need_b >> m & 1)               ? xb[m]
+                                             : xa[m];
+  }
+  D out[V];
+  convert<S, D, V>(a.table, e, v, out);
+  store<D, V>(static_cast<D*>(a.dst.data) + node * a.dst.stride, e.k.offset, write, out);
+}
+
+template <class S, class D>
+MIXCUT_HD inline void mix_thread(const MixArgs& a, int64_t comp, int64_t chunk) {
+  constexpr int V = kChunk<S>;
+  const DevRegion& region = a.regions[comp];
+  const Chunk k = locate<V>(region, a.dst, chunk, a.positions != 0);
+  if (k.count == 0) return;
+  const uint32_t valid = (uint32_t(1) << k.count) - 1;
+  const Elements e = elements(a.src, a.dst, k);
+  const S* src = static_cast<const S*>(a.src.data);
+  auto sample = [&](int64_t i) { return src + i * a.src.stride; };
+  for (int32_t s = region.first_step; s < region.first_step + region.num_steps; ++s) {
+    const DevStep step = a.steps[s];
+    const int32_t* nodes = a.nodes + step.first;
+    if (!step.cycle) {
+      for (int32_t t = 0; t < step.count; ++t) {
+        const int64_t i = nodes[t];
+        const DevSample r = a.samples[i];
+        uint32_t need_a, need_b, write;
+        masks<V>(a, r, e, valid, need_a, need_b, write);
+        S xa[V] = {}, xb[V] = {};
+        load<S, V>(sample(i), e, need_a, xa);
+        load<S, V>(sample(r.partner), e, need_b, xb);
+        mix_out<S, D, V>(a, r, i, e, need_b, write, xa, xb);
+      }
+      continue;
+    }
+    // A cycle n0 -> n1 -> ... -> n0. x_n0 is read first and kept: the last
+    // node reads it after n0 has been written.
+    const int64_t n0 = nodes[0];
+    uint32_t first_a, first_b, first_w, last_a, last_b, last_w;
+    const DevSample r0 = a.samples[n0];
+    masks<V>(a, r0, e, valid, first_a, first_b, first_w);
+    masks<V>(a, a.samples[nodes[step.count - 1]], e, valid, last_a, last_b, last_w);
+    S first[V] = {}, cur[V] = {};
+    load<S, V>(sample(n0), e, first_a | last_b, first);
+    for (int m = 0; m < V; ++m) cur[m] = first[m];
+    DevSample r = r0;
+    uint32_t need_b = first_b, write = first_w;
+    for (int32_t t = 0; t < step.count; ++t) {
+      const int64_t i = nodes[t];
+      const bool last = t + 1 == step.count;
+      S next[V] = {};
+      DevSample rn{};
+      uint32_t next_a = 0, next_b = 0, next_w = 0;
+      if (last) {
+        for (int m = 0; m < V; ++m) next[m] = first[m];
+      } else {
+        rn = a.samples[nodes[t + 1]];
+        masks<V>(a, rn, e, valid, next_a, next_b, next_w);
+        load<S, V>(sample(nodes[t + 1]), e, need_b | next_a, next);
+      }
+      mix_out<S, D, V>(a, r, i, e, need_b, write, cur, next);
+      for (int m = 0; m < V; ++m) cur[m] = next[m];
+      r = rn, need_b = next_b, write = next_w;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Cutout: thread `chunk` of sample `i` converts its chunk (out of place) and
+// fills the parts inside the sample's holes, later holes winning.
+
+MIXCUT_HD inline uint8_t noise_of(uint8_t*, uint64_t key, int64_t e) { return noise_u8(key, e); }
+MIXCUT_HD inline float noise_of(float*, uint64_t key, int64_t e) { return noise_f32(key, e); }
+MIXCUT_HD inline uint8_t channel_noise_of(uint8_t*, uint64_t key, int64_t c) {
+  return channel_noise_u8(key, c);
+}
+MIXCUT_HD inline float channel_noise_of(float*, uint64_t key, int64_t c) {
+  return channel_noise_f32(key, c);
+}
+MIXCUT_HD inline uint8_t constant_of(const CutoutArgs& a, uint8_t*, int64_t c) {
+  return a.fill_u8[c];
+}
+MIXCUT_HD inline float constant_of(const CutoutArgs& a, float*, int64_t c) { return a.fill_f32[c]; }
+
+template <class S, class D>
+MIXCUT_HD inline void cutout_thread(const CutoutArgs& a, int64_t i, int64_t chunk) {
+  constexpr int V = kChunk<S>;
+  const DevRegion& region = a.regions[i];
+  const bool position = region.num_steps > 0 || a.src.layout != a.dst.layout ||
+                        sizeof(S) != sizeof(D);  // holes, layouts, normalise
+  const Chunk k = locate<V>(region, a.dst, chunk, position);
+  if (k.count == 0) return;
+  const uint32_t valid = (uint32_t(1) << k.count) - 1;
+  const Elements e = elements(a.src, a.dst, k);
+  S x[V] = {};
+  if (!a.in_place) load<S, V>(static_cast<const S*>(a.src.data) + i * a.src.stride, e, valid, x);
+  D out[V];
+  convert<S, D, V>(a.table, e, x, out);
+  uint32_t write = a.in_place ? 0 : valid;
+  for (int32_t h = region.first_step; h < region.first_step + region.num_steps; ++h) {
+    const DevHole hole = a.holes[h];
+    each<V>(e, [&](int m, const Cursor& at) {
+      if (at.y < hole.y0 || at.y >= hole.y1 || at.x < hole.x0 || at.x >= hole.x1) return;
+      write |= uint32_t(1) << m;
+      if (a.fill_kind == int32_t(FillKind::Noise)) {
+        out[m] = noise_of(static_cast<D*>(nullptr), hole.noise_key,
+                          noise_element_index(at.c, at.y, at.x, a.dst.h, a.dst.w));
+      } else if (a.fill_kind == int32_t(FillKind::ChannelNoise)) {
+        out[m] = channel_noise_of(static_cast<D*>(nullptr), hole.noise_key, at.c);
+      } else {
+        out[m] = constant_of(a, static_cast<D*>(nullptr), at.c);
+      }
+    });
+  }
+  store<D, V>(static_cast<D*>(a.dst.data) + i * a.dst.stride, k.offset, write, out);
+}
+
+// ---------------------------------------------------------------------------
+// Soft targets from hard labels on the device: thread t writes element t of
+// out[n][K], with the CPU's formula (kernels/labels.hpp). partner == i marks a
+// row that does not mix. A label outside [0, K) (not checked on the host: it
+// lives on the device) makes its row NaN.
+
+struct DevLabel {
+  int32_t partner;
+  float lam, rest;
+};
+
+struct LabelArgs {
+  const DevLabel* rows;
+  const int64_t* labels;
+  float* out;
+  int64_t n, k;
+  float off, on;
+};
+
+MIXCUT_HD inline void labels_thread(const LabelArgs& a, int64_t t) {
+  if (t >= a.n * a.k) return;
+  const int64_t i = t / a.k, c = t % a.k;
+  const DevLabel r = a.rows[i];
+  const int64_t yi = a.labels[i], yj = a.labels[r.partner];
+  float v;
+  if (yi < 0 || yi >= a.k || yj < 0 || yj >= a.k) {
+    v = std::numeric_limits<float>::quiet_NaN();
+  } else if (r.partner == i || yi == yj) {
+    v = c == yi ? a.on : a.off;
+  } else {
+    const float si = c == yi ? a.on : a.off, sj = c == yj ? a.on : a.off;
+    v = formulas::blend_f32(si, sj, r.lam, r.rest);
+  }
+  a.out[t] = v;
+}
+
+}  // namespace mixcut::cuda

@@ -1,0 +1,66 @@
+// What one CUDA launch reads, built on the host: the plan's records, the
+// partner schedule and the per-channel constants, packed into one byte image
+// (copied to the device in one transfer) and the kernel arguments pointing
+// into it. Plain C++: the host grid tests build the same image in host memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "core/types.hpp"
+#include "cuda/bodies.hpp"
+#include "plan/schedule.hpp"
+
+namespace mixcut::cuda {
+
+// Reusable: after a first call of a given size, building allocates nothing.
+class MixLaunch {
+ public:
+  // plan: n validated records; src/dst validated by capi (dst may equal src).
+  void build(const MixSample* plan, const Tensor& src, const Tensor& dst, const Normalize* norm);
+  const std::vector<unsigned char>& image() const { return image_; }
+  // Arguments with the image at `base` (host or device copy of image()).
+  MixArgs bind(const void* base) const;
+  int64_t num_regions() const { return num_regions_; }
+  int64_t max_chunks() const { return max_chunks_; }  // threads per region, the largest
+
+ private:
+  std::vector<unsigned char> image_;
+  size_t samples_ = 0, nodes_ = 0, steps_ = 0, regions_ = 0, table_ = 0;
+  int64_t num_regions_ = 0, max_chunks_ = 0;
+  MixArgs args_{};
+  Schedule schedule_;
+};
+
+class CutoutLaunch {
+ public:
+  void build(const CutoutHole* holes, int64_t num_holes, const Fill& fill, const Tensor& src,
+             const Tensor& dst, const Normalize* norm);
+  const std::vector<unsigned char>& image() const { return image_; }
+  CutoutArgs bind(const void* base) const;
+  int64_t num_regions() const { return args_.num_regions; }
+  int64_t max_chunks() const { return max_chunks_; }
+
+ private:
+  std::vector<unsigned char> image_;
+  size_t holes_ = 0, regions_ = 0, table_ = 0, fill_f32_ = 0, fill_u8_ = 0;
+  int64_t max_chunks_ = 0;
+  CutoutArgs args_{};
+};
+
+View view_of(const Tensor& t);
+
+// Threads per block of every launch; grids cover max_chunks() in such blocks.
+constexpr int kBlock = 256;
+
+// Calls f(S(), D()) with the element types of a supported dtype pair.
+template <class F>
+bool with_types(DType src, DType dst, F&& f) {
+  if (src == DType::U8 && dst == DType::U8) return f(uint8_t(), uint8_t()), true;
+  if (src == DType::F32 && dst == DType::F32) return f(float(), float()), true;
+  if (src == DType::U8 && dst == DType::F32) return f(uint8_t(), float()), true;
+  return false;
+}
+
+}  // namespace mixcut::cuda

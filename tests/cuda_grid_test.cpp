@@ -1,0 +1,228 @@
+// The CUDA kernels' per-thread bodies, run on the host over the whole grid
+// each launch would have, against the CPU backend byte for byte: every dtype
+// and layout pair, partner pattern, in place and out of place, odd sizes,
+// padded strides. Needs no GPU (CI runs it in every build).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "batch_util.hpp"
+#include "core/context.hpp"
+#include "cpu/apply.hpp"
+#include "cuda/bodies.hpp"
+#include "cuda/launch_plan.hpp"
+#include "kernels/labels.hpp"
+#include "plan/plan.hpp"
+
+namespace mixcut {
+namespace {
+
+using namespace test;  // NOLINT: the shared helpers
+
+// Every block of the grid, threads past a region included; chunks in reverse
+// so that no body may rely on a lower thread having run first.
+template <class Args, class Body>
+void run_grid(const Args& args, int64_t max_chunks, Body body) {
+  const int64_t threads = (max_chunks + cuda::kBlock - 1) / cuda::kBlock * cuda::kBlock;
+  for (int64_t r = 0; r < args.num_regions; ++r) {
+    for (int64_t t = threads - 1; t >= 0; --t) body(args, r, t);
+  }
+}
+
+void grid_mix(const std::vector<MixSample>& plan, const Tensor& src, const Tensor& dst,
+              const Normalize* norm) {
+  cuda::MixLaunch launch;
+  launch.build(plan.data(), src, dst, norm);
+  const std::vector<unsigned char> image = launch.image();  // as the device gets it
+  const cuda::MixArgs args = launch.bind(image.data());
+  ASSERT_TRUE(cuda::with_types(src.dtype, dst.dtype, [&](auto s, auto d) {
+    run_grid(args, launch.max_chunks(), cuda::mix_thread<decltype(s), decltype(d)>);
+  }));
+}
+
+void grid_cutout(const std::vector<CutoutHole>& holes, const Fill& fill, const Tensor& src,
+                 const Tensor& dst, const Normalize* norm) {
+  cuda::CutoutLaunch launch;
+  launch.build(holes.data(), int64_t(holes.size()), fill, src, dst, norm);
+  const std::vector<unsigned char> image = launch.image();
+  const cuda::CutoutArgs args = launch.bind(image.data());
+  ASSERT_TRUE(cuda::with_types(src.dtype, dst.dtype, [&](auto s, auto d) {
+    run_grid(args, launch.max_chunks(), cuda::cutout_thread<decltype(s), decltype(d)>);
+  }));
+}
+
+void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector<MixSample>& plan,
+               std::mt19937_64& rng) {
+  if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
+  SCOPED_TRACE(describe_case(f, s, in_place));
+  Batch src(s, f.src_dtype, f.src_layout, int64_t(rng() % 2) * 5);
+  src.randomize(rng);
+  const Normalize norm = random_norm(s.c, rng);
+  const Normalize* norm_ptr = f.src_dtype != f.dst_dtype && rng() % 2 ? &norm : nullptr;
+  Batch want = in_place ? src : Batch(s, f.dst_dtype, f.dst_layout, int64_t(rng() % 2) * 3);
+  Batch got = want;
+  Batch got_src = src;
+  Context ctx;
+  cpu::mix_apply(ctx, plan.data(), in_place ? want.t : src.t, want.t, norm_ptr);
+  grid_mix(plan, in_place ? got.t : got_src.t, got.t, norm_ptr);
+  ASSERT_TRUE(got.bytes == want.bytes) << first_difference(got, want);
+  if (!in_place) {
+    ASSERT_TRUE(got_src.bytes == src.bytes) << "source modified";
+  }
+}
+
+const Shape kShapes[] = {{1, 3, 1, 1},  {2, 1, 2, 3},  {3, 3, 17, 17}, {64, 3, 3, 2},
+                         {5, 4, 17, 3}, {2, 3, 1, 17}, {7, 3, 31, 45}, {4, 1, 8, 16}};
+
+TEST(CudaGrid, MixMatchesCpuBackend) {
+  std::mt19937_64 rng(11);
+  for (const Format& f : all_formats()) {
+    for (const Shape& s : kShapes) {
+      for (Pattern p : kPatterns) {
+        const std::vector<MixSample> plan = random_plan(s, p, rng);
+        SCOPED_TRACE(pattern_name(p));
+        for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
+        if (HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+// Batch-mode plans (one kind, one box) exercise whole-chunk vector moves and
+// box regions shared by a whole component.
+TEST(CudaGrid, MixUniformPlansMatchCpuBackend) {
+  std::mt19937_64 rng(12);
+  for (const Format& f : all_formats()) {
+    for (const Shape& s : {Shape{6, 3, 16, 24}, Shape{5, 3, 12, 13}}) {
+      for (Pattern p : kPatterns) {
+        for (MixKind kind : {MixKind::Mixup, MixKind::CutMix}) {
+          std::vector<MixSample> plan = random_plan(s, p, rng);
+          const Box box = random_box(s.h, s.w, rng);
+          for (int64_t i = 0; i < s.n; ++i) {
+            MixSample& r = plan[size_t(i)];
+            r.kind = kind, r.box = kind == MixKind::CutMix ? box : Box{};
+            r.lam = kind == MixKind::Mixup ? 0.3125f : 1.0f - float(box.area()) / float(s.h * s.w);
+          }
+          SCOPED_TRACE(pattern_name(p));
+          for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
+          if (HasFatalFailure()) return;
+        }
+      }
+    }
+  }
+}
+
+TEST(CudaGrid, MixWithPlannerPlans) {
+  std::mt19937_64 rng(13);
+  const Shape s{9, 3, 20, 28};
+  for (Mode mode : {Mode::Batch, Mode::Pair, Mode::Elem}) {
+    for (PartnerRule rule : {PartnerRule::Flip, PartnerRule::Roll, PartnerRule::Permutation}) {
+      MixPolicy policy;
+      policy.cutmix_alpha = 1.0;
+      policy.mode = mode;
+      policy.partner = rule;
+      const std::vector<MixSample> plan = plan_mix(policy, 5, uint64_t(rng() % 100), s.n, s.h, s.w);
+      for (const Format& f : all_formats()) {
+        for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
+        if (HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
+                  std::mt19937_64& rng) {
+  if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
+  SCOPED_TRACE(describe_case(f, s, in_place) + " fill " + std::to_string(int(kind)));
+  const std::vector<CutoutHole> holes = random_holes(s, rng);
+  const Fill fill = random_fill(kind, f, s.c, rng);
+  Batch src(s, f.src_dtype, f.src_layout, int64_t(rng() % 2) * 7);
+  src.randomize(rng);
+  const Normalize norm = random_norm(s.c, rng);
+  const Normalize* norm_ptr = f.src_dtype != f.dst_dtype && rng() % 2 ? &norm : nullptr;
+  Batch want = in_place ? src : Batch(s, f.dst_dtype, f.dst_layout, int64_t(rng() % 2));
+  Batch got = want;
+  Batch got_src = src;
+  Context ctx;
+  cpu::cutout_apply(ctx, holes.data(), int64_t(holes.size()), fill, in_place ? want.t : src.t,
+                    want.t, norm_ptr);
+  grid_cutout(holes, fill, in_place ? got.t : got_src.t, got.t, norm_ptr);
+  ASSERT_TRUE(got.bytes == want.bytes) << first_difference(got, want);
+}
+
+TEST(CudaGrid, CutoutMatchesCpuBackend) {
+  std::mt19937_64 rng(14);
+  const Shape shapes[] = {{1, 3, 1, 1}, {3, 3, 17, 17}, {64, 1, 3, 17}, {2, 3, 40, 36}};
+  for (const Format& f : all_formats()) {
+    for (const Shape& s : shapes) {
+      for (FillKind kind :
+           {FillKind::Constant, FillKind::Channel, FillKind::Noise, FillKind::ChannelNoise}) {
+        for (bool in_place : {false, true}) check_cutout(f, s, in_place, kind, rng);
+        if (HasFatalFailure()) return;
+      }
+    }
+  }
+}
+
+// Device labels: every element of out[n][K] by its own thread, against the
+// host formula (kernels/labels.cpp), and NaN rows for labels out of range.
+TEST(CudaGrid, LabelsMatchHostLabels) {
+  std::mt19937_64 rng(16);
+  for (const int64_t k : {1, 3, 10, 1000}) {
+    const Shape s{9, 1, 5, 7};
+    for (Pattern p : kPatterns) {
+      const std::vector<MixSample> plan = random_plan(s, p, rng);
+      std::vector<int64_t> labels(size_t(s.n));
+      for (int64_t& y : labels) y = int64_t(rng() % uint64_t(k));
+      const float eps = k == 3 ? 0.0f : 0.1f;
+      std::vector<float> want(size_t(s.n * k)), got(size_t(s.n * k), -1.0f);
+      mix_labels(plan.data(), s.n, labels.data(), k, eps, want.data());
+      std::vector<cuda::DevLabel> rows(size_t(s.n));
+      for (int64_t i = 0; i < s.n; ++i) {
+        const MixSample& r = plan[size_t(i)];
+        const bool mixes = r.kind != MixKind::None && r.partner != i;
+        rows[size_t(i)] = {mixes ? int32_t(r.partner) : int32_t(i), r.lam, 1.0f - r.lam};
+      }
+      const Smoothing sm = smoothing(eps, k);
+      const cuda::LabelArgs args{rows.data(), labels.data(), got.data(), s.n, k, sm.off, sm.on};
+      for (int64_t t = s.n * k + cuda::kBlock; t >= 0; --t) cuda::labels_thread(args, t);
+      ASSERT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(float)))
+          << "k=" << k << " " << pattern_name(p);
+      labels[0] = k;  // out of range: row 0 becomes NaN, the others do not change
+      cuda::labels_thread(args, 0);
+      EXPECT_TRUE(std::isnan(got[0]));
+    }
+  }
+}
+
+// The test can fail: a body that skips the last cycle node's write is caught.
+TEST(CudaGrid, DetectsABrokenBody) {
+  const Shape s{4, 1, 2, 4};
+  std::mt19937_64 rng(15);
+  std::vector<MixSample> plan = random_plan(s, Pattern::Roll, rng);
+  for (int64_t i = 0; i < s.n; ++i) {
+    plan[size_t(i)].kind = MixKind::Mixup, plan[size_t(i)].partner = (i + 3) % 4;
+    plan[size_t(i)].lam = 0.5f;
+  }
+  Batch src(s, DType::F32, Layout::NCHW, 0);
+  src.randomize(rng);
+  Batch want = src, got = src;
+  Context ctx;
+  cpu::mix_apply(ctx, plan.data(), want.t, want.t, nullptr);
+  cuda::MixLaunch launch;
+  launch.build(plan.data(), got.t, got.t, nullptr);
+  const std::vector<unsigned char> image = launch.image();
+  cuda::MixArgs args = launch.bind(image.data());
+  std::vector<cuda::DevStep> steps(args.steps, args.steps + 1);
+  steps[0].count -= 1;  // drop the cycle's last node
+  args.steps = steps.data();
+  run_grid(args, launch.max_chunks(), cuda::mix_thread<float, float>);
+  EXPECT_FALSE(got.bytes == want.bytes);
+}
+
+}  // namespace
+}  // namespace mixcut
