@@ -2,6 +2,7 @@
 #include "ctx.hpp"
 
 #include <cstdint>
+#include <string>
 
 #include "convert.hpp"
 #include "status.hpp"
@@ -107,9 +108,15 @@ mixcut_status mixcut_ctx_set(mixcut_ctx* ctx, int32_t key, int64_t value) {
           failf(MIXCUT_ERR_BAD_PARAM, "value = ", value,
                 " for MIXCUT_OPT_BACKEND is not a mixcut_backend (1 cpu, 2 cuda)");
         }
-        if (mixcut::find_backend(backend) == nullptr) {
+        const mixcut::BackendOps* ops = mixcut::find_backend(backend);
+        if (ops == nullptr) {
           failf(MIXCUT_ERR_UNSUPPORTED, "value = ", value,
                 " for MIXCUT_OPT_BACKEND: built without ", backend_label(backend));
+        }
+        std::string why;
+        if (!ops->available(why)) {
+          failf(MIXCUT_ERR_UNSUPPORTED, "value = ", value, " (", backend_label(backend),
+                ") for MIXCUT_OPT_BACKEND: ", why);
         }
         c.backend = backend;
         return;

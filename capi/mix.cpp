@@ -35,9 +35,8 @@ int64_t check_label_call(int64_t n, int64_t num_classes, float label_smoothing) 
 // Dense label arguments (soft or multi-label rows [n][K]): pointers, overlap
 // (out may equal the rows), finite values, then the plan's records.
 std::vector<MixSample> check_dense_labels(const mixcut_mix_sample* plan, int64_t n,
-                                          const float* rows, const char* name,
-                                          int64_t num_classes, float label_smoothing,
-                                          const float* out) {
+                                          const float* rows, const char* name, int64_t num_classes,
+                                          float label_smoothing, const float* out) {
   const int64_t elems = check_label_call(n, num_classes, label_smoothing);
   if (n > 0) {
     require_pointer(plan, "plan");
@@ -175,6 +174,32 @@ mixcut_status mixcut_mix_labels(const mixcut_mix_sample* plan, int64_t n, const 
     const std::vector<mixcut::MixSample> records = to_mix_plan(plan, n, false, 0, 0);
     if (n == 0) return;
     mixcut::mix_labels(records.data(), n, labels, num_classes, label_smoothing, out);
+  });
+}
+
+mixcut_status mixcut_mix_labels_ctx(mixcut_ctx* ctx, const mixcut_mix_sample* plan, int64_t n,
+                                    const int64_t* labels, int64_t num_classes,
+                                    float label_smoothing, float* out) {
+  // The CPU's labels are host memory: mixcut_mix_labels checks every label.
+  if (ctx == nullptr || ctx->context.backend == mixcut::Backend::Cpu) {
+    return mixcut_mix_labels(plan, n, labels, num_classes, label_smoothing, out);
+  }
+  return guarded("mixcut_mix_labels_ctx", [&] {
+    const int64_t out_elems = check_label_call(n, num_classes, label_smoothing);
+    if (n > 0) {
+      require_pointer(plan, "plan");
+      require_pointer(labels, "labels");
+      require_pointer(out, "out");
+    }
+    if (array_bytes(out, out_elems, sizeof(float))
+            .intersects(array_bytes(labels, n, sizeof(int64_t)))) {
+      failf(MIXCUT_ERR_OVERLAP, "out (", n, " x ", num_classes, " floats) overlaps labels (", n,
+            " int64)");
+    }
+    const mixcut::BackendOps& backend = backend_of(ctx->context);
+    const std::vector<mixcut::MixSample> records = to_mix_plan(plan, n, false, 0, 0);
+    if (n == 0) return;
+    backend.mix_labels(ctx->context, records.data(), n, labels, num_classes, label_smoothing, out);
   });
 }
 

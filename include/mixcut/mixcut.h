@@ -140,7 +140,14 @@ typedef enum mixcut_option {
    * than the CPU has is not an error: the effective ISA is the minimum. */
   MIXCUT_OPT_MAX_ISA = 2,
   /* A mixcut_backend. Default CPU. CUDA returns MIXCUT_ERR_UNSUPPORTED when
-   * the library was built without it. */
+   * the library was built without it or the machine has no usable CUDA
+   * device (the message says which). With CUDA, apply calls take device
+   * pointers (of the device current when the ctx is first used), are queued on
+   * MIXCUT_OPT_CUDA_STREAM and return without waiting for the device; plans
+   * stay in host memory and may be reused as soon as the call returns. After a
+   * first call of a given size, calls allocate nothing and never synchronise,
+   * so they can be captured in a CUDA graph (a captured call keeps its staging
+   * memory for the ctx's lifetime: the graph replays that plan). */
   MIXCUT_OPT_BACKEND = 3,
   /* The cudaStream_t (cast to int64_t) that CUDA calls are queued on; 0 is the
    * default stream. Ignored by the CPU backend. */
@@ -331,6 +338,17 @@ MIXCUT_API mixcut_status mixcut_mix_apply_gather(mixcut_ctx* ctx, const mixcut_m
 MIXCUT_API mixcut_status mixcut_mix_labels(const mixcut_mix_sample* plan, int64_t n,
                                            const int64_t* labels, int64_t num_classes,
                                            float label_smoothing, float* out);
+
+/* As mixcut_mix_labels, by the ctx's backend. With MIXCUT_BACKEND_CUDA,
+ * labels and out are device pointers, the work is queued on the ctx's stream
+ * and the call returns without waiting; the plan stays in host memory. The
+ * host never reads device labels: a row whose label or partner's label lies
+ * outside [0, K) is written as NaN instead of failing. With the CPU backend
+ * or ctx NULL it is mixcut_mix_labels. */
+MIXCUT_API mixcut_status mixcut_mix_labels_ctx(mixcut_ctx* ctx, const mixcut_mix_sample* plan,
+                                               int64_t n, const int64_t* labels,
+                                               int64_t num_classes, float label_smoothing,
+                                               float* out);
 
 /* As mixcut_mix_labels for soft labels soft[n][K] (each row a distribution;
  * smooth(p) = p * (1 - eps) + eps/K). out may equal soft (in place); any

@@ -3,6 +3,7 @@
 #include "core/backend.hpp"
 
 #include "cpu/backend.hpp"
+#include "cuda/backend.hpp"
 
 namespace mixcut {
 
@@ -11,7 +12,7 @@ const BackendOps* find_backend(Backend backend) {
     case Backend::Cpu:
       return &cpu::backend();
     case Backend::Cuda:
-      return nullptr;  // not built (MIXCUT_CUDA=OFF)
+      return cuda::backend();  // nullptr when built without it (MIXCUT_CUDA=OFF)
   }
   return nullptr;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "core/context.hpp"
 #include "core/types.hpp"
@@ -25,6 +26,9 @@ class BackendOps {
   // new ctx starts with (the CPU reads MIXCUT_FORCE_ISA there).
   virtual Isa isa(const Context& ctx) const = 0;
   virtual Isa default_isa_cap() const = 0;
+  // Whether this machine can run it (a CUDA build may find no device); if
+  // not, why, for the message of the call that asked for it.
+  virtual bool available(std::string& why) const = 0;
 
   // dst = the plan's Mixup/CutMix of src (norm: uint8 -> float32 only).
   virtual void mix_apply(Context& ctx, const MixSample* plan, const Tensor& src, const Tensor& dst,
@@ -33,6 +37,11 @@ class BackendOps {
   virtual void cutout_apply(Context& ctx, const CutoutHole* holes, int64_t num_holes,
                             const Fill& fill, const Tensor& src, const Tensor& dst,
                             const Normalize* norm) const = 0;
+  // Soft targets out[n][k] from hard labels[n] (kernels/labels.hpp), in the
+  // backend's memory: device pointers for CUDA, where the host cannot check
+  // the labels (a row whose label lies outside [0, k) becomes NaN there).
+  virtual void mix_labels(Context& ctx, const MixSample* plan, int64_t n, const int64_t* labels,
+                          int64_t k, float eps, float* out) const = 0;
 };
 
 // The implementation of `backend` in this build, or nullptr when it was not

@@ -279,6 +279,8 @@ _PROTOTYPES = {
     "mixcut_mix_apply_gather": (_c.c_int, [_c.c_void_p, _c.c_void_p, _c.c_void_p, _P(Tensor),
                                            _P(Tensor), _P(Normalize)]),
     "mixcut_mix_labels": (_c.c_int, [_c.c_void_p, _i64, _c.c_void_p, _i64, _f32, _c.c_void_p]),
+    "mixcut_mix_labels_ctx": (_c.c_int, [_c.c_void_p, _c.c_void_p, _i64, _c.c_void_p, _i64, _f32,
+                                         _c.c_void_p]),
     "mixcut_mix_soft_labels": (_c.c_int, [_c.c_void_p, _i64, _c.c_void_p, _i64, _f32,
                                           _c.c_void_p]),
     "mixcut_mix_multi_labels": (_c.c_int, [_c.c_void_p, _i64, _c.c_void_p, _i64, _f32,
