@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""The CUDA benchmark table against issue 17's targets.
+
+  python3 bench/cuda_report.py cuda_bench.json [compare.json]
+cuda_bench.json: Google Benchmark JSON of build/.../bench/cuda_bench; each
+kernel row's label names the roofline row it is divided by. compare.json:
+bench/cuda_compare.py --out (timm / torchvision on the same GPU).
+"""
+
+import json
+import sys
+
+
+def main():
+    bench = json.load(open(sys.argv[1]))
+    rows = {b["name"].split("/manual_time")[0].split("/iterations:")[0]: b
+            for b in bench["benchmarks"]}
+    gbs = {name: b["GB/s"] for name, b in rows.items()}
+    print(f"GPU: {bench['context'].get('host_name', '?')}, {bench['context'].get('date', '')}\n")
+    print("| row | ms | GB/s | roofline | ratio |")
+    print("|---|---:|---:|---|---:|")
+    ratio = {}
+    for name, b in rows.items():
+        roof = b.get("label", "").removeprefix("roofline=")
+        r = gbs[name] / gbs[roof] if roof in gbs else None
+        ratio[name] = r
+        ms = b["real_time"] * {"ms": 1, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
+        rs = f"{r:.2f}" if r is not None else ""
+        print(f"| {name} | {ms:.4f} | {gbs[name]:.0f} | {roof.removeprefix('roofline/')} | {rs} |")
+        rows[name]["ms"] = ms
+
+    def get(name):
+        return rows.get(name, {}).get("ms")
+
+    print("\nTargets (256x3x224x224):")
+    checks = []
+    elem, batch = "mixup/f32_nchw_inplace/flip/elem", "mixup/f32_nchw_inplace/flip/batch"
+    if elem in rows:
+        checks.append(("f32 Mixup in place, elem >= 0.85 of the in-place scale roofline",
+                       ratio[elem], ratio[elem] >= 0.85))
+        checks.append(("elem within 5 % of batch (time elem / batch)", get(elem) / get(batch),
+                       get(elem) <= 1.05 * get(batch)))
+    for mode in ("batch", "elem"):
+        name = f"cutmix/f32_nchw_inplace/flip/{mode}"
+        if name in rows:
+            checks.append((f"CutMix in place ({mode}) >= 0.7 of copy bandwidth on box bytes",
+                           ratio[name], ratio[name] >= 0.7))
+        name = f"mixup/u8_nhwc_to_f32_nchw_norm/flip/{mode}"
+        if name in rows:
+            checks.append((f"u8 NHWC -> normalised f32 NCHW Mixup ({mode}) >= 0.8 of byte bound",
+                           ratio[name], ratio[name] >= 0.8))
+    for form in ("holes16", "erasing"):
+        name = f"cutout/f32_nchw_inplace/{form}"
+        if name in rows:
+            checks.append((f"Cutout ({form}), whole batch, one launch <= 0.05 ms", get(name),
+                           get(name) <= 0.05))
+    if len(sys.argv) > 2:
+        cmp = json.load(open(sys.argv[2]))["ms"]
+        if "timm Mixup elem" in cmp and elem in rows:
+            checks.append((">= 50x timm's elem mode (mixcut elem, device labels included)",
+                           cmp["timm Mixup elem"] / cmp["mixcut Mixup elem"],
+                           cmp["timm Mixup elem"] / cmp["mixcut Mixup elem"] >= 50))
+            checks.append((">= 2x timm's batch mode (mixcut elem, device labels included)",
+                           cmp["timm Mixup batch"] / cmp["mixcut Mixup elem"],
+                           cmp["timm Mixup batch"] / cmp["mixcut Mixup elem"] >= 2))
+        print("\nPython comparison on the same GPU (ms, CUDA-event medians):\n")
+        print("| row | ms |\n|---|---:|")
+        for name, ms in cmp.items():
+            print(f"| {name} | {ms:.3f} |")
+        print()
+    for text, value, ok in checks:
+        print(f"- [{'x' if ok else ' '}] {text}: {value:.3f}")
+
+
+if __name__ == "__main__":
+    main()
