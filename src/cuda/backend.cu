@@ -16,11 +16,17 @@
 namespace mixcut::cuda {
 namespace {
 
+// Blocks per multiprocessor the mix kernel is compiled for (registers:
+// 65536 / (256 * 3) = 85 each); a build option so that the benchmark can compare.
+#ifndef MIXCUT_CUDA_MIX_BLOCKS
+#define MIXCUT_CUDA_MIX_BLOCKS 3
+#endif
+
 // Components beyond the grid's y extent are taken by a loop.
 constexpr int64_t kMaxGridY = 65535;
 
 template <class S, class D>
-__global__ void __launch_bounds__(kBlock, 3) mix_kernel(MixArgs a) {
+__global__ void __launch_bounds__(kBlock, MIXCUT_CUDA_MIX_BLOCKS) mix_kernel(MixArgs a) {
   const int64_t chunk = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   for (int64_t r = blockIdx.y; r < a.num_regions; r += gridDim.y) mix_thread<S, D>(a, r, chunk);
 }

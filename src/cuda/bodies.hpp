@@ -71,9 +71,14 @@ struct CutoutArgs {
   int64_t num_regions;
 };
 
-// Elements per thread: 16 bytes of the source type.
+// Bytes of source elements per thread (16 or 32; a build option so that the
+// benchmark can compare), and the elements per thread.
+#ifndef MIXCUT_CUDA_CHUNK_BYTES
+#define MIXCUT_CUDA_CHUNK_BYTES 16
+#endif
 template <class S>
-constexpr int kChunk = int(16 / sizeof(S));
+constexpr int kChunk = int(MIXCUT_CUDA_CHUNK_BYTES / sizeof(S));
+static_assert(kChunk<uint8_t> <= 32, "element masks are 32-bit");
 
 // ---------------------------------------------------------------------------
 // Where a thread's chunk lies: kChunk consecutive elements (in the
@@ -184,9 +189,14 @@ MIXCUT_HD inline void advance(Cursor& p, const View& dst, int32_t x_lo, int32_t 
 // Loads and stores of a chunk. Bit m of a mask is element m. A full chunk at a
 // 16-byte aligned address moves as one vector.
 
+// The first n bits set (n <= 32).
+MIXCUT_HD constexpr uint32_t low_bits(int n) {
+  return n >= 32 ? ~uint32_t(0) : (uint32_t(1) << n) - 1;
+}
+
 template <class T, int V>
 MIXCUT_HD inline bool vector_ok(const T* p, uint32_t mask) {
-  return mask == (uint32_t(1) << V) - 1 && (reinterpret_cast<uintptr_t>(p) & 15) == 0;
+  return mask == low_bits(V) && (reinterpret_cast<uintptr_t>(p) & 15) == 0;
 }
 
 template <class T>
@@ -226,7 +236,7 @@ MIXCUT_HD inline void load(const S* sample, const Elements& e, uint32_t mask, S 
   if (e.contiguous) {
     const S* p = sample + e.k.offset;
     if (vector_ok<S, V>(p, mask)) {
-      copy16(v, p);
+      for (int m = 0; m < V; m += int(16 / sizeof(S))) copy16(v + m, p + m);
       return;
     }
     for (int m = 0; m < V; ++m) {
@@ -243,7 +253,7 @@ template <class D, int V>
 MIXCUT_HD inline void store(D* sample, int64_t offset, uint32_t mask, const D (&v)[V]) {
   if (mask == 0) return;
   constexpr int kPerVector = int(16 / sizeof(D));
-  if (mask == (uint32_t(1) << V) - 1 && (reinterpret_cast<uintptr_t>(sample + offset) & 15) == 0) {
+  if (mask == low_bits(V) && (reinterpret_cast<uintptr_t>(sample + offset) & 15) == 0) {
     for (int m = 0; m < V; m += kPerVector) copy16(sample + offset + m, v + m);
     return;
   }
@@ -329,7 +339,7 @@ MIXCUT_HD inline void mix_thread(const MixArgs& a, int64_t comp, int64_t chunk) 
   const DevRegion& region = a.regions[comp];
   const Chunk k = locate<V>(region, a.dst, chunk, a.positions != 0);
   if (k.count == 0) return;
-  const uint32_t valid = (uint32_t(1) << k.count) - 1;
+  const uint32_t valid = low_bits(k.count);
   const Elements e = elements(a.src, a.dst, k);
   const S* src = static_cast<const S*>(a.src.data);
   auto sample = [&](int64_t i) { return src + i * a.src.stride; };
@@ -406,7 +416,7 @@ MIXCUT_HD inline void cutout_thread(const CutoutArgs& a, int64_t i, int64_t chun
                         sizeof(S) != sizeof(D);  // holes, layouts, normalise
   const Chunk k = locate<V>(region, a.dst, chunk, position);
   if (k.count == 0) return;
-  const uint32_t valid = (uint32_t(1) << k.count) - 1;
+  const uint32_t valid = low_bits(k.count);
   const Elements e = elements(a.src, a.dst, k);
   S x[V] = {};
   if (!a.in_place) load<S, V>(static_cast<const S*>(a.src.data) + i * a.src.stride, e, valid, x);
