@@ -250,6 +250,15 @@ extern "C" {
         label_smoothing: f32,
         out: *mut f32,
     ) -> mixcut_status;
+    pub fn mixcut_mix_labels_ctx(
+        ctx: *mut mixcut_ctx,
+        plan: *const mixcut_mix_sample,
+        n: i64,
+        labels: *const i64,
+        num_classes: i64,
+        label_smoothing: f32,
+        out: *mut f32,
+    ) -> mixcut_status;
     pub fn mixcut_mix_soft_labels(
         plan: *const mixcut_mix_sample,
         n: i64,
