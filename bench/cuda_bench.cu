@@ -9,6 +9,7 @@
 #include <cuda_runtime.h>
 #include <mixcut/mixcut.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -78,9 +79,12 @@ void run(benchmark::State& state, double bytes, const char* roofline,
   Gpu& g = gpu();
   fn();
   ok(cudaStreamSynchronize(g.stream));
+  double host_seconds = 0;
   for (auto _ : state) {
     ok(cudaEventRecord(g.start, g.stream));
+    const auto t0 = std::chrono::steady_clock::now();
     for (int k = 0; k < kCalls; ++k) fn();
+    host_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ok(cudaEventRecord(g.stop, g.stream));
     ok(cudaEventSynchronize(g.stop));
     float ms = 0;
@@ -90,7 +94,28 @@ void run(benchmark::State& state, double bytes, const char* roofline,
   state.counters["GB/s"] =
       benchmark::Counter(bytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["bytes"] = bytes;
+  // Host time to queue one call (planning, staging, launch): the GPU idles
+  // between calls when this exceeds the kernel's time.
+  state.counters["host_us"] = host_seconds * 1e6 / double(state.iterations() * kCalls);
   if (roofline != nullptr) state.SetLabel(std::string("roofline=") + roofline);
+}
+
+// As run(), for one call captured in a CUDA graph and replayed: the GPU's
+// time for the staging copy and the kernel, without the host's.
+void run_graph(benchmark::State& state, double bytes, const char* roofline,
+               const std::function<void()>& fn) {
+  Gpu& g = gpu();
+  fn();  // warm-up outside the capture: staging slots exist
+  ok(cudaStreamSynchronize(g.stream));
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  ok(cudaStreamBeginCapture(g.stream, cudaStreamCaptureModeGlobal));
+  fn();
+  ok(cudaStreamEndCapture(g.stream, &graph));
+  ok(cudaGraphInstantiate(&exec, graph, 0));
+  run(state, bytes, roofline, [&] { ok(cudaGraphLaunch(exec, g.stream)); });
+  ok(cudaGraphExecDestroy(exec));
+  ok(cudaGraphDestroy(graph));
 }
 
 mixcut_tensor tensor(void* data, int32_t dtype, int32_t layout) {
@@ -192,28 +217,69 @@ void register_all() {
         ->UseManualTime()
         ->Iterations(20);
   }
-  for (int32_t form : {MIXCUT_CUTOUT_HOLES, MIXCUT_CUTOUT_ERASING}) {
-    benchmark::RegisterBenchmark(
-        (std::string("cutout/f32_nchw_inplace/") +
-         (form == MIXCUT_CUTOUT_HOLES ? "holes16" : "erasing"))
-            .c_str(),
-        [=](benchmark::State& s) {
-          Gpu& g = gpu();
-          mixcut_cutout_policy p;
-          ok(mixcut_cutout_policy_init(&p));
-          p.form = form;
-          std::vector<mixcut_cutout_hole> holes(kN);
-          int64_t count = 0;
-          ok(mixcut_cutout_plan(&p, 1, 2, kN, kH, kW, holes.data(), &count));
-          double bytes = 0;
-          for (const auto& h : holes) bytes += double(h.y1 - h.y0) * (h.x1 - h.x0) * kC * 4;
-          const mixcut_fill fill{MIXCUT_FILL_CONSTANT, 0.0f, nullptr};
-          const mixcut_tensor t = tensor(g.f32a, MIXCUT_FLOAT32, MIXCUT_NCHW);
-          run(s, bytes, nullptr,
-              [&] { ok(mixcut_cutout_apply(g.ctx, holes.data(), count, &fill, &t, &t, nullptr)); });
-        })
-        ->UseManualTime()
-        ->Iterations(20);
+  // Graph replays of the target rows: GPU time alone.
+  benchmark::RegisterBenchmark(
+      "graph/mixup/f32_nchw_inplace/flip/elem",
+      [=](benchmark::State& s) {
+        Gpu& g = gpu();
+        const auto plan = mix_plan(MIXCUT_MODE_ELEM, MIXCUT_PARTNER_FLIP, false);
+        const mixcut_tensor t = tensor(g.f32a, MIXCUT_FLOAT32, MIXCUT_NCHW);
+        run_graph(s, 2 * f32_bytes, "roofline/scale_inplace_f32",
+                  [&] { ok(mixcut_mix_apply(g.ctx, plan.data(), &t, &t, nullptr)); });
+      })
+      ->UseManualTime()
+      ->Iterations(20);
+  benchmark::RegisterBenchmark(
+      "graph/cutmix/f32_nchw_inplace/flip/elem",
+      [=](benchmark::State& s) {
+        Gpu& g = gpu();
+        const auto plan = mix_plan(MIXCUT_MODE_ELEM, MIXCUT_PARTNER_FLIP, true);
+        const mixcut_tensor t = tensor(g.f32a, MIXCUT_FLOAT32, MIXCUT_NCHW);
+        run_graph(s, box_bytes(plan, 4), "roofline/memcpy_d2d_f32",
+                  [&] { ok(mixcut_mix_apply(g.ctx, plan.data(), &t, &t, nullptr)); });
+      })
+      ->UseManualTime()
+      ->Iterations(20);
+  benchmark::RegisterBenchmark(
+      "graph/mixup/u8_nhwc_to_f32_nchw_norm/flip/elem",
+      [=](benchmark::State& s) {
+        Gpu& g = gpu();
+        const auto plan = mix_plan(MIXCUT_MODE_ELEM, MIXCUT_PARTNER_FLIP, false);
+        const mixcut_tensor src = tensor(g.u8, MIXCUT_UINT8, MIXCUT_NHWC);
+        const mixcut_tensor dst = tensor(g.f32b, MIXCUT_FLOAT32, MIXCUT_NCHW);
+        const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
+        const mixcut_normalize norm{mean, sd};
+        run_graph(s, double(kElems) * 5, "roofline/memcpy_d2d_f32",
+                  [&] { ok(mixcut_mix_apply(g.ctx, plan.data(), &src, &dst, &norm)); });
+      })
+      ->UseManualTime()
+      ->Iterations(20);
+
+  for (const bool graph : {false, true}) {
+    for (int32_t form : {MIXCUT_CUTOUT_HOLES, MIXCUT_CUTOUT_ERASING}) {
+      benchmark::RegisterBenchmark(
+          (std::string(graph ? "graph/" : "") + "cutout/f32_nchw_inplace/" +
+           (form == MIXCUT_CUTOUT_HOLES ? "holes16" : "erasing"))
+              .c_str(),
+          [=](benchmark::State& s) {
+            Gpu& g = gpu();
+            mixcut_cutout_policy p;
+            ok(mixcut_cutout_policy_init(&p));
+            p.form = form;
+            std::vector<mixcut_cutout_hole> holes(kN);
+            int64_t count = 0;
+            ok(mixcut_cutout_plan(&p, 1, 2, kN, kH, kW, holes.data(), &count));
+            double bytes = 0;
+            for (const auto& h : holes) bytes += double(h.y1 - h.y0) * (h.x1 - h.x0) * kC * 4;
+            const mixcut_fill fill{MIXCUT_FILL_CONSTANT, 0.0f, nullptr};
+            const mixcut_tensor t = tensor(g.f32a, MIXCUT_FLOAT32, MIXCUT_NCHW);
+            (graph ? run_graph : run)(s, bytes, nullptr, [&] {
+              ok(mixcut_cutout_apply(g.ctx, holes.data(), count, &fill, &t, &t, nullptr));
+            });
+          })
+          ->UseManualTime()
+          ->Iterations(20);
+    }
   }
 }
 

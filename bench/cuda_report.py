@@ -17,8 +17,8 @@ def main():
             for b in bench["benchmarks"]}
     gbs = {name: b["GB/s"] for name, b in rows.items()}
     print(f"GPU: {bench['context'].get('host_name', '?')}, {bench['context'].get('date', '')}\n")
-    print("| row | ms | GB/s | roofline | ratio |")
-    print("|---|---:|---:|---|---:|")
+    print("| row | ms | GB/s | roofline | ratio | host µs/call |")
+    print("|---|---:|---:|---|---:|---:|")
     ratio = {}
     for name, b in rows.items():
         roof = b.get("label", "").removeprefix("roofline=")
@@ -26,7 +26,10 @@ def main():
         ratio[name] = r
         ms = b["real_time"] * {"ms": 1, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
         rs = f"{r:.2f}" if r is not None else ""
-        print(f"| {name} | {ms:.4f} | {gbs[name]:.0f} | {roof.removeprefix('roofline/')} | {rs} |")
+        host = b.get("host_us")
+        hs = f"{host:.1f}" if host is not None else ""
+        print(f"| {name} | {ms:.4f} | {gbs[name]:.0f} | {roof.removeprefix('roofline/')} | {rs} "
+              f"| {hs} |")
         rows[name]["ms"] = ms
 
     def get(name):
@@ -50,10 +53,18 @@ def main():
             checks.append((f"u8 NHWC -> normalised f32 NCHW Mixup ({mode}) >= 0.8 of byte bound",
                            ratio[name], ratio[name] >= 0.8))
     for form in ("holes16", "erasing"):
-        name = f"cutout/f32_nchw_inplace/{form}"
-        if name in rows:
-            checks.append((f"Cutout ({form}), whole batch, one launch <= 0.05 ms", get(name),
-                           get(name) <= 0.05))
+        for prefix in ("", "graph/"):
+            name = f"{prefix}cutout/f32_nchw_inplace/{form}"
+            if name in rows:
+                checks.append((f"{prefix}Cutout ({form}), whole batch, one launch <= 0.05 ms",
+                               get(name), get(name) <= 0.05))
+    for name, bound, text in (
+            ("graph/mixup/f32_nchw_inplace/flip/elem", 0.85, "graph replay: f32 Mixup elem"),
+            ("graph/cutmix/f32_nchw_inplace/flip/elem", 0.7, "graph replay: CutMix elem"),
+            ("graph/mixup/u8_nhwc_to_f32_nchw_norm/flip/elem", 0.8,
+             "graph replay: u8 NHWC -> f32 NCHW Mixup elem")):
+        if name in rows and ratio.get(name) is not None:
+            checks.append((f"{text} >= {bound} of its roofline", ratio[name], ratio[name] >= bound))
     if len(sys.argv) > 2:
         cmp = json.load(open(sys.argv[2]))["ms"]
         if "timm Mixup elem" in cmp and elem in rows:

@@ -359,6 +359,19 @@ MIXCUT_HD inline void mix_thread(const MixArgs& a, int64_t comp, int64_t chunk) 
       }
       continue;
     }
+    if (step.count == 2) {  // a pair (flip, pair mode): both sources in flight at once
+      const int64_t i = nodes[0], j = nodes[1];
+      const DevSample ri = a.samples[i], rj = a.samples[j];
+      uint32_t ai, bi, wi, aj, bj, wj;
+      masks<V>(a, ri, e, valid, ai, bi, wi);
+      masks<V>(a, rj, e, valid, aj, bj, wj);
+      S xi[V] = {}, xj[V] = {};
+      load<S, V>(sample(i), e, ai | bj, xi);
+      load<S, V>(sample(j), e, bi | aj, xj);
+      mix_out<S, D, V>(a, ri, i, e, bi, wi, xi, xj);
+      mix_out<S, D, V>(a, rj, j, e, bj, wj, xj, xi);
+      continue;
+    }
     // A cycle n0 -> n1 -> ... -> n0. x_n0 is read first and kept: the last
     // node reads it after n0 has been written.
     const int64_t n0 = nodes[0];
