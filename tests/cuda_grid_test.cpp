@@ -39,9 +39,11 @@ void grid_mix(const std::vector<MixSample>& plan, const Tensor& src, const Tenso
   launch.build(plan.data(), src, dst, norm);
   const std::vector<unsigned char> image = launch.image();  // as the device gets it
   const cuda::MixArgs args = launch.bind(image.data());
-  ASSERT_TRUE(cuda::with_types(src.dtype, dst.dtype, [&](auto s, auto d) {
-    run_grid(args, launch.max_chunks(), cuda::mix_thread<decltype(s), decltype(d)>);
-  }));
+  // The body the backend launches for these arguments (cuda::with_mix_variant).
+  ASSERT_TRUE(cuda::with_mix_variant(
+      src.dtype, dst.dtype, args.positions != 0, [&](auto s, auto d, auto plain) {
+        run_grid(args, launch.max_chunks(), cuda::mix_thread<decltype(s), decltype(d), plain()>);
+      }));
 }
 
 void grid_cutout(const std::vector<CutoutHole>& holes, const Fill& fill, const Tensor& src,

@@ -25,10 +25,18 @@ namespace {
 // Components beyond the grid's y extent are taken by a loop.
 constexpr int64_t kMaxGridY = 65535;
 
-template <class S, class D>
-__global__ void __launch_bounds__(kBlock, MIXCUT_CUDA_MIX_BLOCKS) mix_kernel(MixArgs a) {
+// The plain float32 kernel fits twice the blocks without spilling (40
+// registers on sm_90); uint8 would spill there.
+template <class S, bool kPlain>
+constexpr int kMixBlocks = kPlain && sizeof(S) == 4 ? 2 * MIXCUT_CUDA_MIX_BLOCKS
+                                                    : MIXCUT_CUDA_MIX_BLOCKS;
+
+template <class S, class D, bool kPlain>
+__global__ void __launch_bounds__(kBlock, (kMixBlocks<S, kPlain>)) mix_kernel(MixArgs a) {
   const int64_t chunk = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
-  for (int64_t r = blockIdx.y; r < a.num_regions; r += gridDim.y) mix_thread<S, D>(a, r, chunk);
+  for (int64_t r = blockIdx.y; r < a.num_regions; r += gridDim.y) {
+    mix_thread<S, D, kPlain>(a, r, chunk);
+  }
 }
 
 template <class S, class D>
@@ -244,8 +252,8 @@ class CudaBackend final : public BackendOps {
     stage_and_launch(s, stream, s.mix.image(), [&](const void* image) {
       const MixArgs args = s.mix.bind(image);
       const dim3 grid = grid_for(s.mix.max_chunks(), s.mix.num_regions());
-      with_types(src.dtype, dst.dtype, [&](auto a, auto b) {
-        mix_kernel<decltype(a), decltype(b)><<<grid, kBlock, 0, stream>>>(args);
+      with_mix_variant(src.dtype, dst.dtype, args.positions != 0, [&](auto a, auto b, auto plain) {
+        mix_kernel<decltype(a), decltype(b), plain()><<<grid, kBlock, 0, stream>>>(args);
       });
     });
   }

@@ -287,7 +287,7 @@ MIXCUT_HD inline Elements elements(const View& src, const View& dst, const Chunk
 // registers. Each source element is read once per cycle (2S bytes).
 
 // Which elements of node r's chunk need x_i (a), x_partner (b), and are written.
-template <int V>
+template <int V, bool kPlain>
 MIXCUT_HD inline void masks(const MixArgs& a, const DevSample& r, const Elements& e, uint32_t valid,
                             uint32_t& need_a, uint32_t& need_b, uint32_t& write) {
   if (r.kind == int32_t(MixKind::Mixup)) {
@@ -295,7 +295,7 @@ MIXCUT_HD inline void masks(const MixArgs& a, const DevSample& r, const Elements
     return;
   }
   uint32_t box = 0;
-  if (r.kind == int32_t(MixKind::CutMix)) {
+  if (!kPlain && r.kind == int32_t(MixKind::CutMix)) {
     each<V>(e, [&](int m, const Cursor& at) {
       const bool in = at.y >= r.y0 && at.y < r.y1 && at.x >= r.x0 && at.x < r.x1;
       box |= uint32_t(in) << m;
@@ -333,14 +333,18 @@ MIXCUT_HD inline void mix_out(const MixArgs& a, const DevSample& r, int64_t node
   store<D, V>(static_cast<D*>(a.dst.data) + node * a.dst.stride, e.k.offset, write, out);
 }
 
-template <class S, class D>
+// kPlain: the call needs no element positions (MixArgs::positions == 0: no
+// CutMix box, no normalise, one layout), so that code is compiled out and
+// the common Mixup kernel keeps few registers.
+template <class S, class D, bool kPlain = false>
 MIXCUT_HD inline void mix_thread(const MixArgs& a, int64_t comp, int64_t chunk) {
   constexpr int V = kChunk<S>;
   const DevRegion& region = a.regions[comp];
-  const Chunk k = locate<V>(region, a.dst, chunk, a.positions != 0);
+  const Chunk k = locate<V>(region, a.dst, chunk, !kPlain && a.positions != 0);
   if (k.count == 0) return;
   const uint32_t valid = low_bits(k.count);
-  const Elements e = elements(a.src, a.dst, k);
+  Elements e = elements(a.src, a.dst, k);
+  if constexpr (kPlain) e.contiguous = true;  // folds the gather paths away
   const S* src = static_cast<const S*>(a.src.data);
   auto sample = [&](int64_t i) { return src + i * a.src.stride; };
   for (int32_t s = region.first_step; s < region.first_step + region.num_steps; ++s) {
@@ -351,7 +355,7 @@ MIXCUT_HD inline void mix_thread(const MixArgs& a, int64_t comp, int64_t chunk) 
         const int64_t i = nodes[t];
         const DevSample r = a.samples[i];
         uint32_t need_a, need_b, write;
-        masks<V>(a, r, e, valid, need_a, need_b, write);
+        masks<V, kPlain>(a, r, e, valid, need_a, need_b, write);
         S xa[V] = {}, xb[V] = {};
         load<S, V>(sample(i), e, need_a, xa);
         load<S, V>(sample(r.partner), e, need_b, xb);
@@ -363,8 +367,8 @@ MIXCUT_HD inline void mix_thread(const MixArgs& a, int64_t comp, int64_t chunk) 
       const int64_t i = nodes[0], j = nodes[1];
       const DevSample ri = a.samples[i], rj = a.samples[j];
       uint32_t ai, bi, wi, aj, bj, wj;
-      masks<V>(a, ri, e, valid, ai, bi, wi);
-      masks<V>(a, rj, e, valid, aj, bj, wj);
+      masks<V, kPlain>(a, ri, e, valid, ai, bi, wi);
+      masks<V, kPlain>(a, rj, e, valid, aj, bj, wj);
       S xi[V] = {}, xj[V] = {};
       load<S, V>(sample(i), e, ai | bj, xi);
       load<S, V>(sample(j), e, bi | aj, xj);
@@ -377,8 +381,8 @@ MIXCUT_HD inline void mix_thread(const MixArgs& a, int64_t comp, int64_t chunk) 
     const int64_t n0 = nodes[0];
     uint32_t first_a, first_b, first_w, last_a, last_b, last_w;
     const DevSample r0 = a.samples[n0];
-    masks<V>(a, r0, e, valid, first_a, first_b, first_w);
-    masks<V>(a, a.samples[nodes[step.count - 1]], e, valid, last_a, last_b, last_w);
+    masks<V, kPlain>(a, r0, e, valid, first_a, first_b, first_w);
+    masks<V, kPlain>(a, a.samples[nodes[step.count - 1]], e, valid, last_a, last_b, last_w);
     S first[V] = {}, cur[V] = {};
     load<S, V>(sample(n0), e, first_a | last_b, first);
     for (int m = 0; m < V; ++m) cur[m] = first[m];
@@ -394,7 +398,7 @@ MIXCUT_HD inline void mix_thread(const MixArgs& a, int64_t comp, int64_t chunk) 
         for (int m = 0; m < V; ++m) next[m] = first[m];
       } else {
         rn = a.samples[nodes[t + 1]];
-        masks<V>(a, rn, e, valid, next_a, next_b, next_w);
+        masks<V, kPlain>(a, rn, e, valid, next_a, next_b, next_w);
         load<S, V>(sample(nodes[t + 1]), e, need_b | next_a, next);
       }
       mix_out<S, D, V>(a, r, i, e, need_b, write, cur, next);

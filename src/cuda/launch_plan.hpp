@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "core/types.hpp"
@@ -53,6 +54,19 @@ View view_of(const Tensor& t);
 
 // Threads per block of every launch; grids cover max_chunks() in such blocks.
 constexpr int kBlock = 256;
+
+// Calls f(S(), D(), plain) for a mix launch: the element types of its dtype
+// pair, and std::true_type when the bodies need no element positions
+// (MixArgs::positions == 0, which implies S == D).
+template <class F>
+bool with_mix_variant(DType src, DType dst, bool positions, F&& f) {
+  return with_types(src, dst, [&](auto s, auto d) {
+    if constexpr (std::is_same_v<decltype(s), decltype(d)>) {
+      if (!positions) return f(s, d, std::true_type());
+    }
+    f(s, d, std::false_type());
+  });
+}
 
 // Calls f(S(), D()) with the element types of a supported dtype pair.
 template <class F>
