@@ -36,13 +36,12 @@ if [ -n "${MIXCUT_PREBUILT:-}" ]; then
   tests=$bin bench=$bin lib=$bin/libmixcut.so
   step "GPU tests" 300 "$tests/cuda_device_test" --gtest_output="json:$out/gpu_tests.json"
 else
-  build=build/gpu
-  step "configure" 120 cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DMIXCUT_CUDA=ON -DMIXCUT_BUILD_EXAMPLES=OFF
-  step "build" 400 cmake --build $build --target mixcut cuda_device_test cuda_grid_test \
+  build=build/cuda  # the cuda preset: Release, MIXCUT_CUDA=ON, shared library only
+  step "configure" 120 cmake --preset cuda
+  step "build" 400 cmake --build --preset cuda --target mixcut cuda_device_test cuda_grid_test \
     capi_backend_test cuda_bench
   tests=$build/tests bench=$build/bench lib=$build/libmixcut.so
-  step "GPU tests (ctest -L gpu)" 300 ctest --test-dir $build -L gpu --output-on-failure
+  step "GPU tests (ctest -L gpu)" 300 ctest --preset cuda -L gpu
   step "GPU tests (json)" 300 "$tests/cuda_device_test" --gtest_output="json:$out/gpu_tests.json"
 fi
 step "host grid tests" 120 "$tests/cuda_grid_test"
