@@ -80,6 +80,7 @@ void apply_mix(mixcut_ctx* ctx, const mixcut_mix_sample* plan, Source&& source,
 
 using mixcut::capi::array_bytes;
 using mixcut::capi::apply_mix;
+using mixcut::capi::backend_of;
 using mixcut::capi::ByteRange;
 using mixcut::capi::check_batch;
 using mixcut::capi::check_dense_labels;
