@@ -9,7 +9,10 @@ Then the gather table: collating n separate samples into a mixed batch,
 beside np.stack alone (the gather's own cost), timed in alternation.
 
   MIXCUT_LIBRARY=build/release/libmixcut.so .venv/bin/python bench/python_compare.py
-Options: --n N --size S --reps R (defaults 128, 224, 7), --gather-only. torch is optional.
+Options: --n N --size S --reps R (defaults 128, 224, 7), --gather-only;
+--erasing: only the RandomErasing rows; --cpu-time: the calling thread's CPU
+time instead of wall time (for 1-thread rows on a busy machine; 2-thread rows
+then miss the worker's time). torch is optional.
 """
 
 import argparse
@@ -40,13 +43,16 @@ except ImportError:  # the torchvision rows are skipped
 LAM = 0.3
 
 
+CLOCK = time.perf_counter
+
+
 def timed(fn, reps):
     fn()  # warm up: page faults, OpenMP pool, caches of shapes
     times = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fn()
-        times.append((time.perf_counter() - t0) * 1e3)
+        times.append((CLOCK() - t0) * 1e3)
     return statistics.median(times)
 
 
@@ -128,17 +134,54 @@ def plan_const(n, h, w, kind, box=(0, 0, 0, 0)):
     return plan
 
 
+def erasing_rows(rows, x32, x8, n, threads, reps):
+    """RandomErasing per sample (probability 1) in all three modes: timm's and
+    torchvision v2's transforms beside mixcut's, float32; mixcut alone, uint8."""
+    for mode in ("pixel", "rand", "const"):
+        op = f"RandomErasing f32 mode='{mode}'"
+        seed = 0
+        if torch is not None:
+            torch.manual_seed(seed)
+            t = torch.from_numpy(x32.copy())
+            if timm_erasing is not None:
+                timm_re = timm_erasing(probability=1.0, mode=mode, device="cpu")
+                rows.append((op, threads, "timm RandomErasing", timed(lambda: timm_re(t), reps),
+                             False))
+            if tv2 is not None and mode != "rand":  # torchvision has no per-box colour
+                tv_re = tv2.RandomErasing(p=1.0, value="random" if mode == "pixel" else 0)
+
+                def tv_erase():
+                    for i in range(n):
+                        t[i] = tv_re(t[i])
+                rows.append((op, threads, "torchvision v2 RandomErasing (per sample)",
+                             timed(tv_erase, reps), False))
+        a = x32.copy()
+        re32 = mixcut.RandomErasing(probability=1.0, mode=mode, seed=seed, num_threads=threads)
+        rows.append((op, threads, "mixcut RandomErasing", timed(lambda: re32(a), reps), True))
+    for mode in ("pixel", "rand", "const"):
+        op = f"RandomErasing u8 mode='{mode}'" + (" (uniform 0..255)" if mode == "pixel" else "")
+        a8 = x8.copy()
+        re8 = mixcut.RandomErasing(probability=1.0, mode=mode, seed=0, num_threads=threads)
+        rows.append((op, threads, "mixcut RandomErasing", timed(lambda: re8(a8), reps), True))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=128)
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--gather-only", action="store_true", help="only the gather table")
+    ap.add_argument("--erasing", action="store_true", help="only the RandomErasing rows")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time the calling thread's CPU time (1-thread rows on a busy machine)")
     args = ap.parse_args()
     if args.gather_only:
         gather_table(args.n, args.size, max(args.reps, 11))
         return
     n, s, reps = args.n, args.size, args.reps
+    global CLOCK
+    if args.cpu_time:
+        CLOCK = time.thread_time
     rng = np.random.default_rng(0)
     x32 = rng.standard_normal((n, 3, s, s)).astype(np.float32)
     x8 = rng.integers(0, 256, (n, 3, s, s), dtype=np.uint8)
@@ -158,6 +201,9 @@ def main():
         if torch is not None:
             torch.set_num_threads(threads)
         mixcut_elem.num_threads = threads
+        if args.erasing:
+            erasing_rows(rows, x32, x8, n, threads, reps)
+            continue
 
         # ---- Mixup, float32
         op = "mixup f32 (batch)"
@@ -248,34 +294,7 @@ def main():
                          timed(lambda: mixcut.mix_apply(mix_plan, a8, inplace=True,
                                                         num_threads=threads), reps), True))
 
-        # ---- RandomErasing, per sample (probability 1), all three modes
-        for mode in ("pixel", "rand", "const"):
-            op = f"RandomErasing f32 mode='{mode}'"
-            seed = 0
-            if torch is not None:
-                torch.manual_seed(seed)
-                t = torch.from_numpy(x32.copy())
-                if timm_erasing is not None:
-                    timm_re = timm_erasing(probability=1.0, mode=mode, device="cpu")
-                    rows.append((op, threads, "timm RandomErasing", timed(lambda: timm_re(t), reps),
-                                 False))
-                if tv2 is not None and mode != "rand":  # torchvision has no per-box colour
-                    tv_re = tv2.RandomErasing(p=1.0, value="random" if mode == "pixel" else 0)
-
-                    def tv_erase():
-                        for i in range(n):
-                            t[i] = tv_re(t[i])
-                    rows.append((op, threads, "torchvision v2 RandomErasing (per sample)",
-                                 timed(tv_erase, reps), False))
-            a = x32.copy()
-            re32 = mixcut.RandomErasing(probability=1.0, mode=mode, seed=seed, num_threads=threads)
-            rows.append((op, threads, "mixcut RandomErasing", timed(lambda: re32(a), reps), True))
-        for mode in ("pixel", "rand", "const"):
-            op = f"RandomErasing u8 mode='{mode}'"
-            a8 = x8.copy()
-            re8 = mixcut.RandomErasing(probability=1.0, mode=mode, seed=0, num_threads=threads)
-            rows.append((op, threads, "mixcut RandomErasing (pixel: uniform 0..255)",
-                         timed(lambda: re8(a8), reps), True))
+        erasing_rows(rows, x32, x8, n, threads, reps)
 
     # ---- print: each mixcut row against the slowest formula of its group
     print("\n| operation | threads | implementation | ms | mixcut speed-up |")

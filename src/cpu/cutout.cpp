@@ -138,10 +138,17 @@ void cutout_typed(Context& ctx, const KernelTable& k, int threads, const CutoutH
             }
             if (rows != nullptr) {
               const int64_t bytes = (q1 - q0) * int64_t(sizeof(D));
+              // A ChannelNoise row too short to stream is set, not copied
+              // (memset beat the copy on short uint8 rows).
+              const bool set = fill.kind == FillKind::ChannelNoise && (!stream_holes || bytes < 128);
               for (int64_t ch = 0; ch < g.c; ++ch) {
-                prefetch_edges(out.ptr + ch * out.run_stride + q0 + ahead, bytes);
-                put_row(k, out.ptr + ch * out.run_stride + q0, rows + ch * rows_w, bytes,
-                        stream_holes);
+                D* to = out.ptr + ch * out.run_stride + q0;
+                prefetch_edges(to + ahead, bytes);
+                if (set) {
+                  std::fill(to, to + (q1 - q0), rows[ch * rows_w]);
+                } else {
+                  put_row(k, to, rows + ch * rows_w, bytes, stream_holes);
+                }
               }
               return;
             }
