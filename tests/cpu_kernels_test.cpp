@@ -432,30 +432,58 @@ TEST(CpuKernels, SelectSpansMatchItsDefinition) {
   }
 }
 
-// swap_spans (in-place CutMix 2-cycles) of every ISA's table against the
-// per-byte definition, for random span lists, offsets and both store kinds.
-TEST(CpuKernels, SwapSpansMatchesItsDefinition) {
+// swap_boxes (in-place CutMix 2-cycles) of every ISA's table against the
+// per-byte definition: random planes, rows, boxes (empty, equal, apart,
+// overlapping, clipped at the sample's edge) and tiles that cut rows, both
+// store kinds. Bytes outside the tile stay untouched.
+TEST(CpuKernels, SwapBoxesMatchesItsDefinition) {
   std::mt19937_64 rng(10);
+  const auto random_box = [&](int64_t rows, int64_t row_bytes) {
+    const int64_t y0 = int64_t(rng() % uint64_t(rows + 1)),
+                  x0 = int64_t(rng() % uint64_t(row_bytes + 1));
+    return cpu::BoxBytes{y0, y0 + int64_t(rng() % uint64_t(rows - y0 + 1)), x0,
+                         x0 + int64_t(rng() % uint64_t(row_bytes - x0 + 1))};
+  };
   for (Isa isa : isas_of_this_cpu()) {
     const cpu::KernelTable& k = cpu::kernels_for(isa);
-    for (int round = 0; round < 200; ++round) {
-      const int64_t bytes = int64_t(rng() % 2000), offset = int64_t(rng() % 64);
-      std::vector<uint8_t> a(size_t(bytes + offset + 64)), b(a.size());
+    for (int round = 0; round < 400; ++round) {
+      const int64_t planes = 1 + int64_t(rng() % 3), rows = 1 + int64_t(rng() % 40);
+      const int64_t row_bytes = 1 + int64_t(rng() % 300);
+      const int64_t plane_bytes = rows * row_bytes, sample = planes * plane_bytes;
+      const cpu::BoxBytes box_a = random_box(rows, row_bytes);
+      const cpu::BoxBytes box_b = rng() % 4 == 0 ? box_a : random_box(rows, row_bytes);
+      int64_t begin = 0, end = sample;  // a whole sample, or a tile that cuts rows
+      if (rng() % 2 == 0) {
+        begin = int64_t(rng() % uint64_t(sample));
+        end = begin + 1 + int64_t(rng() % uint64_t(sample - begin));
+      }
+      const cpu::TileRows tile{begin, end, planes, plane_bytes, row_bytes};
+      const int64_t offset = int64_t(rng() % 64);
+      std::vector<uint8_t> a(size_t(sample + offset + 64)), b(a.size());
       for (uint8_t& v : a) v = uint8_t(rng());
       for (uint8_t& v : b) v = uint8_t(rng());
-      const std::vector<int64_t> spans_a = random_spans(bytes, rng);
-      const std::vector<int64_t> spans_b = rng() % 4 == 0 ? spans_a : random_spans(bytes, rng);
       std::vector<uint8_t> want_a = a, want_b = b;
-      for (int64_t p = 0; p < bytes; ++p) {
-        const size_t at = size_t(offset + p);
-        if (inside_spans(spans_a, p)) want_a[at] = b[at];
-        if (inside_spans(spans_b, p)) want_b[at] = a[at];
-      }
+      const auto mark = [&](const cpu::BoxBytes& box, std::vector<uint8_t>& want,
+                            const std::vector<uint8_t>& from) {
+        for (int64_t pl = 0; pl < planes; ++pl) {
+          for (int64_t y = box.y0; y < box.y1; ++y) {
+            for (int64_t x = box.x0; x < box.x1; ++x) {
+              const int64_t e = pl * plane_bytes + y * row_bytes + x;
+              if (e >= begin && e < end) want[size_t(offset + e)] = from[size_t(offset + e)];
+            }
+          }
+        }
+      };
+      mark(box_a, want_a, b);
+      mark(box_b, want_b, a);
       const bool stream = rng() % 2 == 0;
-      SCOPED_TRACE(testing::Message() << isa_name(isa) << " round " << round << " bytes " << bytes
-                                      << " offset " << offset << " stream " << stream);
-      k.swap_spans(a.data() + offset, b.data() + offset, spans_a.data(),
-                   int64_t(spans_a.size() / 2), spans_b.data(), int64_t(spans_b.size() / 2),
+      SCOPED_TRACE(testing::Message()
+                   << isa_name(isa) << " round " << round << " planes " << planes << " rows "
+                   << rows << " row bytes " << row_bytes << " tile " << begin << ".." << end
+                   << " box a " << box_a.y0 << ".." << box_a.y1 << " x " << box_a.x0 << ".."
+                   << box_a.x1 << " box b " << box_b.y0 << ".." << box_b.y1 << " x " << box_b.x0
+                   << ".." << box_b.x1 << " offset " << offset << " stream " << stream);
+      k.swap_boxes(a.data() + offset + begin, b.data() + offset + begin, tile, box_a, box_b,
                    stream);
       k.stream_fence();
       ASSERT_EQ(a, want_a);

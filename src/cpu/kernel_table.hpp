@@ -4,6 +4,7 @@
 // and tiling.hpp. The SIMD levels: src/cpu/isa/kernels-inl.hpp.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "core/types.hpp"
@@ -26,6 +27,51 @@ struct MixSource {
   const float* b_f32 = nullptr;
   float lam = 1.0f, rest = 0.0f;
 };
+
+// A tile of a flat sample and the rows of a CutMix box on it, in bytes of
+// the sample: box row y of plane pl covers [pl * plane_stride + y *
+// row_stride + x0, ... + x1) for y in [y0, y1); the tile is [begin, end).
+struct TileRows {
+  int64_t begin, end, planes, plane_stride, row_stride;
+};
+struct BoxBytes {
+  int64_t y0, y1, x0, x1;
+};
+
+// Calls fn(a0, a1, b0, b1) for every row of `tile` that box_a or box_b
+// meets, in increasing order: [a0, a1) and [b0, b1) are the parts of the two
+// boxes in that row, relative to tile.begin (a0 == a1 = 0 where box_a misses
+// the row). A template so that each ISA's kernels inline it with their own
+// row operation.
+template <class Fn>
+void for_each_box_row_pair(const TileRows& tile, const BoxBytes& box_a, const BoxBytes& box_b,
+                           Fn&& fn) {
+  const auto floor_div = [](int64_t x, int64_t d) { return x >= 0 ? x / d : -((-x + d - 1) / d); };
+  const auto meets = [](const BoxBytes& box) { return box.y0 < box.y1 && box.x0 < box.x1; };
+  const bool has_a = meets(box_a), has_b = meets(box_b);
+  if (!has_a && !has_b) return;
+  const int64_t y_lo = has_a && has_b ? std::min(box_a.y0, box_b.y0) : has_a ? box_a.y0 : box_b.y0;
+  const int64_t y_hi = has_a && has_b ? std::max(box_a.y1, box_b.y1) : has_a ? box_a.y1 : box_b.y1;
+  const int64_t rs = tile.row_stride;
+  // The part of one box in row y (starting at byte `row`), tile-relative.
+  const auto part = [&](const BoxBytes& box, bool has, int64_t y, int64_t row, int64_t& p0,
+                        int64_t& p1) {
+    p0 = std::max(row + box.x0, tile.begin) - tile.begin;
+    p1 = std::min(row + box.x1, tile.end) - tile.begin;
+    if (!has || y < box.y0 || y >= box.y1 || p0 >= p1) p0 = p1 = 0;
+  };
+  for (int64_t plane = 0; plane < tile.planes; ++plane) {
+    const int64_t base = plane * tile.plane_stride;
+    const int64_t first = std::max(y_lo, floor_div(tile.begin - base, rs));
+    const int64_t last = std::min(y_hi, floor_div(tile.end - base + rs - 1, rs));
+    for (int64_t y = first; y < last; ++y) {
+      int64_t a0, a1, b0, b1;
+      part(box_a, has_a, y, base + y * rs, a0, a1);
+      part(box_b, has_b, y, base + y * rs, b0, b1);
+      if (a0 < a1 || b0 < b1) fn(a0, a1, b0, b1);
+    }
+  }
+}
 
 // Streaming: every writer takes `bool stream` and then writes the whole
 // aligned vectors of its output with non-temporal stores (the output must not
@@ -86,12 +132,13 @@ struct KernelTable {
   void (*select_spans_pair)(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8_t* out_b,
                             int64_t bytes, const int64_t* spans_a, int64_t count_a,
                             const int64_t* spans_b, int64_t count_b, bool stream);
-  // In place, both sides of a CutMix 2-cycle in one walk: a[p] = b[p] for p
-  // in spans_a and b[p] = a[p] for p in spans_b, from the values before the
+  // In place, both sides of a CutMix 2-cycle on one tile of two flat
+  // samples (a and b point at tile.begin), row by row: a takes b's bytes
+  // inside box_a and b takes a's inside box_b, from the values before the
   // call (where both hold, a and b swap). stream: non-temporal stores for the
   // whole lines of one-sided parts.
-  void (*swap_spans)(uint8_t* a, uint8_t* b, const int64_t* spans_a, int64_t count_a,
-                     const int64_t* spans_b, int64_t count_b, bool stream);
+  void (*swap_boxes)(uint8_t* a, uint8_t* b, const TileRows& tile, const BoxBytes& box_a,
+                     const BoxBytes& box_b, bool stream);
   // memcpy with non-temporal stores for every whole 64-byte line of dst (the
   // partial lines at either end take regular stores; copies under 128 bytes
   // take regular stores only).

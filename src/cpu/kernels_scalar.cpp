@@ -117,24 +117,18 @@ void select_spans_pair(const uint8_t* a, const uint8_t* b, uint8_t* out_a, uint8
   select_spans(b, a, out_b, bytes, spans_b, count_b, stream);
 }
 
-void swap_spans(uint8_t* a, uint8_t* b, const int64_t* spans_a, int64_t count_a,
-                const int64_t* spans_b, int64_t count_b, bool) {
-  int64_t ka = 0, kb = 0, at = 0;
-  while (ka < count_a || kb < count_b) {
-    const bool in_a = ka < count_a && spans_a[2 * ka] <= at;
-    const bool in_b = kb < count_b && spans_b[2 * kb] <= at;
-    const int64_t next_a = ka < count_a ? spans_a[2 * ka + (in_a ? 1 : 0)] : INT64_MAX;
-    const int64_t next_b = kb < count_b ? spans_b[2 * kb + (in_b ? 1 : 0)] : INT64_MAX;
-    const int64_t end = std::min(next_a, next_b);
-    for (int64_t p = at; p < end; ++p) {
+void swap_boxes(uint8_t* a, uint8_t* b, const TileRows& tile, const BoxBytes& box_a,
+                const BoxBytes& box_b, bool) {
+  for_each_box_row_pair(tile, box_a, box_b, [&](int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+    // The hull of the non-empty parts (an empty part is [0, 0)).
+    const int64_t from = a0 < a1 && (b0 == b1 || a0 < b0) ? a0 : b0;
+    const int64_t to = a0 < a1 && (b0 == b1 || a1 > b1) ? a1 : b1;
+    for (int64_t p = from; p < to; ++p) {
       const uint8_t va = a[p], vb = b[p];
-      if (in_a) a[p] = vb;
-      if (in_b) b[p] = va;
+      if (p >= a0 && p < a1) a[p] = vb;
+      if (p >= b0 && p < b1) b[p] = va;
     }
-    ka += in_a && next_a == end ? 1 : 0;
-    kb += in_b && next_b == end ? 1 : 0;
-    at = end;
-  }
+  });
 }
 
 void copy(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, size_t(bytes)); }
@@ -162,7 +156,7 @@ KernelTable make_table() {
   t.interleave3 = &interleave3;
   t.select_spans = &select_spans;
   t.select_spans_pair = &select_spans_pair;
-  t.swap_spans = &swap_spans;
+  t.swap_boxes = &swap_boxes;
   t.copy_stream = &copy;
   t.stream_fence = &no_fence;
   t.noise_u8 = &noise_blocks_u8;

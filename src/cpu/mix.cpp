@@ -165,7 +165,7 @@ struct MixJob {
         pair(nodes[0], nodes[1], p0, len);
       } else if (step.type == StepType::BoxPair && same_format) {
         if (in_place) {
-          box_swap(ts, nodes[0], nodes[1], p0, len);
+          box_swap(nodes[0], nodes[1], p0, len);
         } else {
           box_pair(ts, nodes[0], nodes[1], p0, len);
         }
@@ -223,13 +223,20 @@ struct MixJob {
   // other. Each box line is read and written once, in order (the generic
   // cycle, which saves x_i's box and then copies twice, took about twice as
   // long as an in-place Mixup of the whole batch, for a box of half the image).
-  void box_swap(ThreadScratch& ts, int64_t i, int64_t j, int64_t p0, int64_t len) const {
+  void box_swap(int64_t i, int64_t j, int64_t p0, int64_t len) const {
     S* a = tile_view<S>(dst.sample<S>(i), dst.layout, g, p0).ptr;
     S* b = tile_view<S>(dst.sample<S>(j), dst.layout, g, p0).ptr;
-    const ByteSpans spans_i = byte_spans(plan[i].box, p0, len, 1, ts.spans_a);
-    const ByteSpans spans_j = byte_spans(plan[j].box, p0, len, 1, ts.spans_b);
-    k.swap_spans(reinterpret_cast<uint8_t*>(a), reinterpret_cast<uint8_t*>(b), spans_i.at,
-                 spans_i.count, spans_j.at, spans_j.count, stream_boxes);
+    constexpr int64_t es = int64_t(sizeof(S));
+    const TileRows tile{p0 * es, (p0 + len) * es, g.box_planes, g.plane_stride * es,
+                        g.row_stride * es};
+    k.swap_boxes(reinterpret_cast<uint8_t*>(a), reinterpret_cast<uint8_t*>(b), tile,
+                 box_bytes(plan[i].box), box_bytes(plan[j].box), stream_boxes);
+  }
+
+  // A box in bytes of a flat sample (see TileRows).
+  BoxBytes box_bytes(const Box& box) const {
+    const int64_t unit = g.box_scale * int64_t(sizeof(S));
+    return {box.y0, box.y1, box.x0 * unit, box.x1 * unit};
   }
 
   // The box's spans inside the tile as byte offsets into one run (begin, end

@@ -40,7 +40,7 @@ KernelTable make_table() {
   t.interleave3 = &interleave3;
   t.select_spans = &select_spans;
   t.select_spans_pair = &select_spans_pair;
-  t.swap_spans = &swap_spans;
+  t.swap_boxes = &swap_boxes;
   t.copy_stream = &copy_stream;
   t.stream_fence = &stream_fence;
   t.noise_u8 = &noise_blocks_u8;

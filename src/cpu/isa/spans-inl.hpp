@@ -164,38 +164,39 @@ inline void swap_bytes(uint8_t* a, uint8_t* b, int64_t n) {
   }
 }
 
-// One walk over the merged span lists: where both hold, a and b swap (their
-// lines are read anyway, so regular stores); where one holds, that side is
-// copied from the other, its whole lines streamed when asked.
-void swap_spans(uint8_t* a, uint8_t* b, const int64_t* spans_a, int64_t count_a,
-                const int64_t* spans_b, int64_t count_b, bool stream) {
+// Row by row (for_each_box_row_pair): where the boxes overlap in a row, a
+// and b swap (their lines are read anyway, so regular stores); the rest of
+// each box is copied from the other side, its whole lines streamed when
+// asked. Every copy is inline: with two boxes per pair, a small image has
+// twice the rows per byte moved, and a merge of span lists or a call per
+// row cost more than the row's bytes.
+void swap_boxes(uint8_t* a, uint8_t* b, const TileRows& tile, const BoxBytes& box_a,
+                const BoxBytes& box_b, bool stream) {
+  constexpr int64_t kV = int64_t(U8::size);
   const auto copy = [stream](uint8_t* d, const uint8_t* s, int64_t n) {
-    if (n < 128) {
-      copy_small(d, s, n);
-    } else if (stream) {
+    if (n <= 0) return;
+    if (n < kV) {
+      copy_short(d, s, n);
+    } else if (stream && n >= 128) {
       copy_stream(d, s, n);
     } else {
-      std::memcpy(d, s, size_t(n));
+      for (int64_t i = 0; i + kV < n; i += kV) U8::load_unaligned(s + i).store_unaligned(d + i);
+      U8::load_unaligned(s + n - kV).store_unaligned(d + n - kV);  // may overlap the last
     }
   };
-  int64_t ka = 0, kb = 0, at = 0;
-  while (ka < count_a || kb < count_b) {
-    const bool in_a = ka < count_a && spans_a[2 * ka] <= at;
-    const bool in_b = kb < count_b && spans_b[2 * kb] <= at;
-    const int64_t next_a = ka < count_a ? spans_a[2 * ka + (in_a ? 1 : 0)] : INT64_MAX;
-    const int64_t next_b = kb < count_b ? spans_b[2 * kb + (in_b ? 1 : 0)] : INT64_MAX;
-    const int64_t end = next_a < next_b ? next_a : next_b;
-    if (in_a && in_b) {
-      swap_bytes(a + at, b + at, end - at);
-    } else if (in_a) {
-      copy(a + at, b + at, end - at);
-    } else if (in_b) {
-      copy(b + at, a + at, end - at);
+  for_each_box_row_pair(tile, box_a, box_b, [&](int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+    const int64_t lo = a0 > b0 ? a0 : b0, hi = a1 < b1 ? a1 : b1;
+    if (lo < hi) {
+      copy(a + a0, b + a0, lo - a0);
+      copy(a + hi, b + hi, a1 - hi);
+      copy(b + b0, a + b0, lo - b0);
+      copy(b + hi, a + hi, b1 - hi);
+      swap_bytes(a + lo, b + lo, hi - lo);
+    } else {
+      copy(a + a0, b + a0, a1 - a0);
+      copy(b + b0, a + b0, b1 - b0);
     }
-    ka += in_a && next_a == end ? 1 : 0;
-    kb += in_b && next_b == end ? 1 : 0;
-    at = end;
-  }
+  });
 }
 
 }  // namespace
