@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
@@ -170,24 +171,37 @@ void run_roof(Roof r, int threads, size_t bytes) {
   benchmark::ClobberMemory();
 }
 
-// Median seconds of each of `fns` over 7 rounds that run them in turn,
-// each after a cache flush when `flush`, else after an untimed run of the
-// same fn (cache-resident sizes: the one before may have evicted its
-// buffers, as the non-temporal copy does).
-std::vector<double> alternating_median_seconds(bool flush,
+// Median seconds of each of `fns` over rounds that run them in turn (7;
+// 15 for cache-resident sizes, whose runs are short), each after a cache
+// flush when `flush`, else after an untimed run of the same fn
+// (cache-resident sizes: the one before may have evicted its buffers, as the
+// non-temporal copy does). `thread_time`: the calling thread's CPU time,
+// for 1-thread rows (the machine is shared: wall time also counts the time
+// other processes held the core), else wall time.
+double now_seconds(bool thread_time) {
+  if (!thread_time) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
+std::vector<double> alternating_median_seconds(bool flush, bool thread_time,
                                                const std::vector<std::function<void()>>& fns) {
   std::vector<std::vector<double>> seconds(fns.size());
-  for (int round = 0; round < 7; ++round) {
+  const int rounds = flush ? 7 : 15;
+  for (int round = 0; round < rounds; ++round) {
     for (size_t f = 0; f < fns.size(); ++f) {
       if (flush) {
         flush_caches();
       } else {
         fns[f]();
       }
-      const auto t0 = std::chrono::steady_clock::now();
+      const double t0 = now_seconds(thread_time);
       fns[f]();
-      seconds[f].push_back(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      seconds[f].push_back(now_seconds(thread_time) - t0);
     }
   }
   std::vector<double> medians;
@@ -345,11 +359,18 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   ctx.num_threads = kc.threads;
   ctx.max_isa = cpu::detected_isa();
 
-  std::vector<MixSample> plan, batch_plan;
+  std::vector<MixSample> plan;
+  // elem_vs_batch compares the elem and batch plans of the same kVsBatchSteps
+  // steps: one batch draw is one box, and on a small image its shape (a
+  // whole-width box is one contiguous block per plane) would decide the
+  // figure alone.
+  constexpr uint64_t kVsBatchSteps = 8;
+  std::vector<std::vector<MixSample>> elem_plans, batch_plans;
   std::vector<CutoutHole> holes;
   Fill fill;
   int64_t must_move = 0;        // fewest bytes the op must touch
-  int64_t batch_must_move = 0;  // the same for the batch plan (elem rows)
+  int64_t elem_must_move = 0;   // the same for elem_plans (elem rows)
+  int64_t batch_must_move = 0;  // and for batch_plans
   Roof roof = Roof::Memcpy;
   const bool cutout = kc.op == Op::Cutout || kc.op == Op::CutoutNoise;
   if (kc.op == Op::CutoutNoise) fill.kind = FillKind::Noise;
@@ -367,21 +388,23 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
     policy.cutmix_alpha = kc.op == Op::CutMix ? 1.0 : 0.0;
     policy.mode = kc.mode;
     plan = plan_mix(policy, 1, 1, s.n, s.h, s.w);
-    policy.mode = Mode::Batch;
-    batch_plan = plan_mix(policy, 1, 1, s.n, s.h, s.w);
-    const auto box_bytes = [&](const std::vector<MixSample>& p) {
+    for (uint64_t step = 1; step <= kVsBatchSteps && kc.mode == Mode::Elem; ++step) {
+      elem_plans.push_back(plan_mix(policy, 1, step, s.n, s.h, s.w));
+      MixPolicy batch = policy;
+      batch.mode = Mode::Batch;
+      batch_plans.push_back(plan_mix(batch, 1, step, s.n, s.h, s.w));
+    }
+    const bool box_bytes_only = kc.op == Op::CutMix && kc.in_place;
+    const auto bytes_of = [&](const std::vector<MixSample>& p) {
+      if (!box_bytes_only) return src_bytes + dst_bytes;
       int64_t box_pixels = 0;
       for (const MixSample& m : p) box_pixels += m.box.area();
       return 2 * box_pixels * s.c * elem_size(src.dtype);
     };
-    if (kc.op == Op::CutMix && kc.in_place) {
-      must_move = box_bytes(plan);
-      batch_must_move = box_bytes(batch_plan);
-      roof = Roof::Memcpy;
-    } else {
-      must_move = batch_must_move = src_bytes + dst_bytes;
-      roof = kc.in_place ? Roof::Scale : Roof::Memcpy;
-    }
+    must_move = bytes_of(plan);
+    for (const auto& p : elem_plans) elem_must_move += bytes_of(p);
+    for (const auto& p : batch_plans) batch_must_move += bytes_of(p);
+    roof = box_bytes_only ? Roof::Memcpy : kc.in_place ? Roof::Scale : Roof::Memcpy;
   }
   // The rooflines of the same access, each over the same byte count: in
   // place Mixup -> scale, CutMix -> memcpy, Cutout -> memset; out of place the
@@ -445,13 +468,20 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
   // The targets compare elem with batch and 2 threads with 1, so those run in
   // the same rounds too: the batch plan of the same policy, and the kernel at
   // 1 thread.
-  const size_t batch_at = runs.size();
+  const size_t elem_at = runs.size(), batch_at = elem_at + 1;
   const bool vs_batch = !cutout && kc.mode == Mode::Elem;
-  if (vs_batch) runs.push_back([&] { apply(ctx, batch_plan); });
+  if (vs_batch) {
+    runs.push_back([&] {
+      for (const auto& p : elem_plans) apply(ctx, p);
+    });
+    runs.push_back([&] {
+      for (const auto& p : batch_plans) apply(ctx, p);
+    });
+  }
   const size_t one_thread_at = runs.size();
   const bool vs_one_thread = kc.threads > 1;
   if (vs_one_thread) runs.push_back([&] { apply(one_thread, plan); });
-  const std::vector<double> seconds = alternating_median_seconds(s.flush, runs);
+  const std::vector<double> seconds = alternating_median_seconds(s.flush, kc.threads == 1, runs);
   double roof_bw = 0.0;
   for (size_t r = 0; r < roofs.size(); ++r) {
     roof_bw = std::max(
@@ -466,10 +496,11 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
     state.counters["line_ceiling"] =
         double(must_move) / double(least_line_traffic(src, plan, holes));
   }
-  // Bandwidth of the elem plan over the batch plan's (target: >= 0.95); in
+  // Bandwidth of the elem plans over the batch plans' (target: >= 0.95); in
   // place, CutMix moves box bytes only, and the two plans' boxes differ.
   if (vs_batch) {
-    state.counters["elem_vs_batch"] = kernel_bw * seconds[batch_at] / double(batch_must_move);
+    state.counters["elem_vs_batch"] =
+        double(elem_must_move) / seconds[elem_at] / (double(batch_must_move) / seconds[batch_at]);
   }
   if (vs_one_thread) {
     // Speed-up over 1 thread, and the most the roofline allows: this thread
@@ -559,7 +590,7 @@ void BM_Gather(benchmark::State& state, DType dst_dtype, Layout src_layout, int 
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * (s.elems() + dst_bytes));
   const std::vector<double> seconds =
-      alternating_median_seconds(true, {gather, bound, stack_then_mix});
+      alternating_median_seconds(true, false, {gather, bound, stack_then_mix});
   state.counters["ratio"] = seconds[1] / seconds[0];
   state.counters["vs_stack_then_mix"] = seconds[2] / seconds[0];
 }
