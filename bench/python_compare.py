@@ -7,12 +7,18 @@ RandomErasing rows run timm's and torchvision v2's transforms themselves
 (timm and torchvision are optional).
 Then the gather table: collating n separate samples into a mixed batch,
 beside np.stack alone (the gather's own cost), timed in alternation.
+Then a small-image section (256x3x32x32 float32 torch tensors, CIFAR-sized,
+1 thread): the drop-in classes of mixcut against timm's Mixup and
+torchvision v2's MixUp/CutMix in batch and elem mode with targets, beside a
+copy of the batch, and the per-call overhead on a 2x3x1x1 batch.
 
   MIXCUT_LIBRARY=build/release/libmixcut.so .venv/bin/python bench/python_compare.py
 Options: --n N --size S --reps R (defaults 128, 224, 7), --gather-only;
 --erasing: only the RandomErasing rows; --cpu-time: the calling thread's CPU
 time instead of wall time (for 1-thread rows on a busy machine; 2-thread rows
-then miss the worker's time). torch is optional.
+then miss the worker's time); --section all|large|small (small: the
+256x3x32x32 section alone; large: everything else). torch is optional (the
+small section needs it).
 """
 
 import argparse
@@ -165,6 +171,99 @@ def erasing_rows(rows, x32, x8, n, threads, reps):
         rows.append((op, threads, "mixcut RandomErasing", timed(lambda: re8(a8), reps), True))
 
 
+def alternating_ms(fns, rounds=15, calls=20):
+    """Median ms per call of each of fns, from rounds that run them in turn
+    (`calls` calls each), in the calling thread's CPU time: 1-thread work on a
+    shared machine, where wall time also counts other processes' turns."""
+    for fn in fns:
+        fn()  # warm up
+    times = [[] for _ in fns]
+    for _ in range(rounds):
+        for k, fn in enumerate(fns):
+            t0 = time.thread_time()
+            for _ in range(calls):
+                fn()
+            times[k].append((time.thread_time() - t0) / calls * 1e3)
+    return [statistics.median(t) for t in times]
+
+
+def small_section():
+    """256x3x32x32 float32, 1 thread: batch and elem mode with targets."""
+    if torch is None:
+        print("\nsmall-image section skipped: torch absent")
+        return
+    try:
+        import timm.data
+    except ImportError:
+        timm = None
+    import mixcut.v2
+
+    torch.set_num_threads(1)
+    n, c, s, k = 256, 3, 32, 10
+    x = torch.from_numpy(np.random.default_rng(0).standard_normal((n, c, s, s), np.float32))
+    work = x.clone()
+    y = torch.arange(n) % k
+    copy_dst = torch.empty_like(x)
+    policies = {"Mixup only": dict(mixup_alpha=0.8, cutmix_alpha=0.0),
+                "CutMix only": dict(mixup_alpha=0.0, cutmix_alpha=1.0),
+                "Mixup 0.8 + CutMix 1.0": dict(mixup_alpha=0.8, cutmix_alpha=1.0)}
+    print(f"\nsmall images: {n}x{c}x{s}x{s} float32 torch, in place where the library "
+          f"allows, with targets ({k} classes); 1 thread; median ms per call "
+          f"(thread CPU time, 15 alternating rounds of 20 calls)")
+    print("\n| policy | mode | implementation | ms | x copy | elem / batch |")
+    print("|---|---|---|---:|---:|---:|")
+    copy_ms = None
+    for name, kw in policies.items():
+        fns, labels = [], []
+        for mode in ("batch", "elem"):
+            fn = mixcut.Mixup(**kw, mode=mode, num_classes=k, seed=0, num_threads=1)
+            fns.append(lambda fn=fn: fn(work, y))
+            labels.append(("mixcut.Mixup", mode))
+            if timm is not None:
+                tm = timm.data.Mixup(**kw, mode=mode, num_classes=k)
+                fns.append(lambda tm=tm: tm(work, y))
+                labels.append(("timm.data.Mixup", mode))
+        # torchvision v2 draws one lam per batch (batch mode only); mixcut.v2 is its drop-in.
+        for lib, mod in (("torchvision v2", tv2), ("mixcut.v2", mixcut.v2)):
+            if mod is None:
+                continue
+            if kw["cutmix_alpha"] == 0.0:
+                tf = mod.MixUp(alpha=kw["mixup_alpha"], num_classes=k)
+            elif kw["mixup_alpha"] == 0.0:
+                tf = mod.CutMix(alpha=kw["cutmix_alpha"], num_classes=k)
+            else:
+                continue  # v2 pairs them with RandomChoice, not one policy
+            fns.append(lambda tf=tf: tf(work, y))
+            labels.append((f"{lib} {type(tf).__name__}", "batch"))
+        fns.append(lambda: copy_dst.copy_(x))
+        labels.append(("copy of the batch (tensor.copy_)", ""))
+        ms = alternating_ms(fns)
+        copy_ms = ms[-1]
+        by = dict(zip(labels, ms))
+        for (impl, mode), t in zip(labels[:-1], ms[:-1]):
+            ratio = ""
+            if mode == "elem" and (impl, "batch") in by:
+                ratio = f"{t / by[(impl, 'batch')]:.2f}"
+            print(f"| {name} | {mode} | {impl} | {t:.3f} | {t / copy_ms:.1f} | {ratio} |")
+        print(f"| {name} | | copy of the batch (tensor.copy_) | {copy_ms:.3f} | 1.0 | |")
+
+    # Per-call overhead: a 2x3x1x1 batch, so the kernels cost next to nothing.
+    tiny, tiny_y = torch.zeros(2, 3, 1, 1), torch.arange(2)
+    rows = []
+    for mode in ("batch", "elem"):
+        fn = mixcut.Mixup(mixup_alpha=0.8, cutmix_alpha=1.0, mode=mode, num_classes=k, seed=0,
+                          num_threads=1)
+        rows.append((f"mixcut.Mixup per-call overhead, 2x3x1x1 ({mode})",
+                     lambda fn=fn: fn(tiny, tiny_y)))
+        if timm is not None:
+            tm = timm.data.Mixup(mixup_alpha=0.8, cutmix_alpha=1.0, mode=mode, num_classes=k)
+            rows.append((f"timm.data.Mixup per-call overhead, 2x3x1x1 ({mode})",
+                         lambda tm=tm: tm(tiny, tiny_y)))
+    ms = alternating_ms([r[1] for r in rows], calls=200)
+    for (label, _), t in zip(rows, ms):
+        print(f"| overhead | | {label} | {t:.4f} ({t * 1e3:.1f} µs) | | |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=128)
@@ -174,9 +273,13 @@ def main():
     ap.add_argument("--erasing", action="store_true", help="only the RandomErasing rows")
     ap.add_argument("--cpu-time", action="store_true",
                     help="time the calling thread's CPU time (1-thread rows on a busy machine)")
+    ap.add_argument("--section", choices=("all", "large", "small"), default="all")
     args = ap.parse_args()
     if args.gather_only:
         gather_table(args.n, args.size, max(args.reps, 11))
+        return
+    if args.section == "small":
+        small_section()
         return
     n, s, reps = args.n, args.size, args.reps
     global CLOCK
@@ -311,6 +414,8 @@ def main():
                 speed = ""
             print(f"| {op} | {r[1]} | {r[2]} | {r[3]:.2f} | {speed} |")
     gather_table(n, s, max(reps, 11))
+    if args.section == "all" and not args.erasing:
+        small_section()
 
 
 if __name__ == "__main__":
