@@ -3,7 +3,7 @@
 use crate::cutout::{raw_fill, raw_holes, CutoutHole, Fill};
 use crate::error::{check, Result};
 use crate::mix::{raw_plan, MixSample};
-use crate::view::{check_pair, Element, Normalize, View, ViewMut};
+use crate::view::{Element, Normalize, Operands, View, ViewMut};
 use mixcut_sys as sys;
 use std::ptr::{self, NonNull};
 
@@ -125,25 +125,7 @@ impl Ctx {
         dst: &mut ViewMut<D>,
         norm: Option<&Normalize>,
     ) -> Result<()> {
-        let raw_norm = check_pair::<S, D>(&src.geometry, &dst.geometry, norm)?;
-        let s = src.geometry.shape;
-        let records = raw_plan(plan, s.n, Some((s.h, s.w)))?;
-        let (src_t, dst_t) = (
-            src.geometry.raw(src.data.as_ptr()),
-            dst.geometry.raw(dst.data.as_mut_ptr()),
-        );
-        let norm_ptr = raw_norm.as_ref().map_or(ptr::null(), |n| n as *const _);
-        // SAFETY: the tensors describe live slices of at least their extent (checked
-        // by the views); records has n entries; src and dst cannot overlap (& and &mut).
-        check(unsafe {
-            sys::mixcut_mix_apply(
-                self.raw.as_ptr(),
-                records.as_ptr(),
-                &src_t,
-                &dst_t,
-                norm_ptr,
-            )
-        })
+        self.mix(plan, Operands::pair(src, dst, norm)?)
     }
 
     /// [`Ctx::mix_apply`] in place: `batch` is both source and destination. The
@@ -153,12 +135,62 @@ impl Ctx {
         plan: &[MixSample],
         batch: &mut ViewMut<T>,
     ) -> Result<()> {
-        let s = batch.geometry.shape;
+        self.mix(plan, Operands::in_place(batch))
+    }
+
+    /// The collate of a data loader: [`Ctx::mix_apply`] with the source as
+    /// separate samples, each read once and `dst` written once (no stacking
+    /// copy). Sample `i` of the batch is `samples[i]`, a one-sample [`View`];
+    /// the samples share a layout and `c`, `h`, `w`, and may repeat. The
+    /// result equals stacking them into one batch and calling
+    /// [`Ctx::mix_apply`], byte for byte, with the same conversions and `norm`.
+    ///
+    /// Checked first, `dst` untouched on error: `ShapeMismatch` for a sample
+    /// count other than `dst`'s `n` or the plan's length, a sample of other
+    /// `c`, `h`, `w` or with `n != 1`; `BadLayout` for samples in different
+    /// layouts; the rest as [`Ctx::mix_apply`]. A sample cannot be part of
+    /// `dst` (the C call's never-in-place rule), which the borrows enforce:
+    ///
+    /// ```compile_fail
+    /// # use mixcut::*;
+    /// # fn f(ctx: &mut Ctx, plan: &[MixSample]) -> Result<()> {
+    /// let mut batch = vec![0u8; 2 * 3 * 4 * 4];
+    /// let one = Shape::new(1, 3, 4, 4);
+    /// let sample = View::new(&batch[..48], Layout::Nchw, one)?;
+    /// let mut dst = ViewMut::new(&mut batch, Layout::Nchw, Shape::new(2, 3, 4, 4))?;
+    /// ctx.mix_apply_gather(plan, &[sample, sample], &mut dst, None) // batch is borrowed
+    /// # }
+    /// ```
+    pub fn mix_apply_gather<S: Element, D: Element>(
+        &mut self,
+        plan: &[MixSample],
+        samples: &[View<S>],
+        dst: &mut ViewMut<D>,
+        norm: Option<&Normalize>,
+    ) -> Result<()> {
+        self.mix(plan, Operands::gather(samples, dst, norm)?)
+    }
+
+    /// Checks the plan against `ops` and runs the C apply (batch or gather).
+    fn mix(&mut self, plan: &[MixSample], ops: Operands) -> Result<()> {
+        let s = ops.shape;
         let records = raw_plan(plan, s.n, Some((s.h, s.w)))?;
-        let t = batch.geometry.raw(batch.data.as_mut_ptr());
-        // SAFETY: as in mix_apply; src == dst is the documented in-place call.
+        let (ctx, plan, norm) = (self.raw.as_ptr(), records.as_ptr(), ops.norm_ptr());
+        // SAFETY: the tensors, sample pointers and norm describe live, checked
+        // slices of at least their extent (Operands); records has n entries;
+        // src and dst are disjoint or the same tensor (in place).
         check(unsafe {
-            sys::mixcut_mix_apply(self.raw.as_ptr(), records.as_ptr(), &t, &t, ptr::null())
+            match &ops.samples {
+                None => sys::mixcut_mix_apply(ctx, plan, &ops.src, &ops.dst, norm),
+                Some(samples) => sys::mixcut_mix_apply_gather(
+                    ctx,
+                    plan,
+                    samples.as_ptr(),
+                    &ops.src,
+                    &ops.dst,
+                    norm,
+                ),
+            }
         })
     }
 
@@ -172,27 +204,7 @@ impl Ctx {
         dst: &mut ViewMut<D>,
         norm: Option<&Normalize>,
     ) -> Result<()> {
-        let raw_norm = check_pair::<S, D>(&src.geometry, &dst.geometry, norm)?;
-        let s = src.geometry.shape;
-        let raw_fill = raw_fill(fill, s.c, D::DTYPE)?;
-        let records = raw_holes(holes, s)?;
-        let (src_t, dst_t) = (
-            src.geometry.raw(src.data.as_ptr()),
-            dst.geometry.raw(dst.data.as_mut_ptr()),
-        );
-        let norm_ptr = raw_norm.as_ref().map_or(ptr::null(), |n| n as *const _);
-        // SAFETY: as in mix_apply; raw_fill's channel values (if any) hold c floats.
-        check(unsafe {
-            sys::mixcut_cutout_apply(
-                self.raw.as_ptr(),
-                records.as_ptr(),
-                records.len() as i64,
-                &raw_fill,
-                &src_t,
-                &dst_t,
-                norm_ptr,
-            )
-        })
+        self.cutout::<D>(holes, fill, Operands::pair(src, dst, norm)?)
     }
 
     /// [`Ctx::cutout_apply`] in place: only the holes are written.
@@ -202,21 +214,50 @@ impl Ctx {
         fill: &Fill,
         batch: &mut ViewMut<T>,
     ) -> Result<()> {
-        let s = batch.geometry.shape;
-        let raw_fill = raw_fill(fill, s.c, T::DTYPE)?;
-        let records = raw_holes(holes, s)?;
-        let t = batch.geometry.raw(batch.data.as_mut_ptr());
-        // SAFETY: as in cutout_apply; src == dst is the documented in-place call.
+        self.cutout::<T>(holes, fill, Operands::in_place(batch))
+    }
+
+    /// [`Ctx::cutout_apply`] from separate samples, one pass: the collate of a
+    /// Cutout/RandomErasing loader. The samples follow the rules of
+    /// [`Ctx::mix_apply_gather`]; the result equals stacking them and calling
+    /// [`Ctx::cutout_apply`], byte for byte.
+    pub fn cutout_apply_gather<S: Element, D: Element>(
+        &mut self,
+        holes: &[CutoutHole],
+        fill: &Fill,
+        samples: &[View<S>],
+        dst: &mut ViewMut<D>,
+        norm: Option<&Normalize>,
+    ) -> Result<()> {
+        self.cutout::<D>(holes, fill, Operands::gather(samples, dst, norm)?)
+    }
+
+    /// Checks the holes and fill (for a `D` destination) and runs the C apply.
+    fn cutout<D: Element>(
+        &mut self,
+        holes: &[CutoutHole],
+        fill: &Fill,
+        ops: Operands,
+    ) -> Result<()> {
+        let raw_fill = raw_fill(fill, ops.shape.c, D::DTYPE)?;
+        let records = raw_holes(holes, ops.shape)?;
+        let (ctx, count, norm) = (self.raw.as_ptr(), records.len() as i64, ops.norm_ptr());
+        let (holes, fill) = (records.as_ptr(), &raw_fill as *const sys::mixcut_fill);
+        // SAFETY: as in mix; raw_fill's channel values (if any) hold c floats.
         check(unsafe {
-            sys::mixcut_cutout_apply(
-                self.raw.as_ptr(),
-                records.as_ptr(),
-                records.len() as i64,
-                &raw_fill,
-                &t,
-                &t,
-                ptr::null(),
-            )
+            match &ops.samples {
+                None => sys::mixcut_cutout_apply(ctx, holes, count, fill, &ops.src, &ops.dst, norm),
+                Some(samples) => sys::mixcut_cutout_apply_gather(
+                    ctx,
+                    holes,
+                    count,
+                    fill,
+                    samples.as_ptr(),
+                    &ops.src,
+                    &ops.dst,
+                    norm,
+                ),
+            }
         })
     }
 }

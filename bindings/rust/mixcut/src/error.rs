@@ -14,7 +14,7 @@ pub enum Status {
     BadSize,
     /// A dtype pair that cannot be converted (float32 to uint8).
     BadDtype,
-    /// An unknown layout.
+    /// An unknown layout, or samples of one gather in different layouts.
     BadLayout,
     /// An unknown enum value.
     BadEnum,

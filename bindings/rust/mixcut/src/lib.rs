@@ -4,7 +4,9 @@
 //! Every augmentation is two steps: **plan** ([`mix_plan`], [`cutout_plan`]:
 //! from a policy, a seed and a step, one plain record per sample) then **apply**
 //! ([`Ctx::mix_apply`], [`Ctx::cutout_apply`], [`mix_labels`]: the records on
-//! pixels and labels). Draws are pure functions of `(seed, step, sample)`, so
+//! pixels and labels; [`Ctx::mix_apply_gather`] and [`Ctx::cutout_apply_gather`]
+//! write a batch straight from separate sample buffers, a loader's collate in
+//! one pass). Draws are pure functions of `(seed, step, sample)`, so
 //! any batch can be reproduced anywhere, and results are bit-identical across
 //! ISA levels and thread counts.
 //!

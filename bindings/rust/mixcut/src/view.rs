@@ -2,6 +2,8 @@
 //! and sample stride, checked against the slice length when the view is made.
 use crate::error::{fail, Result};
 use mixcut_sys as sys;
+use std::ffi::c_void;
+use std::ptr;
 
 mod sealed {
     pub trait Sealed {}
@@ -127,39 +129,12 @@ impl Geometry {
     }
 }
 
-/// A read-only batch: the source of an apply.
+/// A read-only batch: the source of an apply. A one-sample view (`n` = 1) is
+/// also one sample of a gather ([`crate::Ctx::mix_apply_gather`]).
 #[derive(Debug, Clone, Copy)]
 pub struct View<'a, T: Element> {
     pub(crate) data: &'a [T],
     pub(crate) geometry: Geometry,
-}
-
-impl<'a, T: Element> View<'a, T> {
-    /// A packed batch: sample `i` starts at element `i * c * h * w`.
-    /// Fails with `BadSize` if the shape is out of range or `data` too short.
-    pub fn new(data: &'a [T], layout: Layout, shape: Shape) -> Result<Self> {
-        Self::strided(data, layout, shape, None)
-    }
-
-    /// A batch whose samples start `sample_stride` elements apart (None: packed),
-    /// e.g. a sub-batch of a larger buffer.
-    pub fn strided(
-        data: &'a [T],
-        layout: Layout,
-        shape: Shape,
-        sample_stride: Option<usize>,
-    ) -> Result<Self> {
-        let geometry = Geometry::new(layout, shape, sample_stride, data.len())?;
-        Ok(View { data, geometry })
-    }
-
-    pub fn shape(&self) -> Shape {
-        self.geometry.shape
-    }
-
-    pub fn layout(&self) -> Layout {
-        self.geometry.layout
-    }
 }
 
 /// A writable batch: the destination of an apply, or a batch changed in place.
@@ -169,32 +144,42 @@ pub struct ViewMut<'a, T: Element> {
     pub(crate) geometry: Geometry,
 }
 
-impl<'a, T: Element> ViewMut<'a, T> {
-    /// A packed batch; see [`View::new`].
-    pub fn new(data: &'a mut [T], layout: Layout, shape: Shape) -> Result<Self> {
-        Self::strided(data, layout, shape, None)
-    }
+/// The constructors and accessors of [`View`] and [`ViewMut`], which differ
+/// only in the mutability of the slice.
+macro_rules! view_methods {
+    ($view:ident, $slice:ty) => {
+        impl<'a, T: Element> $view<'a, T> {
+            /// A packed batch: sample `i` starts at element `i * c * h * w`.
+            /// Fails with `BadSize` if the shape is out of range or `data` too short.
+            pub fn new(data: $slice, layout: Layout, shape: Shape) -> Result<Self> {
+                Self::strided(data, layout, shape, None)
+            }
 
-    /// A batch with a sample stride; see [`View::strided`]. Elements between
-    /// samples are never written.
-    pub fn strided(
-        data: &'a mut [T],
-        layout: Layout,
-        shape: Shape,
-        sample_stride: Option<usize>,
-    ) -> Result<Self> {
-        let geometry = Geometry::new(layout, shape, sample_stride, data.len())?;
-        Ok(ViewMut { data, geometry })
-    }
+            /// A batch whose samples start `sample_stride` elements apart (None:
+            /// packed), e.g. a sub-batch of a larger buffer. Elements between
+            /// samples are never read or written.
+            pub fn strided(
+                data: $slice,
+                layout: Layout,
+                shape: Shape,
+                sample_stride: Option<usize>,
+            ) -> Result<Self> {
+                let geometry = Geometry::new(layout, shape, sample_stride, data.len())?;
+                Ok($view { data, geometry })
+            }
 
-    pub fn shape(&self) -> Shape {
-        self.geometry.shape
-    }
+            pub fn shape(&self) -> Shape {
+                self.geometry.shape
+            }
 
-    pub fn layout(&self) -> Layout {
-        self.geometry.layout
-    }
+            pub fn layout(&self) -> Layout {
+                self.geometry.layout
+            }
+        }
+    };
 }
+view_methods!(View, &'a [T]);
+view_methods!(ViewMut, &'a mut [T]);
 
 /// Per-channel normalisation of a `u8` source written to an `f32` destination:
 /// `out = (v / 255 - mean[c]) / std[c]`, as torchvision's ToTensor + Normalize.
@@ -210,9 +195,130 @@ pub struct Normalize<'a> {
 pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 
+/// The C arguments of one apply, checked: source and destination tensors, the
+/// normalisation and, for a gather, the sample pointers. They point into the
+/// views (and `Normalize`) they were made from, so an `Operands` is used only
+/// while those are borrowed: inside the `Ctx` method that made it.
+pub(crate) struct Operands {
+    pub src: sys::mixcut_tensor,
+    pub dst: sys::mixcut_tensor,
+    pub norm: Option<sys::mixcut_normalize>,
+    /// `Some` for a gather: `src.data` is NULL and sample `i` is `samples[i]`.
+    pub samples: Option<Vec<*const c_void>>,
+    /// n, c, h, w of source and destination (equal, checked).
+    pub shape: Shape,
+}
+
+impl Operands {
+    /// `src` into `dst`: they cannot overlap (`&` and `&mut` of live slices).
+    pub fn pair<S: Element, D: Element>(
+        src: &View<S>,
+        dst: &mut ViewMut<D>,
+        norm: Option<&Normalize>,
+    ) -> Result<Operands> {
+        Ok(Operands {
+            norm: check_pair::<S, D>(&src.geometry, &dst.geometry, norm)?,
+            src: src.geometry.raw(src.data.as_ptr()),
+            dst: dst.geometry.raw(dst.data.as_mut_ptr()),
+            samples: None,
+            shape: src.geometry.shape,
+        })
+    }
+
+    /// `batch` in place: one tensor as source and destination, no conversion.
+    pub fn in_place<T: Element>(batch: &mut ViewMut<T>) -> Operands {
+        let t = batch.geometry.raw(batch.data.as_mut_ptr());
+        Operands {
+            src: t,
+            dst: t,
+            norm: None,
+            samples: None,
+            shape: batch.geometry.shape,
+        }
+    }
+
+    /// A gather: sample `i` of `dst` from the one-sample view `samples[i]`. The
+    /// samples share one layout and `c`, `h`, `w`; they may repeat. None can
+    /// overlap `dst` (`&` and `&mut`), so the C call's never-in-place rule holds.
+    pub fn gather<S: Element, D: Element>(
+        samples: &[View<S>],
+        dst: &mut ViewMut<D>,
+        norm: Option<&Normalize>,
+    ) -> Result<Operands> {
+        let n = dst.geometry.shape.n;
+        let first = samples.first().map_or(dst.geometry, |v| v.geometry);
+        let sample = Shape {
+            n: 1,
+            ..first.shape
+        };
+        for (i, v) in samples.iter().enumerate() {
+            let g = &v.geometry;
+            if g.shape.n != 1 {
+                fail!(
+                    ShapeMismatch,
+                    "samples[{i}] holds n = {} samples; each sample of a gather is a \
+                     one-sample view",
+                    g.shape.n
+                );
+            }
+            if g.shape != sample {
+                let s = g.shape;
+                fail!(
+                    ShapeMismatch,
+                    "samples[{i}] is c x h x w = {} x {} x {} but samples[0] is {} x {} x {}",
+                    s.c,
+                    s.h,
+                    s.w,
+                    sample.c,
+                    sample.h,
+                    sample.w
+                );
+            }
+            if g.layout != first.layout {
+                fail!(
+                    BadLayout,
+                    "samples[{i}] is {:?} but samples[0] is {:?}; the samples of one gather \
+                     share a layout",
+                    g.layout,
+                    first.layout
+                );
+            }
+        }
+        if samples.len() != n {
+            fail!(
+                ShapeMismatch,
+                "{} samples for a destination of n = {n}",
+                samples.len()
+            );
+        }
+        let src = Geometry {
+            layout: first.layout,
+            shape: Shape { n, ..first.shape },
+            // No overflow: the view of samples[0] (or dst) checked it.
+            stride: sample.c * sample.h * sample.w,
+        };
+        let norm = check_pair::<S, D>(&src, &dst.geometry, norm)?;
+        // The C gather takes the samples' dtype, layout and shape from a tensor
+        // with no data and a packed stride.
+        let mut raw = src.raw::<S>(ptr::null());
+        raw.sample_stride = 0;
+        Ok(Operands {
+            src: raw,
+            dst: dst.geometry.raw(dst.data.as_mut_ptr()),
+            norm,
+            samples: Some(samples.iter().map(|v| v.data.as_ptr().cast()).collect()),
+            shape: src.shape,
+        })
+    }
+
+    pub fn norm_ptr(&self) -> *const sys::mixcut_normalize {
+        self.norm.as_ref().map_or(ptr::null(), |n| n as *const _)
+    }
+}
+
 /// Source/destination rules shared by every apply (the header's, checked here
 /// first): same shape, a supported dtype pair, `norm` only for u8 -> f32.
-pub(crate) fn check_pair<S: Element, D: Element>(
+fn check_pair<S: Element, D: Element>(
     src: &Geometry,
     dst: &Geometry,
     norm: Option<&Normalize>,
