@@ -1,5 +1,6 @@
-// A data-loader-style use: worker threads, each with its own Ctx, turn uint8 NHWC
-// images into normalised float32 NCHW with Mixup/CutMix in one pass, plus soft
+// A data-loader-style use: worker threads, each with its own Ctx, collate
+// decoded uint8 HWC images, each in its own buffer, into a normalised float32
+// NCHW batch with Mixup/CutMix, in one pass (no stacking copy), plus soft
 // targets; any batch is reproducible from (seed, step) alone. Like
 // examples/loader_example.cpp. Run: cargo run --example loader
 use mixcut::{
@@ -14,7 +15,6 @@ const SIDE: usize = 64;
 const CLASSES: usize = 10;
 const BATCHES_PER_EPOCH: usize = IMAGES / BATCH;
 const SEED: u64 = 2024;
-const IMAGE_BYTES: usize = SIDE * SIDE * 3;
 
 /// One collated batch: pixels [BATCH][3][SIDE][SIDE], targets [BATCH][CLASSES].
 #[derive(PartialEq)]
@@ -23,43 +23,62 @@ struct Batch {
     targets: Vec<f32>,
 }
 
-/// The "decoded dataset": image k is a colour ramp (uint8 HWC), label k % CLASSES.
-fn dataset() -> Vec<u8> {
-    (0..IMAGES * IMAGE_BYTES)
-        .map(|i| ((i * 7 + i / IMAGE_BYTES * 31) & 0xFF) as u8)
+/// The "decoded dataset", one buffer per image as a decoder returns them:
+/// image k is a colour ramp (uint8 HWC) of class k % CLASSES.
+fn dataset() -> Vec<(Vec<u8>, i64)> {
+    (0..IMAGES)
+        .map(|k| {
+            let pixels = (0..SIDE * SIDE * 3)
+                .map(|i| ((i * 7 + k * 31) & 0xFF) as u8)
+                .collect();
+            (pixels, (k % CLASSES) as i64)
+        })
         .collect()
 }
 
-/// What a collate function does for batch `index` of `epoch`, on its thread's ctx.
-fn collate(ctx: &mut Ctx, data: &[u8], epoch: usize, index: usize) -> Result<Batch, mixcut::Error> {
-    let mut gathered = Vec::with_capacity(BATCH * IMAGE_BYTES);
-    let mut labels = Vec::with_capacity(BATCH);
-    for i in 0..BATCH {
-        let sample = (index * BATCH + i * 5 + epoch * 3) % IMAGES; // a "shuffle"
-        gathered.extend_from_slice(&data[sample * IMAGE_BYTES..(sample + 1) * IMAGE_BYTES]);
-        labels.push((sample % CLASSES) as i64);
-    }
+/// Which images batch `index` of `epoch` takes (a stand-in for a shuffle).
+fn batch_indices(epoch: usize, index: usize) -> impl Iterator<Item = usize> {
+    (0..BATCH).map(move |i| (index * BATCH + i * 5 + epoch * 3) % IMAGES)
+}
 
+/// What a collate function does for batch `index` of `epoch`, on its thread's ctx.
+fn collate(
+    ctx: &mut Ctx,
+    data: &[(Vec<u8>, i64)],
+    epoch: usize,
+    index: usize,
+) -> Result<Batch, mixcut::Error> {
+    let chosen: Vec<&(Vec<u8>, i64)> = batch_indices(epoch, index).map(|k| &data[k]).collect();
     let policy = MixPolicy {
         cutmix_alpha: 1.0,
         mode: Mode::Elem,
         ..MixPolicy::default()
     };
     let step = (epoch * BATCHES_PER_EPOCH + index) as u64;
-    let plan = mix_plan(&policy, SEED, step, BATCH, SIDE, SIDE)?;
-    let shape = Shape::new(BATCH, 3, SIDE, SIDE);
     let mut out = Batch {
         pixels: vec![0.0; BATCH * 3 * SIDE * SIDE],
         targets: vec![0.0; BATCH * CLASSES],
     };
-    let src = View::new(&gathered, Layout::Nhwc, shape)?;
-    let mut dst = ViewMut::new(&mut out.pixels, Layout::Nchw, shape)?;
+    // BEGIN README
+    // Each decoded image stays in its own buffer: a one-sample view of each.
+    let image = Shape::new(1, 3, SIDE, SIDE);
+    let samples = chosen
+        .iter()
+        .map(|(pixels, _)| View::new(pixels, Layout::Nhwc, image))
+        .collect::<Result<Vec<_>, _>>()?;
+    let labels: Vec<i64> = chosen.iter().map(|(_, label)| *label).collect();
+
+    let plan = mix_plan(&policy, SEED, step, BATCH, SIDE, SIDE)?;
+    let batch = Shape::new(BATCH, 3, SIDE, SIDE);
+    let mut dst = ViewMut::new(&mut out.pixels, Layout::Nchw, batch)?;
     let norm = Normalize {
         mean: &IMAGENET_MEAN,
         std: &IMAGENET_STD,
     };
-    ctx.mix_apply(&plan, &src, &mut dst, Some(&norm))?; // mix + HWC -> CHW + normalise, one pass
+    // Gather + mix + HWC -> CHW + uint8 -> normalised float32: one pass.
+    ctx.mix_apply_gather(&plan, &samples, &mut dst, Some(&norm))?;
     mix_labels(&plan, &labels, CLASSES, 0.1, &mut out.targets)?;
+    // END README
     Ok(out)
 }
 
