@@ -10,9 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "test_util.hpp"
+
 namespace {
 
-constexpr unsigned char kCanary = 0xAB;
+using mixcut::test::all_bytes_are;
+using mixcut::test::kCanary;
 
 struct Shape {
   int64_t n, c, h, w;
@@ -241,10 +244,7 @@ TEST(CapiGather, RepeatedSamplePointersAreFine) {
 }
 
 bool Untouched(const std::vector<unsigned char>& bytes) {
-  for (unsigned char b : bytes) {
-    if (b != kCanary) return false;
-  }
-  return true;
+  return all_bytes_are(bytes.data(), bytes.size(), kCanary);
 }
 
 // Each bad argument gets its status, a message, and leaves dst untouched;

@@ -10,10 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "test_util.hpp"
+
 // tests/status_of_int.c: passes an int the way a C caller does.
 extern "C" const char* mixcut_test_status_string_of_int(int value);
 
 namespace {
+
+using mixcut::test::all_bytes_are;
+using mixcut::test::kCanary;
 
 mixcut_tensor Tensor(void* data, int32_t dtype, int64_t n, int64_t c, int64_t h, int64_t w) {
   mixcut_tensor t;
@@ -116,8 +121,7 @@ TEST(CapiHardening, MisalignedArraysAreRejectedAndOutputsUntouched) {
   const std::vector<mixcut_mix_sample> plan = SwapPlan();
   alignas(8) unsigned char labels_bytes[8 * n + 8] = {};
   alignas(8) unsigned char out_bytes[4 * n * k + 8];
-  std::memset(out_bytes, 0xAB, sizeof out_bytes);
-  const unsigned char out_before = 0xAB;
+  std::memset(out_bytes, kCanary, sizeof out_bytes);
   auto* labels_aligned = reinterpret_cast<int64_t*>(labels_bytes);
   auto* out_aligned = reinterpret_cast<float*>(out_bytes);
   auto* labels_off = reinterpret_cast<const int64_t*>(labels_bytes + 4);
@@ -130,7 +134,7 @@ TEST(CapiHardening, MisalignedArraysAreRejectedAndOutputsUntouched) {
   const auto* soft_off = reinterpret_cast<const float*>(labels_bytes + 1);
   EXPECT_EQ(mixcut_mix_soft_labels(plan.data(), n, soft_off, k, 0.0f, out_aligned),
             MIXCUT_ERR_BAD_PARAM);
-  for (unsigned char b : out_bytes) ASSERT_EQ(b, out_before) << "a rejected call wrote out";
+  ASSERT_TRUE(all_bytes_are(out_bytes, sizeof out_bytes, kCanary)) << "a rejected call wrote out";
   // The records themselves: a plan 4 bytes off its 8-byte alignment.
   std::vector<unsigned char> plan_bytes(sizeof(mixcut_mix_sample) * 2 + 8);
   std::memcpy(plan_bytes.data() + 4, plan.data(), sizeof(mixcut_mix_sample) * 2);

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "batch_util.hpp"
+#include "test_util.hpp"
 #include "core/context.hpp"
 #include "core/types.hpp"
 #include "cpu/apply.hpp"
@@ -61,7 +61,7 @@ std::string describe(const Format& f, const Shape& s, bool in_place, int threads
 // out-of-place output is written with non-temporal stores).
 void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector<MixSample>& plan,
                std::mt19937_64& rng, int64_t stream_threshold = kDefaultStreamThreshold) {
-  if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
+  if (in_place && !same_format(f)) return;
   const int64_t src_pad = int64_t(rng() % 2) * 5, dst_pad = int64_t(rng() % 2) * 3;
   Batch src(s, f.src_dtype, f.src_layout, src_pad);
   src.randomize(rng);
@@ -93,33 +93,26 @@ void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector
 const Shape kSmallShapes[] = {{1, 3, 1, 1},  {2, 1, 2, 3},  {3, 3, 17, 17},
                               {64, 3, 3, 2}, {5, 4, 17, 3}, {2, 3, 1, 17}};
 
+// One case of for_each_mix_case; false after a fatal failure.
+bool check_mix_case(const MixCase& c, std::mt19937_64& rng,
+                    int64_t stream_threshold = kDefaultStreamThreshold) {
+  SCOPED_TRACE(pattern_name(c.pattern));
+  check_mix(c.format, c.shape, c.in_place, c.plan, rng, stream_threshold);
+  return !::testing::Test::HasFatalFailure();
+}
+
 TEST(CpuKernels, MixMatchesReferenceSmallShapes) {
   std::mt19937_64 rng(1);
-  for (const Format& f : all_formats()) {
-    for (const Shape& s : kSmallShapes) {
-      for (Pattern p : kPatterns) {
-        SCOPED_TRACE(pattern_name(p));
-        const std::vector<MixSample> plan = random_plan(s, p, rng);
-        for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
-        if (HasFatalFailure()) return;
-      }
-    }
-  }
+  for_each_mix_case(kSmallShapes, kPatterns, rng,
+                    [&](const MixCase& c) { return check_mix_case(c, rng); });
 }
 
 TEST(CpuKernels, MixMatchesReferenceLargeImages) {
   std::mt19937_64 rng(2);
   const Shape shapes[] = {{3, 3, 224, 224}, {2, 1, 224, 17}};
-  for (const Format& f : all_formats()) {
-    for (const Shape& s : shapes) {
-      for (Pattern p : {Pattern::Flip, Pattern::Permutation, Pattern::Explicit}) {
-        SCOPED_TRACE(pattern_name(p));
-        const std::vector<MixSample> plan = random_plan(s, p, rng);
-        for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
-        if (HasFatalFailure()) return;
-      }
-    }
-  }
+  const Pattern patterns[] = {Pattern::Flip, Pattern::Permutation, Pattern::Explicit};
+  for_each_mix_case(shapes, patterns, rng,
+                    [&](const MixCase& c) { return check_mix_case(c, rng); });
 }
 
 // Long cycles and trees of readers with a 64-sample batch of 17x17 images:
@@ -127,15 +120,9 @@ TEST(CpuKernels, MixMatchesReferenceLargeImages) {
 // whose tiles are whole samples.
 TEST(CpuKernels, MixMatchesReferenceAllPatternsN64) {
   std::mt19937_64 rng(3);
-  const Shape s{64, 3, 17, 17};
-  for (const Format& f : all_formats()) {
-    for (Pattern p : kPatterns) {
-      SCOPED_TRACE(pattern_name(p));
-      const std::vector<MixSample> plan = random_plan(s, p, rng);
-      for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
-      if (HasFatalFailure()) return;
-    }
-  }
+  const Shape shapes[] = {{64, 3, 17, 17}};
+  for_each_mix_case(shapes, kPatterns, rng,
+                    [&](const MixCase& c) { return check_mix_case(c, rng); });
 }
 
 // The plan with every record turned into a Mixup (random lam on the grid).
@@ -188,23 +175,17 @@ TEST(CpuKernels, MixWithPlannerPlans) {
 // bytes or more (37x41 and 3x70 have such rows in both layouts and dtypes).
 TEST(CpuKernels, MixWithNonTemporalStores) {
   std::mt19937_64 rng(6);
-  for (const Format& f : all_formats()) {
-    for (const Shape& s : {Shape{4, 3, 37, 41}, Shape{3, 1, 1, 5}, Shape{5, 3, 3, 70}}) {
-      for (Pattern p : kPatterns) {
-        SCOPED_TRACE(pattern_name(p));
-        const std::vector<MixSample> plan = random_plan(s, p, rng);
-        for (bool in_place : {false, true}) {
-          check_mix(f, s, in_place, plan, rng, 0);
-          check_mix(f, s, in_place, mixup_only(plan, rng), rng, 0);  // streamed flat pairs
-        }
-      }
-    }
-  }
+  const Shape shapes[] = {{4, 3, 37, 41}, {3, 1, 1, 5}, {5, 3, 3, 70}};
+  for_each_mix_case(shapes, kPatterns, rng, [&](const MixCase& c) {
+    const std::vector<MixSample> flat = mixup_only(c.plan, rng);  // streamed flat pairs
+    return check_mix_case(c, rng, 0) &&
+           check_mix_case(MixCase{c.format, c.shape, c.pattern, c.in_place, flat}, rng, 0);
+  });
 }
 
 void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
                   std::mt19937_64& rng, int64_t stream_threshold = kDefaultStreamThreshold) {
-  if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
+  if (in_place && !same_format(f)) return;
   const std::vector<CutoutHole> holes = random_holes(s, rng);
   const Fill fill = random_fill(kind, f, s.c, rng);
   Batch src(s, f.src_dtype, f.src_layout, int64_t(rng() % 2) * 7);
@@ -234,27 +215,19 @@ void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
 TEST(CpuKernels, CutoutMatchesReference) {
   std::mt19937_64 rng(7);
   const Shape shapes[] = {{1, 3, 1, 1}, {3, 3, 17, 17}, {64, 1, 3, 17}, {2, 3, 224, 224}};
-  for (const Format& f : all_formats()) {
-    for (const Shape& s : shapes) {
-      for (FillKind kind :
-           {FillKind::Constant, FillKind::Channel, FillKind::Noise, FillKind::ChannelNoise}) {
-        for (bool in_place : {false, true}) check_cutout(f, s, in_place, kind, rng);
-        if (HasFatalFailure()) return;
-      }
-    }
-  }
+  for_each_cutout_case(shapes, [&](const Format& f, const Shape& s, FillKind kind, bool in_place) {
+    check_cutout(f, s, in_place, kind, rng);
+    return !HasFatalFailure();
+  });
 }
 
 TEST(CpuKernels, CutoutWithNonTemporalStores) {
   std::mt19937_64 rng(8);
-  for (const Format& f : all_formats()) {
-    for (const Shape& s : {Shape{5, 3, 19, 23}, Shape{3, 3, 9, 150}}) {
-      for (FillKind kind :
-           {FillKind::Constant, FillKind::Channel, FillKind::Noise, FillKind::ChannelNoise}) {
-        for (bool in_place : {false, true}) check_cutout(f, s, in_place, kind, rng, 0);
-      }
-    }
-  }
+  const Shape shapes[] = {{5, 3, 19, 23}, {3, 3, 9, 150}};
+  for_each_cutout_case(shapes, [&](const Format& f, const Shape& s, FillKind kind, bool in_place) {
+    check_cutout(f, s, in_place, kind, rng, 0);
+    return !HasFatalFailure();
+  });
 }
 
 // Sorted, disjoint spans in [0, bytes): random lengths from 1 byte to a few

@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "batch_util.hpp"
+#include "test_util.hpp"
 #include "core/context.hpp"
 #include "cpu/apply.hpp"
 #include "cuda/bodies.hpp"
@@ -59,7 +59,7 @@ void grid_cutout(const std::vector<CutoutHole>& holes, const Fill& fill, const T
 
 void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector<MixSample>& plan,
                std::mt19937_64& rng) {
-  if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
+  if (in_place && !same_format(f)) return;
   SCOPED_TRACE(describe_case(f, s, in_place));
   Batch src(s, f.src_dtype, f.src_layout, int64_t(rng() % 2) * 5);
   src.randomize(rng);
@@ -82,16 +82,11 @@ const Shape kShapes[] = {{1, 3, 1, 1},  {2, 1, 2, 3},  {3, 3, 17, 17}, {64, 3, 3
 
 TEST(CudaGrid, MixMatchesCpuBackend) {
   std::mt19937_64 rng(11);
-  for (const Format& f : all_formats()) {
-    for (const Shape& s : kShapes) {
-      for (Pattern p : kPatterns) {
-        const std::vector<MixSample> plan = random_plan(s, p, rng);
-        SCOPED_TRACE(pattern_name(p));
-        for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
-        if (HasFatalFailure()) return;
-      }
-    }
-  }
+  for_each_mix_case(kShapes, kPatterns, rng, [&](const MixCase& c) {
+    SCOPED_TRACE(pattern_name(c.pattern));
+    check_mix(c.format, c.shape, c.in_place, c.plan, rng);
+    return !HasFatalFailure();
+  });
 }
 
 // Batch-mode plans (one kind, one box) exercise whole-chunk vector moves and
@@ -138,7 +133,7 @@ TEST(CudaGrid, MixWithPlannerPlans) {
 
 void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
                   std::mt19937_64& rng) {
-  if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
+  if (in_place && !same_format(f)) return;
   SCOPED_TRACE(describe_case(f, s, in_place) + " fill " + std::to_string(int(kind)));
   const std::vector<CutoutHole> holes = random_holes(s, rng);
   const Fill fill = random_fill(kind, f, s.c, rng);
@@ -159,15 +154,10 @@ void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
 TEST(CudaGrid, CutoutMatchesCpuBackend) {
   std::mt19937_64 rng(14);
   const Shape shapes[] = {{1, 3, 1, 1}, {3, 3, 17, 17}, {64, 1, 3, 17}, {2, 3, 40, 36}};
-  for (const Format& f : all_formats()) {
-    for (const Shape& s : shapes) {
-      for (FillKind kind :
-           {FillKind::Constant, FillKind::Channel, FillKind::Noise, FillKind::ChannelNoise}) {
-        for (bool in_place : {false, true}) check_cutout(f, s, in_place, kind, rng);
-        if (HasFatalFailure()) return;
-      }
-    }
-  }
+  for_each_cutout_case(shapes, [&](const Format& f, const Shape& s, FillKind kind, bool in_place) {
+    check_cutout(f, s, in_place, kind, rng);
+    return !HasFatalFailure();
+  });
 }
 
 // Device labels: every element of out[n][K] by its own thread, against the

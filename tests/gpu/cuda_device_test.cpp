@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "batch_util.hpp"
+#include "test_util.hpp"
 
 namespace mixcut {
 namespace {
@@ -80,7 +80,7 @@ class CudaDevice : public ::testing::Test {
 // One mix case: the CPU ctx on host memory, the CUDA ctx on device memory.
 void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector<MixSample>& plan,
                std::mt19937_64& rng) {
-  if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
+  if (in_place && !same_format(f)) return;
   SCOPED_TRACE(describe_case(f, s, in_place));
   Batch src(s, f.src_dtype, f.src_layout, int64_t(rng() % 2) * 5);
   src.randomize(rng);
@@ -115,16 +115,11 @@ const Shape kShapes[] = {{1, 3, 1, 1},  {3, 3, 17, 17}, {64, 3, 3, 2},
 
 TEST_F(CudaDevice, MixMatchesCpuBackend) {
   std::mt19937_64 rng(21);
-  for (const Format& f : all_formats()) {
-    for (const Shape& s : kShapes) {
-      for (Pattern p : kPatterns) {
-        SCOPED_TRACE(pattern_name(p));
-        const std::vector<MixSample> plan = random_plan(s, p, rng);
-        for (bool in_place : {false, true}) check_mix(f, s, in_place, plan, rng);
-        if (HasFatalFailure()) return;
-      }
-    }
-  }
+  for_each_mix_case(kShapes, kPatterns, rng, [&](const MixCase& c) {
+    SCOPED_TRACE(pattern_name(c.pattern));
+    check_mix(c.format, c.shape, c.in_place, c.plan, rng);
+    return !HasFatalFailure();
+  });
 }
 
 TEST_F(CudaDevice, MixPlannerPlansMatchCpuBackend) {
@@ -156,7 +151,7 @@ TEST_F(CudaDevice, MixPlannerPlansMatchCpuBackend) {
 
 void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
                   std::mt19937_64& rng) {
-  if (in_place && (f.src_dtype != f.dst_dtype || f.src_layout != f.dst_layout)) return;
+  if (in_place && !same_format(f)) return;
   SCOPED_TRACE(describe_case(f, s, in_place) + " fill " + std::to_string(int(kind)));
   const std::vector<CutoutHole> holes = random_holes(s, rng);
   std::vector<mixcut_cutout_hole> c_holes;
@@ -190,15 +185,10 @@ void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
 TEST_F(CudaDevice, CutoutMatchesCpuBackend) {
   std::mt19937_64 rng(23);
   const Shape shapes[] = {{1, 3, 1, 1}, {3, 3, 17, 17}, {64, 1, 3, 17}, {4, 3, 224, 224}};
-  for (const Format& f : all_formats()) {
-    for (const Shape& s : shapes) {
-      for (FillKind kind :
-           {FillKind::Constant, FillKind::Channel, FillKind::Noise, FillKind::ChannelNoise}) {
-        for (bool in_place : {false, true}) check_cutout(f, s, in_place, kind, rng);
-        if (HasFatalFailure()) return;
-      }
-    }
-  }
+  for_each_cutout_case(shapes, [&](const Format& f, const Shape& s, FillKind kind, bool in_place) {
+    check_cutout(f, s, in_place, kind, rng);
+    return !HasFatalFailure();
+  });
 }
 
 TEST_F(CudaDevice, LabelsMatchHostLabels) {
