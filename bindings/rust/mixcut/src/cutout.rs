@@ -1,6 +1,6 @@
 //! Cutout and RandomErasing: the policy, planning holes, and the fill of a hole.
 use crate::error::{check, fail, Result};
-use crate::view::Shape;
+use crate::view::{check_box, Shape};
 use mixcut_sys as sys;
 
 /// The shape of the holes.
@@ -98,12 +98,11 @@ pub fn cutout_plan(
     h: usize,
     w: usize,
 ) -> Result<Vec<CutoutHole>> {
-    let int = |v: u32, name: &str| match i32::try_from(v) {
-        Ok(v) => Ok(v),
-        Err(_) => Err(crate::Error::new(
-            crate::Status::BadParam,
-            format!("policy.{name} = {v} is too large"),
-        )),
+    let int = |v: u32, name: &str| -> Result<i32> {
+        match i32::try_from(v) {
+            Ok(v) => Ok(v),
+            Err(_) => fail!(BadParam, "policy.{name} = {v} is too large"),
+        }
     };
     let raw = sys::mixcut_cutout_policy {
         form: match policy.form {
@@ -191,13 +190,7 @@ pub(crate) fn raw_holes(
         if i > 0 && hole.sample < holes[i - 1].sample {
             fail!(BadParam, "holes[{i}].sample = {} is less than holes[{}].sample (holes must be ordered by sample)", hole.sample, i - 1);
         }
-        if !(hole.y0 <= hole.y1 && hole.y1 <= h && hole.x0 <= hole.x1 && hole.x1 <= w) {
-            fail!(
-                BadBox,
-                "holes[{i}] box (y0 = {}, x0 = {}, y1 = {}, x1 = {}) is not inside 0 <= y0 <= y1 <= {h}, 0 <= x0 <= x1 <= {w}",
-                hole.y0, hole.x0, hole.y1, hole.x1
-            );
-        }
+        check_box("holes", i, [hole.y0, hole.x0, hole.y1, hole.x1], (h, w))?;
         // h, w <= i32::MAX (checked by the views), so the coordinates fit.
         out.push(sys::mixcut_cutout_hole {
             sample: hole.sample as i64,

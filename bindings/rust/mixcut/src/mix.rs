@@ -1,6 +1,7 @@
 //! Mixup and CutMix: the policy (timm's knobs), planning a batch into per-sample
 //! records, and mixing hard or soft labels with the same records.
 use crate::error::{check, fail, Result};
+use crate::view::check_box;
 use mixcut_sys as sys;
 
 /// How many draws a batch gets.
@@ -219,17 +220,7 @@ pub(crate) fn raw_plan(
             fail!(BadLam, "plan[{i}].lam = {} is outside [0, 1]", s.lam);
         }
         if let (MixKind::CutMix, Some((h, w))) = (s.kind, image) {
-            if !(s.y0 <= s.y1 && s.y1 <= h && s.x0 <= s.x1 && s.x1 <= w) {
-                fail!(
-                    BadBox,
-                    "plan[{i}] box (y0 = {}, x0 = {}, y1 = {}, x1 = {}) is not inside \
-                     0 <= y0 <= y1 <= {h}, 0 <= x0 <= x1 <= {w}",
-                    s.y0,
-                    s.x0,
-                    s.y1,
-                    s.x1
-                );
-            }
+            check_box("plan", i, [s.y0, s.x0, s.y1, s.x1], (h, w))?;
         }
         // Boxes of other kinds are not read; out-of-range ones are clamped to stay valid C.
         let coord = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
@@ -325,18 +316,19 @@ type DenseFn = unsafe extern "C" fn(
     *mut f32,
 ) -> sys::mixcut_status;
 
-/// Checks dense rows `values[n][k]` (finite, `n` = the plan's length) and an
-/// output of `out_len` floats, then runs `f` from `src` into `out` (which may
-/// be `src`: in place).
-fn mix_dense(
-    f: DenseFn,
-    plan: &[MixSample],
-    values: &[f32],
-    k: usize,
-    eps: f32,
-    out_len: usize,
-    out: *mut f32,
-) -> Result<()> {
+/// Dense label rows `[n][k]` and where the mixed rows go.
+enum Rows<'a> {
+    Separate(&'a [f32], &'a mut [f32]),
+    InPlace(&'a mut [f32]),
+}
+
+/// Checks dense rows (finite, `n` = the plan's length, the output as long as
+/// the input) and runs `f` on them.
+fn mix_dense(f: DenseFn, plan: &[MixSample], rows: Rows, k: usize, eps: f32) -> Result<()> {
+    let (values, out_len) = match &rows {
+        Rows::Separate(values, out) => (&values[..], out.len()),
+        Rows::InPlace(values) => (&values[..], values.len()),
+    };
     if values.len() != out_len {
         fail!(
             ShapeMismatch,
@@ -353,13 +345,22 @@ fn mix_dense(
             e % k
         );
     }
-    // SAFETY: records has n entries; values and out hold n * k floats each and
-    // are either disjoint (& and &mut) or the same slice (the in-place call).
+    // In place, both pointers come from the one &mut: no shared borrow of the
+    // rows is alive while the library writes them.
+    let (src, out) = match rows {
+        Rows::Separate(values, out) => (values.as_ptr(), out.as_mut_ptr()),
+        Rows::InPlace(values) => {
+            let rows = values.as_mut_ptr();
+            (rows.cast_const(), rows)
+        }
+    };
+    // SAFETY: records has n entries; src and out hold n * k floats each and are
+    // either disjoint (& and &mut) or the same slice (the in-place call).
     check(unsafe {
         f(
             records.as_ptr(),
             records.len() as i64,
-            values.as_ptr(),
+            src,
             k as i64,
             eps,
             out,
@@ -376,15 +377,13 @@ pub fn mix_soft_labels(
     label_smoothing: f32,
     out: &mut [f32],
 ) -> Result<()> {
-    let f = sys::mixcut_mix_soft_labels;
+    let rows = Rows::Separate(soft, out);
     mix_dense(
-        f,
+        sys::mixcut_mix_soft_labels,
         plan,
-        soft,
+        rows,
         num_classes,
         label_smoothing,
-        out.len(),
-        out.as_mut_ptr(),
     )
 }
 
@@ -395,15 +394,13 @@ pub fn mix_soft_labels_in_place(
     num_classes: usize,
     label_smoothing: f32,
 ) -> Result<()> {
-    let out = soft.as_mut_ptr();
+    let rows = Rows::InPlace(soft);
     mix_dense(
         sys::mixcut_mix_soft_labels,
         plan,
-        soft,
+        rows,
         num_classes,
         label_smoothing,
-        soft.len(),
-        out,
     )
 }
 
@@ -417,15 +414,13 @@ pub fn mix_multi_labels(
     label_smoothing: f32,
     out: &mut [f32],
 ) -> Result<()> {
-    let f = sys::mixcut_mix_multi_labels;
+    let rows = Rows::Separate(targets, out);
     mix_dense(
-        f,
+        sys::mixcut_mix_multi_labels,
         plan,
-        targets,
+        rows,
         num_classes,
         label_smoothing,
-        out.len(),
-        out.as_mut_ptr(),
     )
 }
 
@@ -436,15 +431,12 @@ pub fn mix_multi_labels_in_place(
     num_classes: usize,
     label_smoothing: f32,
 ) -> Result<()> {
-    let out = targets.as_mut_ptr();
-    let f = sys::mixcut_mix_multi_labels;
+    let rows = Rows::InPlace(targets);
     mix_dense(
-        f,
+        sys::mixcut_mix_multi_labels,
         plan,
-        targets,
+        rows,
         num_classes,
         label_smoothing,
-        targets.len(),
-        out,
     )
 }

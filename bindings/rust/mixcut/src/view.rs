@@ -56,6 +56,24 @@ impl Shape {
     }
 }
 
+/// `BadBox` unless the box `[y0, y1) x [x0, x1)` of `list[i]` lies inside an
+/// `h` x `w` image (empty boxes included), as the library checks plans and holes.
+pub(crate) fn check_box(
+    list: &str,
+    i: usize,
+    [y0, x0, y1, x1]: [usize; 4],
+    (h, w): (usize, usize),
+) -> Result<()> {
+    if !(y0 <= y1 && y1 <= h && x0 <= x1 && x1 <= w) {
+        fail!(
+            BadBox,
+            "{list}[{i}] box (y0 = {y0}, x0 = {x0}, y1 = {y1}, x1 = {x1}) is not inside \
+             0 <= y0 <= y1 <= {h}, 0 <= x0 <= x1 <= {w}"
+        );
+    }
+    Ok(())
+}
+
 /// Layout, shape and stride shared by [`View`] and [`ViewMut`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Geometry {

@@ -176,25 +176,12 @@ fn c_status<S: Pixel, D: Pixel>(
         *const sys::mixcut_normalize,
     ) -> sys::mixcut_status,
 ) -> Status {
-    let tensor = |dtype, layout, n: usize, s: Shape, data: *mut c_void| sys::mixcut_tensor {
-        data,
-        dtype,
-        layout: match layout {
-            Layout::Nchw => sys::MIXCUT_NCHW,
-            Layout::Nhwc => sys::MIXCUT_NHWC,
-        },
-        n: n as i64,
-        c: s.c as i64,
-        h: s.h as i64,
-        w: s.w as i64,
-        sample_stride: 0,
-    };
     let pointers: Vec<*const c_void> = samples.iter().map(|s| s.as_ptr().cast()).collect();
     let n = samples.len();
-    let src = tensor(S::DTYPE, layout, n, sample, std::ptr::null_mut());
+    let src = raw_tensor::<S>(std::ptr::null_mut(), layout, Shape { n, ..sample });
     let mut out = vec![D::CANARY; dst_shape.n * dst_shape.c * dst_shape.h * dst_shape.w];
     let data = out.as_mut_ptr().cast();
-    let dst = tensor(D::DTYPE, Layout::Nchw, dst_shape.n, dst_shape, data);
+    let dst = raw_tensor::<D>(data, Layout::Nchw, dst_shape);
     let raw_norm = norm.map(|m| sys::mixcut_normalize {
         mean: m.mean.as_ptr(),
         std: m.std.as_ptr(),
@@ -206,24 +193,6 @@ fn c_status<S: Pixel, D: Pixel>(
     assert!(out.iter().all(|v| *v == D::CANARY), "C wrote dst");
     assert_ne!(code, sys::MIXCUT_OK);
     Status::from_code(code)
-}
-
-fn raw_plan(plan: &[MixSample]) -> Vec<sys::mixcut_mix_sample> {
-    plan.iter()
-        .map(|s| sys::mixcut_mix_sample {
-            partner: s.partner as i64,
-            lam: s.lam,
-            kind: match s.kind {
-                MixKind::None => sys::MIXCUT_KIND_NONE,
-                MixKind::Mixup => sys::MIXCUT_KIND_MIXUP,
-                MixKind::CutMix => sys::MIXCUT_KIND_CUTMIX,
-            },
-            y0: s.y0 as i32,
-            x0: s.x0 as i32,
-            y1: s.y1 as i32,
-            x1: s.x1 as i32,
-        })
-        .collect()
 }
 
 /// A mix gather the C library can also be asked: the safe API's status must be
@@ -263,11 +232,7 @@ fn mix_mirrored<S: Pixel, D: Pixel>(
 fn bad_mix_gathers_get_the_library_status() {
     let good = mixed_plan(7);
     let cut = good.iter().position(|s| s.kind == MixKind::CutMix).unwrap();
-    let with = |change: &dyn Fn(&mut Vec<MixSample>)| {
-        let mut p = good.clone();
-        change(&mut p);
-        p
-    };
+    let with = |change: &dyn Fn(&mut Vec<MixSample>)| changed(&good, change);
     let (pool8, pool32) = (pool::<u8>(), pool::<f32>());
     let s8: Vec<&[u8]> = pool8.iter().map(Vec::as_slice).collect();
     let s32: Vec<&[f32]> = pool32.iter().map(Vec::as_slice).collect();
@@ -355,23 +320,8 @@ fn cutout_mirrored(holes: &[CutoutHole], fill_value: f32, samples: &[&[u8]]) -> 
 
 #[test]
 fn bad_cutout_gathers_get_the_library_status() {
-    let holes = cutout_plan(
-        &CutoutPolicy {
-            length: 3,
-            ..CutoutPolicy::default()
-        },
-        1,
-        1,
-        N,
-        H,
-        W,
-    )
-    .unwrap();
-    let with = |change: &dyn Fn(&mut Vec<CutoutHole>)| {
-        let mut h = holes.clone();
-        change(&mut h);
-        h
-    };
+    let holes = small_holes();
+    let with = |change: &dyn Fn(&mut Vec<CutoutHole>)| changed(&holes, change);
     let pool = pool::<u8>();
     let s: Vec<&[u8]> = pool.iter().map(Vec::as_slice).collect();
     assert_eq!(cutout_mirrored(&holes, 0.0, &s[1..]), Status::ShapeMismatch);
@@ -396,11 +346,7 @@ fn bad_gathers_are_refused_before_the_library_is_called() {
     // Faults the C library cannot see: it takes one layout and shape for all
     // the samples, and reads as many records and values as the shape needs.
     let plan = mixed_plan(7);
-    let small = CutoutPolicy {
-        length: 3,
-        ..CutoutPolicy::default()
-    };
-    let holes = cutout_plan(&small, 1, 1, N, H, W).unwrap();
+    let holes = small_holes();
     let pool = pool::<u8>();
     let good = sample_views(&pool, Layout::Nhwc);
     let two = [pool[0].clone(), pool[1].clone()].concat();

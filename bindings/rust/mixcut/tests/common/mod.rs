@@ -35,6 +35,8 @@ pub trait Pixel: Element + Default + PartialEq + std::fmt::Debug {
     /// Deterministic, varied pixels (for u8 every byte value appears).
     fn pixels(len: usize) -> Vec<Self>;
     fn bits(self) -> u32;
+    /// A fill value in this type (exact for the integers the tests use).
+    fn from_f32(v: f32) -> Self;
 }
 
 impl Pixel for u8 {
@@ -45,6 +47,9 @@ impl Pixel for u8 {
     }
     fn bits(self) -> u32 {
         self.into()
+    }
+    fn from_f32(v: f32) -> u8 {
+        v as u8
     }
 }
 
@@ -58,6 +63,9 @@ impl Pixel for f32 {
     }
     fn bits(self) -> u32 {
         self.to_bits()
+    }
+    fn from_f32(v: f32) -> f32 {
+        v
     }
 }
 
@@ -117,8 +125,37 @@ pub fn contexts() -> Vec<(String, Ctx)> {
     let mut ctx = Ctx::new().unwrap();
     ctx.set_num_threads(2).unwrap();
     ctx.set_stream_threshold(0).unwrap();
+    assert_eq!(ctx.num_threads().unwrap(), 2);
     all.push(("2 threads, streaming stores".into(), ctx));
     all
+}
+
+/// One 3 x 3 hole per sample.
+pub fn small_holes() -> Vec<CutoutHole> {
+    let policy = CutoutPolicy {
+        length: 3,
+        ..CutoutPolicy::default()
+    };
+    cutout_plan(&policy, 1, 1, N, H, W).unwrap()
+}
+
+/// The C records of a plan, field by field.
+pub fn raw_plan(plan: &[MixSample]) -> Vec<sys::mixcut_mix_sample> {
+    plan.iter()
+        .map(|s| sys::mixcut_mix_sample {
+            partner: s.partner as i64,
+            lam: s.lam,
+            kind: match s.kind {
+                MixKind::None => sys::MIXCUT_KIND_NONE,
+                MixKind::Mixup => sys::MIXCUT_KIND_MIXUP,
+                MixKind::CutMix => sys::MIXCUT_KIND_CUTMIX,
+            },
+            y0: s.y0 as i32,
+            x0: s.x0 as i32,
+            y1: s.y1 as i32,
+            x1: s.x1 as i32,
+        })
+        .collect()
 }
 
 /// The C record of a hole, field by field.
@@ -130,5 +167,33 @@ pub fn raw_hole(h: &CutoutHole) -> sys::mixcut_cutout_hole {
         y1: h.y1 as i32,
         x1: h.x1 as i32,
         noise_key: h.noise_key,
+    }
+}
+
+/// `v` changed by `change` (a bad plan or hole list from a good one).
+pub fn changed<T: Clone>(v: &[T], change: &dyn Fn(&mut Vec<T>)) -> Vec<T> {
+    let mut v = v.to_vec();
+    change(&mut v);
+    v
+}
+
+/// A C tensor of `shape` in `layout` at `data`, packed.
+pub fn raw_tensor<T: Element>(
+    data: *mut std::ffi::c_void,
+    layout: Layout,
+    shape: Shape,
+) -> sys::mixcut_tensor {
+    sys::mixcut_tensor {
+        data,
+        dtype: T::DTYPE,
+        layout: match layout {
+            Layout::Nchw => sys::MIXCUT_NCHW,
+            Layout::Nhwc => sys::MIXCUT_NHWC,
+        },
+        n: shape.n as i64,
+        c: shape.c as i64,
+        h: shape.h as i64,
+        w: shape.w as i64,
+        sample_stride: 0,
     }
 }
