@@ -45,20 +45,29 @@ def _dims(shape, layout: Layout, name: str):
 
 
 class View:
-    """A mixcut_tensor over a numpy array or a torch CPU tensor (kept alive)."""
+    """A mixcut_tensor over a numpy array or a torch tensor (kept alive).
 
-    __slots__ = ("obj", "tensor", "dtype", "n", "c", "h", "w", "layout", "is_torch")
+    ``device`` is the tensor's CUDA device, None for host memory; CUDA tensors
+    are accepted only where the caller runs them on the CUDA backend
+    (``device_ok``), since the CPU backend would read them as host memory.
+    """
 
-    def __init__(self, obj, layout, name: str, writable: bool = False) -> None:
+    __slots__ = ("obj", "tensor", "dtype", "n", "c", "h", "w", "layout", "is_torch", "device")
+
+    def __init__(self, obj, layout, name: str, writable: bool = False,
+                 device_ok: bool = False) -> None:
         layout = parse_layout(layout)
         self.obj = obj
+        self.device = None
         if is_torch_tensor(obj):
             self.is_torch = True
             torch = torch_module()
-            if obj.device.type != "cpu":
+            if obj.device.type == "cuda" and device_ok:
+                self.device = obj.device
+            elif obj.device.type != "cpu":
+                where = "CPU and CUDA tensors" if device_ok else "CPU tensors here"
                 raise error(Status.ERR_UNSUPPORTED,
-                            f"{name} is on {obj.device}; this build of mixcut runs on CPU "
-                            "tensors only")
+                            f"{name} is on {obj.device}; mixcut takes {where}")
             if obj.dtype == torch.uint8:
                 dtype = DType.UINT8
             elif obj.dtype == torch.float32:
@@ -123,9 +132,10 @@ def new_like(view: View, dtype: DType, layout: Layout):
     shape = (n, c, h, w) if layout == Layout.NCHW else (n, h, w, c)
     if view.obj.ndim == 3:
         shape = shape[1:]
-    if view.is_torch:
+    if view.is_torch:  # on the view's device (torch's allocator, current stream)
         torch = torch_module()
-        return torch.empty(shape, dtype=torch.uint8 if dtype == DType.UINT8 else torch.float32)
+        return torch.empty(shape, dtype=torch.uint8 if dtype == DType.UINT8 else torch.float32,
+                           device=view.obj.device)
     return np.empty(shape, dtype=np.uint8 if dtype == DType.UINT8 else np.float32)
 
 
@@ -165,12 +175,14 @@ def as_numpy(x, name: str = "argument"):
 
     Other objects are returned as they are (np.asarray's business). A tensor
     on another device (meta included) or one that requires grad is refused
-    with our error before torch's .numpy() could raise its own.
+    with our error before torch's .numpy() could raise its own: mixcut reads
+    these arguments on the host, and a copy from a GPU would wait for it.
     """
     if is_torch_tensor(x):
         if x.device.type != "cpu":
             raise error(Status.ERR_UNSUPPORTED,
-                        f"{name} is on {x.device}; this build of mixcut reads CPU tensors only")
+                        f"{name} is on {x.device}; mixcut reads {name} on the host: pass a CPU "
+                        "tensor, an array or numbers")
         if x.requires_grad:
             raise error(Status.ERR_UNSUPPORTED, f"{name} requires grad; pass {name}.detach()")
         return x.numpy()

@@ -57,7 +57,9 @@ class RandomErasing(_Collate):
     per box) or 'pixel' (per-pixel normal noise; uniform 0..255 for uint8);
     ``min_count``..``max_count`` boxes; ``num_splits`` > 1 leaves the first
     N / num_splits samples clean (AugMix splits). ``device`` is accepted for
-    compatibility; the tensor's own device decides (CPU).
+    compatibility; the tensor's own device decides: CUDA tensors are erased
+    on torch's current stream without waiting, the same boxes and noise as on
+    the CPU for the same seed and step.
     Works on a C x H x W image or an N x C x H x W batch, numpy or torch,
     uint8 or float32. Extra keywords: seed, layout, num_threads; calls take an
     optional ``step`` (else an internal counter).
@@ -102,7 +104,7 @@ class RandomErasing(_Collate):
         return holes[holes["sample"] >= batch_start] if batch_start else holes
 
     def __call__(self, input, step: Optional[int] = None):
-        view = View(input, self.layout, "input", writable=True)
+        view = View(input, self.layout, "input", writable=True, device_ok=True)
         step = self._step_for(step)
         holes = self._holes(view.n, view.h, view.w, step)
         out = cutout_apply(holes, input, fill=self.fill, layout=self.layout, inplace=True,
@@ -123,8 +125,9 @@ class Cutout(_Collate):
     clipped at the borders (edge holes are smaller), filled with ``fill``
     (a number or one value per channel; 0 = the mean of normalised data, as
     the original's mask multiply). Every sample of a batch gets its own holes.
-    Works in place on a C x H x W image or an N x C x H x W batch and returns
-    it; ``inplace=False`` returns a filled copy instead.
+    Works in place on a C x H x W image or an N x C x H x W batch (numpy or
+    torch, CPU or CUDA) and returns it; ``inplace=False`` returns a filled copy
+    instead.
     """
 
     def __init__(self, n_holes: int = 1, length: int = 16, fill=0.0, *, inplace: bool = True,
@@ -145,7 +148,7 @@ class Cutout(_Collate):
     _holes = plan
 
     def __call__(self, img, step: Optional[int] = None):
-        view = View(img, self.layout, "img", writable=self.inplace)
+        view = View(img, self.layout, "img", writable=self.inplace, device_ok=True)
         _FillArg(self.fill, view.c)  # a bad fill fails before the step advances
         step = self._step_for(step)
         holes = self.plan(view.n, view.h, view.w, step)

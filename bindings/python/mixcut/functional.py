@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ctypes
 import numbers
+import sys
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
+from . import _cuda
 from ._arrays import (NormalizeArg, View, as_numpy, data_ptr, is_torch_tensor, new_like,
                       parse_layout)
 from ._keys import u64
@@ -146,10 +148,26 @@ def _out_view(x_view, out, out_layout, out_dtype, name="out"):
         layout = parse_layout(out_layout) if out_layout is not None else x_view.layout
         dtype = x_view.dtype if out_dtype is None else out_dtype
         out = new_like(x_view, dtype, layout)
-        return out, View(out, layout, name, writable=True)
+        return out, View(out, layout, name, writable=True, device_ok=True)
     if out_layout is None:
         out_layout = x_view.layout
-    return out, View(out, out_layout, name, writable=True)
+    return out, View(out, out_layout, name, writable=True, device_ok=True)
+
+
+def _handle(ctx, num_threads, view, out):
+    """The ctx of a call on x (view) into out (None: a new batch like x). x and
+    out must share a device; for CUDA tensors the ctx runs on torch's current
+    stream of it. Both are checked here, before anything is allocated or written."""
+    if out is not None:
+        out_device = _cuda.device_of(out) if is_torch_tensor(out) else None
+        _cuda.common_device([("x", view.device), ("out", out_device)])
+    if view.device is None:
+        return _ctx(ctx, num_threads)
+    return _cuda.handle(view.device, ctx)
+
+
+def _call(fn, device, *args):
+    return fn(*args) if device is None else _cuda.call(device, fn, *args)
 
 
 def _dtype_arg(out_dtype):
@@ -185,10 +203,12 @@ def mix_apply(plan, x, out=None, *, layout="NCHW", out_layout=None, out_dtype=No
     In place when ``inplace=True`` (or ``out is x``); otherwise into ``out``
     (allocated like x when None, with ``out_layout`` / ``out_dtype``; uint8 ->
     float32 is scaled by 1/255 and normalised by mean/std in the same pass).
-    Returns the output (x itself in place), of x's type (numpy or torch).
+    Returns the output (x itself in place), of x's type (numpy or torch, on x's
+    device: CUDA tensors run on torch's current stream, without waiting).
     """
     plan = _plan_array(plan, MIX_SAMPLE_DTYPE, "mix_sample")
-    xv = View(x, layout, "x", writable=inplace or out is x)
+    xv = View(x, layout, "x", writable=inplace or out is x, device_ok=True)
+    handle = _handle(ctx, num_threads, xv, out)
     if inplace or out is x:
         out, ov = x, xv
     else:
@@ -197,8 +217,8 @@ def mix_apply(plan, x, out=None, *, layout="NCHW", out_layout=None, out_dtype=No
         raise error(Status.ERR_SHAPE_MISMATCH,
                     f"plan has {len(plan)} records for a batch of {xv.n}")
     norm = _norm(mean, std, xv, ov)
-    check(lib.mixcut_mix_apply(_ctx(ctx, num_threads), plan.ctypes.data, xv.ref(), ov.ref(),
-                               norm.ref() if norm else None), "mixcut_mix_apply")
+    check(_call(lib.mixcut_mix_apply, xv.device, handle, plan.ctypes.data, xv.ref(), ov.ref(),
+                norm.ref() if norm else None), "mixcut_mix_apply")
     return out
 
 
@@ -214,14 +234,21 @@ class Targets:
     or 'multi' (timm's multi_label: dense n x K rows, num_classes = K). The
     values themselves (labels in [0, K), finite floats) are checked by the C
     library when :meth:`mix` runs, which callers do before touching pixels.
+    A CUDA tensor stays on its device (``device``; None on the host): the
+    host never reads it, so a label outside [0, K) makes its row NaN there.
     """
 
-    __slots__ = ("kind", "array", "k", "torch")
+    __slots__ = ("kind", "array", "k", "torch", "device")
 
     def __init__(self, target, n: int, num_classes: Optional[int] = None,
                  multi_label: bool = False, name: str = "target") -> None:
         self.torch = is_torch_tensor(target)
-        t = np.asarray(as_numpy(target, name))
+        self.device = _cuda.device_of(target) if self.torch else None
+        if self.device is None:
+            t = np.asarray(as_numpy(target, name))
+            dtype = t.dtype
+        else:  # the same checks on the device tensor's shape and dtype
+            t, dtype = target, _cuda.host_dtype(target, name)
         if t.ndim not in (1, 2):
             raise error(Status.ERR_SHAPE_MISMATCH, f"{name} must be 1-D hard or 2-D soft labels, "
                         f"got shape {t.shape}")
@@ -236,29 +263,40 @@ class Targets:
                 raise error(Status.ERR_SHAPE_MISMATCH,
                             f"multi_label needs dense targets shaped (batch, num_classes = "
                             f"{num_classes}), got {t.shape}")
-            if t.dtype.kind not in "biuf":
+            if dtype.kind not in "biuf":
                 raise error(Status.ERR_BAD_DTYPE, f"{name} must be numeric, got {t.dtype}")
             self.kind, self.k = "multi", t.shape[1]
-            self.array = np.ascontiguousarray(t, dtype=np.float32)
+            self.array = self._contiguous(t, np.float32)
         elif t.ndim == 1:
-            if t.dtype.kind not in "iu":
+            if dtype.kind not in "iu":
                 raise error(Status.ERR_BAD_DTYPE, f"hard labels must be integers, got {t.dtype}")
             if num_classes is None:
                 raise error(Status.ERR_BAD_SIZE, "num_classes is required for hard labels")
             self.kind, self.k = "hard", num_classes
-            self.array = np.ascontiguousarray(t, dtype=np.int64)
+            self.array = self._contiguous(t, np.int64)
         else:
-            if t.dtype not in _FLOATS:
+            if dtype not in _FLOATS:
                 raise error(Status.ERR_BAD_DTYPE, f"soft labels must be floats, got {t.dtype}")
             if num_classes is not None and num_classes != t.shape[1]:
                 raise error(Status.ERR_SHAPE_MISMATCH,
                             f"soft labels have {t.shape[1]} classes, num_classes = {num_classes}")
             self.kind, self.k = "soft", t.shape[1]
-            self.array = np.ascontiguousarray(t, dtype=np.float32)
+            self.array = self._contiguous(t, np.float32)
+
+    def _contiguous(self, t, dtype):
+        """t as a C-contiguous array of dtype (on the device: a device copy if needed)."""
+        if self.device is None:
+            return np.ascontiguousarray(t, dtype=dtype)
+        torch = sys.modules["torch"]
+        return t.to(torch.int64 if dtype is np.int64 else torch.float32).contiguous()
 
     def mix(self, plan: np.ndarray, label_smoothing: float = 0.0, plan_ptr: int = 0):
-        """float32 [n, K] targets for the plan, numpy or torch like the input
-        (``plan_ptr``: the plan's address when the caller already has it)."""
+        """float32 [n, K] targets for the plan, numpy or torch like the input,
+        on its device (``plan_ptr``: the plan's address when the caller already
+        has it)."""
+        if self.device is not None:
+            return _cuda.mix_targets(self.kind, self.array, plan, self.k, label_smoothing,
+                                     plan_ptr)
         n, k, eps = len(plan), self.k, float(label_smoothing)
         out = np.empty((n, k), dtype=np.float32)
         name = _LABEL_FUNCTIONS[self.kind]
@@ -277,7 +315,8 @@ def mix_labels(plan: np.ndarray, target, num_classes: Optional[int] = None,
     ``target``: hard labels (n integers; needs num_classes), soft labels
     (n x K floats; smooth(p) = p*(1-eps) + eps/K), or with ``multi_label``
     dense multi-hot rows (timm 1.0; smooth(y) = y*(1-eps) + 0.5*eps). Returns
-    the type target has (numpy or torch).
+    the type target has (numpy or torch), on its device (CUDA targets are
+    mixed there on torch's current stream, bit for bit as on the host).
     """
     plan = _plan_array(plan, MIX_SAMPLE_DTYPE, "mix_sample")
     return Targets(target, len(plan), num_classes, multi_label).mix(plan, label_smoothing)
@@ -379,30 +418,33 @@ def cutout_apply(holes, x, out=None, *, fill=0.0, layout="NCHW", out_layout=None
     'rand' (one noise value per channel per hole); in the output's units.
     """
     holes = _plan_array(holes, CUTOUT_HOLE_DTYPE, "cutout_hole")
-    xv = View(x, layout, "x", writable=inplace or out is x)
+    xv = View(x, layout, "x", writable=inplace or out is x, device_ok=True)
+    fill_arg = _FillArg(fill, xv.c)
+    handle = _handle(ctx, num_threads, xv, out)
     if inplace or out is x:
         out, ov = x, xv
     else:
         out, ov = _out_view(xv, out, out_layout, _dtype_arg(out_dtype))
-    fill_arg = _FillArg(fill, xv.c)
     norm = _norm(mean, std, xv, ov)
-    check(lib.mixcut_cutout_apply(_ctx(ctx, num_threads), holes.ctypes.data if len(holes) else None,
-                                  len(holes), fill_arg.ref(), xv.ref(), ov.ref(),
-                                  norm.ref() if norm else None), "mixcut_cutout_apply")
+    check(_call(lib.mixcut_cutout_apply, xv.device, handle,
+                holes.ctypes.data if len(holes) else None, len(holes), fill_arg.ref(), xv.ref(),
+                ov.ref(), norm.ref() if norm else None), "mixcut_cutout_apply")
     return out
 
 
 def cutout(x, *, seed, step=0, n_holes=1, length=16, fill=0.0, layout="NCHW", num_threads=None):
     """Cutout in place on a batch (or one image): n_holes squares of side length."""
-    xv = View(x, layout, "x", writable=True)
+    xv = View(x, layout, "x", writable=True, device_ok=True)
     holes = cutout_plan(xv.n, xv.h, xv.w, seed=seed, step=step, form="holes",
                         min_count=n_holes, max_count=n_holes, length=length)
     return cutout_apply(holes, x, fill=fill, layout=layout, inplace=True, num_threads=num_threads)
 
 
 def smooth_one_hot(labels, num_classes, label_smoothing=0.0):
-    """timm's smoothed one-hot targets (no mixing), float32 [n, K]."""
-    labels = np.asarray(as_numpy(labels, "labels"))
+    """timm's smoothed one-hot targets (no mixing), float32 [n, K], on the
+    labels' device."""
+    if not (is_torch_tensor(labels) and _cuda.device_of(labels) is not None):
+        labels = np.asarray(as_numpy(labels, "labels"))
     plan = np.zeros(len(labels), dtype=MIX_SAMPLE_DTYPE)
     plan["partner"] = np.arange(len(labels))
     plan["lam"] = 1.0

@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from . import _cuda
 from ._arrays import View, as_numpy, data_ptr, parse_layout, torch_module
 from ._keys import Keyed
 from ._lib import DType, Kind, Status, check, error, lib, thread_context
@@ -20,9 +21,11 @@ class Mixup(Keyed):
     """timm's Mixup/CutMix, applied by mixcut: ``x, target = mixup_fn(x, target)``.
 
     Same constructor and call convention as ``timm.data.Mixup`` (timm 1.0,
-    ``multi_label`` included): x (an N x C x H x W batch, numpy or torch CPU,
+    ``multi_label`` included): x (an N x C x H x W batch, numpy or torch,
     uint8 or float32) is mixed in place and the soft targets come back as
-    float32 [N, num_classes] of target's type. Bad arguments raise at
+    float32 [N, num_classes] of target's type, on target's device. CUDA
+    tensors are mixed on torch's current stream without waiting for the GPU,
+    with the same pixels as on the CPU for the same seed and step. Bad arguments raise at
     construction; a call that raises has changed neither x nor the step.
 
     Differences from timm: odd batch sizes and N = 1 work (a sample paired
@@ -117,13 +120,19 @@ class Mixup(Keyed):
         # targets are mixed first (the C library checks label values there).
         # One view of x, one plan address and a cached policy keep the Python
         # overhead per call small.
-        view = View(x, self.layout, "x", writable=True)
+        view = View(x, self.layout, "x", writable=True, device_ok=True)
         targets = Targets(target, view.n, self.num_classes, self.multi_label)
+        device = view.device
+        if device is not None or targets.device is not None:
+            device = _cuda.common_device([("x", device)], [("target", targets.device)])
+        ctx = thread_context(self.num_threads) if device is None else _cuda.context(device)
         step = self._step_for(step)
         plan, ptr = self._plan_fast(view.n, view.h, view.w, step)
         mixed = targets.mix(plan, self.label_smoothing, ptr)
-        check(lib.mixcut_mix_apply(thread_context(self.num_threads).handle, ptr, view.ref(),
-                                   view.ref(), None), "mixcut_mix_apply")
+        apply = lib.mixcut_mix_apply
+        check(apply(ctx.handle, ptr, view.ref(), view.ref(), None) if device is None else
+              _cuda.call(device, apply, ctx.handle, ptr, view.ref(), view.ref(), None),
+              "mixcut_mix_apply")
         self.last_plan = plan
         self._advance(step)
         return x, mixed

@@ -8,6 +8,7 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
+from . import _cuda
 from ._arrays import View, is_torch_tensor, torch_module
 from ._keys import Keyed
 from ._lib import Kind, Layout, Status, error
@@ -85,7 +86,7 @@ class _MixUpCutMix(Keyed):
             if value.ndim != 4:
                 raise error(Status.ERR_SHAPE_MISMATCH, "expected a batched input with 4 dims, "
                             f"but got {value.ndim} dimensions instead")
-            views[key] = View(value, Layout.NCHW, "images")
+            views[key] = View(value, Layout.NCHW, "images", device_ok=True)
         if not views:
             raise error(Status.ERR_BAD_PARAM, "no image batch found in the input")
         first = next(iter(views.values()))
@@ -93,6 +94,10 @@ class _MixUpCutMix(Keyed):
             if (view.n, view.h, view.w) != (first.n, first.h, first.w):
                 raise error(Status.ERR_SHAPE_MISMATCH, "image batches differ in size")
         targets = Targets(labels, first.n, self.num_classes, name="labels")
+        device = _cuda.common_device([("images", view.device) for view in views.values()],
+                                     [("labels", targets.device)])
+        if device is not None:
+            _cuda.context(device, "images")  # no CUDA backend: fail before any work
         step = self._step_for(step)
 
         plan = self._plan(first.n, first.h, first.w, step)
