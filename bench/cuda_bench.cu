@@ -4,7 +4,9 @@
 // on a 256x3x224x224 batch through the C API. Times are CUDA events around 10
 // back-to-back calls on one stream; `GB/s` counts the fewest bytes an op must
 // move; the label names the roofline row of this run that bench/cuda_report.py
-// divides it by.
+// divides it by. Rows ending in /regions run in-place CutMix and Cutout with
+// the region launches (MIXCUT_CUDA_ROWS=0) instead of the rows launches, so
+// one run compares both.
 #include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
 #include <mixcut/mixcut.h>
@@ -42,6 +44,7 @@ struct Gpu {
   float* f32b;  // a second float32 batch
   uint8_t* u8;  // the batch, uint8 NHWC
   mixcut_ctx* ctx;
+  mixcut_ctx* regions;  // a ctx with MIXCUT_CUDA_ROWS=0: the region launches, to compare
   Gpu() {
     ok(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
     ok(cudaEventCreate(&start));
@@ -55,6 +58,16 @@ struct Gpu {
     ok(mixcut_ctx_create(&ctx));
     ok(mixcut_ctx_set(ctx, MIXCUT_OPT_BACKEND, MIXCUT_BACKEND_CUDA));
     ok(mixcut_ctx_set(ctx, MIXCUT_OPT_CUDA_STREAM, int64_t(intptr_t(stream))));
+    ok(mixcut_ctx_create(&regions));
+    ok(mixcut_ctx_set(regions, MIXCUT_OPT_BACKEND, MIXCUT_BACKEND_CUDA));
+    ok(mixcut_ctx_set(regions, MIXCUT_OPT_CUDA_STREAM, int64_t(intptr_t(stream))));
+    // Each ctx reads MIXCUT_CUDA_ROWS at its first CUDA call: one call each.
+    const mixcut_mix_sample keep{0, 1.0f, MIXCUT_KIND_NONE, 0, 0, 0, 0};
+    const mixcut_tensor one{f32a, MIXCUT_FLOAT32, MIXCUT_NCHW, 1, kC, kH, kW, 0};
+    ok(mixcut_mix_apply(ctx, &keep, &one, &one, nullptr));
+    setenv("MIXCUT_CUDA_ROWS", "0", 1);
+    ok(mixcut_mix_apply(regions, &keep, &one, &one, nullptr));
+    unsetenv("MIXCUT_CUDA_ROWS");
   }
 };
 
@@ -191,17 +204,23 @@ void register_all() {
     }
   }
   for (int32_t mode : {MIXCUT_MODE_BATCH, MIXCUT_MODE_ELEM}) {
-    benchmark::RegisterBenchmark(
-        (std::string("cutmix/f32_nchw_inplace/flip/") + mode_name(mode)).c_str(),
-        [=](benchmark::State& s) {
-          Gpu& g = gpu();
-          const auto plan = mix_plan(mode, MIXCUT_PARTNER_FLIP, true);
-          const mixcut_tensor t = tensor(g.f32a, MIXCUT_FLOAT32, MIXCUT_NCHW);
-          run(s, box_bytes(plan, 4), "roofline/memcpy_d2d_f32",
-              [&] { ok(mixcut_mix_apply(g.ctx, plan.data(), &t, &t, nullptr)); });
-        })
-        ->UseManualTime()
-        ->Iterations(20);
+    // In-place CutMix: the rows launch (default), then the region launch.
+    for (const bool regions : {false, true}) {
+      benchmark::RegisterBenchmark(
+          (std::string("cutmix/f32_nchw_inplace/flip/") + mode_name(mode) +
+           (regions ? "/regions" : ""))
+              .c_str(),
+          [=](benchmark::State& s) {
+            Gpu& g = gpu();
+            const auto plan = mix_plan(mode, MIXCUT_PARTNER_FLIP, true);
+            const mixcut_tensor t = tensor(g.f32a, MIXCUT_FLOAT32, MIXCUT_NCHW);
+            mixcut_ctx* ctx = regions ? g.regions : g.ctx;
+            run(s, box_bytes(plan, 4), "roofline/memcpy_d2d_f32",
+                [&] { ok(mixcut_mix_apply(ctx, plan.data(), &t, &t, nullptr)); });
+          })
+          ->UseManualTime()
+          ->Iterations(20);
+    }
     benchmark::RegisterBenchmark(
         (std::string("mixup/u8_nhwc_to_f32_nchw_norm/flip/") + mode_name(mode)).c_str(),
         [=](benchmark::State& s) {
@@ -255,11 +274,13 @@ void register_all() {
       ->UseManualTime()
       ->Iterations(20);
 
-  for (const bool graph : {false, true}) {
+  // In-place Cutout: the rows launch (default), its graph replay, the region launch.
+  for (const int variant : {0, 1, 2}) {
+    const bool graph = variant == 1, regions = variant == 2;
     for (int32_t form : {MIXCUT_CUTOUT_HOLES, MIXCUT_CUTOUT_ERASING}) {
       benchmark::RegisterBenchmark(
           (std::string(graph ? "graph/" : "") + "cutout/f32_nchw_inplace/" +
-           (form == MIXCUT_CUTOUT_HOLES ? "holes16" : "erasing"))
+           (form == MIXCUT_CUTOUT_HOLES ? "holes16" : "erasing") + (regions ? "/regions" : ""))
               .c_str(),
           [=](benchmark::State& s) {
             Gpu& g = gpu();
@@ -273,8 +294,9 @@ void register_all() {
             for (const auto& h : holes) bytes += double(h.y1 - h.y0) * (h.x1 - h.x0) * kC * 4;
             const mixcut_fill fill{MIXCUT_FILL_CONSTANT, 0.0f, nullptr};
             const mixcut_tensor t = tensor(g.f32a, MIXCUT_FLOAT32, MIXCUT_NCHW);
+            mixcut_ctx* ctx = regions ? g.regions : g.ctx;
             (graph ? run_graph : run)(s, bytes, nullptr, [&] {
-              ok(mixcut_cutout_apply(g.ctx, holes.data(), count, &fill, &t, &t, nullptr));
+              ok(mixcut_cutout_apply(ctx, holes.data(), count, &fill, &t, &t, nullptr));
             });
           })
           ->UseManualTime()

@@ -4,10 +4,12 @@
 // padded strides. Needs no GPU (CI runs it in every build).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "test_util.hpp"
@@ -23,21 +25,31 @@ namespace {
 
 using namespace test;  // NOLINT: the shared helpers
 
-// Every block of the grid, threads past a region included; chunks in reverse
-// so that no body may rely on a lower thread having run first.
+// Every block of the grid, threads past a region included; regions and
+// chunks in reverse so that no body may rely on a lower block or thread
+// having run first (a later hole must win over an earlier one by itself).
 template <class Args, class Body>
 void run_grid(const Args& args, int64_t max_chunks, Body body) {
   const int64_t threads = (max_chunks + cuda::kBlock - 1) / cuda::kBlock * cuda::kBlock;
-  for (int64_t r = 0; r < args.num_regions; ++r) {
+  for (int64_t r = args.num_regions - 1; r >= 0; --r) {
     for (int64_t t = threads - 1; t >= 0; --t) body(args, r, t);
   }
 }
 
+// rows: whether the launch may be a rows launch (bodies.hpp), as the backend's
+// default; false is the region launch (MIXCUT_CUDA_ROWS=0).
 void grid_mix(const std::vector<MixSample>& plan, const Tensor& src, const Tensor& dst,
-              const Normalize* norm) {
+              const Normalize* norm, bool rows) {
   cuda::MixLaunch launch;
-  launch.build(plan.data(), src, dst, norm);
+  launch.build(plan.data(), src, dst, norm, rows);
   const std::vector<unsigned char> image = launch.image();  // as the device gets it
+  if (launch.rows()) {
+    const cuda::RowMixArgs args = launch.bind_rows(image.data());
+    ASSERT_TRUE(cuda::with_types(src.dtype, dst.dtype, [&](auto s, auto) {
+      run_grid(args, launch.max_chunks(), cuda::mix_rows_thread<decltype(s)>);
+    }));
+    return;
+  }
   const cuda::MixArgs args = launch.bind(image.data());
   // The body the backend launches for these arguments (cuda::with_mix_variant).
   ASSERT_TRUE(cuda::with_mix_variant(
@@ -47,10 +59,18 @@ void grid_mix(const std::vector<MixSample>& plan, const Tensor& src, const Tenso
 }
 
 void grid_cutout(const std::vector<CutoutHole>& holes, const Fill& fill, const Tensor& src,
-                 const Tensor& dst, const Normalize* norm) {
+                 const Tensor& dst, const Normalize* norm, bool rows) {
   cuda::CutoutLaunch launch;
-  launch.build(holes.data(), int64_t(holes.size()), fill, src, dst, norm);
+  launch.build(holes.data(), int64_t(holes.size()), fill, src, dst, norm, rows);
   const std::vector<unsigned char> image = launch.image();
+  EXPECT_EQ(launch.rows(), rows && src.data == dst.data);
+  if (launch.rows()) {
+    const cuda::RowCutoutArgs args = launch.bind_rows(image.data());
+    ASSERT_TRUE(cuda::with_types(src.dtype, dst.dtype, [&](auto s, auto) {
+      run_grid(args, launch.max_chunks(), cuda::cutout_rows_thread<decltype(s)>);
+    }));
+    return;
+  }
   const cuda::CutoutArgs args = launch.bind(image.data());
   ASSERT_TRUE(cuda::with_types(src.dtype, dst.dtype, [&](auto s, auto d) {
     run_grid(args, launch.max_chunks(), cuda::cutout_thread<decltype(s), decltype(d)>);
@@ -66,14 +86,18 @@ void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector
   const Normalize norm = random_norm(s.c, rng);
   const Normalize* norm_ptr = f.src_dtype != f.dst_dtype && rng() % 2 ? &norm : nullptr;
   Batch want = in_place ? src : Batch(s, f.dst_dtype, f.dst_layout, int64_t(rng() % 2) * 3);
-  Batch got = want;
-  Batch got_src = src;
+  const Batch before = want;
   Context ctx;
   cpu::mix_apply(ctx, plan.data(), in_place ? want.t : src.t, want.t, norm_ptr);
-  grid_mix(plan, in_place ? got.t : got_src.t, got.t, norm_ptr);
-  ASSERT_TRUE(got.bytes == want.bytes) << first_difference(got, want);
-  if (!in_place) {
-    ASSERT_TRUE(got_src.bytes == src.bytes) << "source modified";
+  for (bool rows : {true, false}) {
+    SCOPED_TRACE(rows ? "rows allowed" : "regions");
+    Batch got = before;
+    Batch got_src = src;
+    grid_mix(plan, in_place ? got.t : got_src.t, got.t, norm_ptr, rows);
+    ASSERT_TRUE(got.bytes == want.bytes) << first_difference(got, want);
+    if (!in_place) {
+      ASSERT_TRUE(got_src.bytes == src.bytes) << "source modified";
+    }
   }
 }
 
@@ -131,6 +155,43 @@ TEST(CudaGrid, MixWithPlannerPlans) {
   }
 }
 
+// CutMix-only plans in place take the rows launch unless a sample is the
+// partner of two; boxes that all hold one pixel make whole-cycle rotations.
+TEST(CudaGrid, MixRowsLaunchMatchesCpuBackend) {
+  std::mt19937_64 rng(17);
+  const Shape shapes[] = {{1, 3, 5, 4}, {2, 1, 2, 3}, {7, 3, 17, 13}, {16, 3, 9, 11}};
+  for (const Format& f : all_formats()) {
+    if (!same_format(f)) continue;
+    for (const Shape& s : shapes) {
+      for (Pattern p : kPatterns) {
+        for (bool common : {false, true}) {
+          std::vector<MixSample> plan = random_plan(s, p, rng);
+          std::vector<int> readers(size_t(s.n), 0);
+          for (int64_t i = 0; i < s.n; ++i) {
+            MixSample& r = plan[size_t(i)];
+            if (r.kind == MixKind::None) continue;
+            r.kind = MixKind::CutMix;
+            r.box = random_box(s.h, s.w, rng);
+            if (common) {  // stretch the box over the centre pixel
+              r.box.y0 = std::min(r.box.y0, int32_t(s.h / 2)), r.box.y1 = int32_t(s.h);
+              r.box.x0 = std::min(r.box.x0, int32_t(s.w / 2)), r.box.x1 = int32_t(s.w);
+            }
+            r.lam = 1.0f - float(r.box.area()) / float(s.h * s.w);
+            if (r.changes_pixels(i)) ++readers[size_t(r.partner)];
+          }
+          SCOPED_TRACE(std::string(pattern_name(p)) + (common ? " common pixel" : ""));
+          Batch x(s, f.src_dtype, f.src_layout, 0);
+          cuda::MixLaunch launch;
+          launch.build(plan.data(), x.t, x.t, nullptr);
+          EXPECT_EQ(launch.rows(), *std::max_element(readers.begin(), readers.end()) <= 1);
+          check_mix(f, s, true, plan, rng);
+          if (HasFatalFailure()) return;
+        }
+      }
+    }
+  }
+}
+
 void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
                   std::mt19937_64& rng) {
   if (in_place && !same_format(f)) return;
@@ -142,13 +203,17 @@ void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
   const Normalize norm = random_norm(s.c, rng);
   const Normalize* norm_ptr = f.src_dtype != f.dst_dtype && rng() % 2 ? &norm : nullptr;
   Batch want = in_place ? src : Batch(s, f.dst_dtype, f.dst_layout, int64_t(rng() % 2));
-  Batch got = want;
-  Batch got_src = src;
+  const Batch before = want;
   Context ctx;
   cpu::cutout_apply(ctx, holes.data(), int64_t(holes.size()), fill, in_place ? want.t : src.t,
                     want.t, norm_ptr);
-  grid_cutout(holes, fill, in_place ? got.t : got_src.t, got.t, norm_ptr);
-  ASSERT_TRUE(got.bytes == want.bytes) << first_difference(got, want);
+  for (bool rows : {true, false}) {
+    SCOPED_TRACE(rows ? "rows allowed" : "regions");
+    Batch got = before;
+    Batch got_src = src;
+    grid_cutout(holes, fill, in_place ? got.t : got_src.t, got.t, norm_ptr, rows);
+    ASSERT_TRUE(got.bytes == want.bytes) << first_difference(got, want);
+  }
 }
 
 TEST(CudaGrid, CutoutMatchesCpuBackend) {

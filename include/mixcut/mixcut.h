@@ -146,8 +146,9 @@ typedef enum mixcut_option {
    * MIXCUT_OPT_CUDA_STREAM and return without waiting for the device; plans
    * stay in host memory and may be reused as soon as the call returns. After a
    * first call of a given size, calls allocate nothing and never synchronise,
-   * so they can be captured in a CUDA graph (a captured call keeps its staging
-   * memory for the ctx's lifetime: the graph replays that plan). */
+   * so they can be captured in a CUDA graph: make the calls once, let them
+   * finish, then capture them (a captured call keeps its staging memory for
+   * the ctx's lifetime: the graph replays that plan). */
   MIXCUT_OPT_BACKEND = 3,
   /* The cudaStream_t (cast to int64_t) that CUDA calls are queued on; 0 is the
    * default stream. Ignored by the CPU backend. */

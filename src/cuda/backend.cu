@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,18 @@ __global__ void __launch_bounds__(kBlock, 4) cutout_kernel(CutoutArgs a) {
   for (int64_t i = blockIdx.y; i < a.num_regions; i += gridDim.y) cutout_thread<S, D>(a, i, chunk);
 }
 
+template <class T>
+__global__ void __launch_bounds__(kBlock) mix_rows_kernel(RowMixArgs a) {
+  const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (int64_t t = blockIdx.y; t < a.num_regions; t += gridDim.y) mix_rows_thread<T>(a, t, e);
+}
+
+template <class T>
+__global__ void __launch_bounds__(kBlock) cutout_rows_kernel(RowCutoutArgs a) {
+  const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (int64_t h = blockIdx.y; h < a.num_regions; h += gridDim.y) cutout_rows_thread<T>(a, h, e);
+}
+
 __global__ void labels_kernel(LabelArgs a) {
   labels_thread(a, int64_t(blockIdx.x) * blockDim.x + threadIdx.x);
 }
@@ -70,6 +83,9 @@ struct Slot {
 // The ctx's scratch while it runs on CUDA (core/context.hpp's BackendScratch).
 struct State final : BackendScratch {
   int device = -1;
+  // Rows launches for in-place CutMix and Cutout (bodies.hpp); MIXCUT_CUDA_ROWS=0
+  // when the ctx first runs on CUDA keeps the region launches, for benchmarking.
+  bool rows = true;
   std::vector<Slot> slots;
   MixLaunch mix;
   CutoutLaunch cutout;
@@ -110,15 +126,25 @@ struct State final : BackendScratch {
   }
 
   // A free slot of at least `bytes`. Outside a capture this may allocate, and
-  // it keeps one spare free slot so that a capture that follows need not;
-  // inside a capture it neither allocates nor queries events.
+  // it keeps one spare free slot so that a capture that follows need not.
+  // Inside a capture it never allocates; when no slot is known to be free it
+  // polls the events (recorded before the capture) in relaxed capture mode,
+  // since global mode forbids the query: several calls in one capture then
+  // find the slots their warm-up calls left, once those have finished.
   Slot& acquire(size_t bytes, bool capturing) {
     if (capturing) {
       Slot* s = find_free(bytes, nullptr);
       if (s == nullptr) {
+        cudaStreamCaptureMode mode = cudaStreamCaptureModeRelaxed;
+        check(cudaThreadExchangeStreamCaptureMode(&mode), "cudaThreadExchangeStreamCaptureMode");
+        poll();
+        check(cudaThreadExchangeStreamCaptureMode(&mode), "cudaThreadExchangeStreamCaptureMode");
+        s = find_free(bytes, nullptr);
+      }
+      if (s == nullptr) {
         throw Error(Status::Unsupported,
-                    "no staging slot is free during stream capture: make the same call once "
-                    "before capturing it");
+                    "no staging slot is free during stream capture: make the same calls once "
+                    "before capturing them, and let them finish (synchronize) first");
       }
       return *s;
     }
@@ -156,6 +182,8 @@ State& state_of(Context& ctx) {
   if (state == nullptr) {  // first CUDA call of this ctx (or it ran on the CPU before)
     auto fresh = std::make_unique<State>();
     fresh->device = device;
+    const char* rows = std::getenv("MIXCUT_CUDA_ROWS");
+    fresh->rows = rows == nullptr || std::string(rows) != "0";
     state = fresh.get();
     ctx.scratch = std::move(fresh);
   }
@@ -246,9 +274,19 @@ class CudaBackend final : public BackendOps {
     State& s = state_of(ctx);
     require_device(src.data, "src.data", s.device);
     require_device(dst.data, "dst.data", s.device);
-    s.mix.build(plan, src, dst, norm);
+    s.mix.build(plan, src, dst, norm, s.rows);
     if (s.mix.num_regions() == 0 || s.mix.max_chunks() == 0) return;
     const cudaStream_t stream = stream_of(ctx);
+    if (s.mix.rows()) {
+      stage_and_launch(s, stream, s.mix.image(), [&](const void* image) {
+        const RowMixArgs args = s.mix.bind_rows(image);
+        const dim3 grid = grid_for(s.mix.max_chunks(), s.mix.num_regions());
+        with_types(src.dtype, dst.dtype, [&](auto a, auto) {
+          mix_rows_kernel<decltype(a)><<<grid, kBlock, 0, stream>>>(args);
+        });
+      });
+      return;
+    }
     stage_and_launch(s, stream, s.mix.image(), [&](const void* image) {
       const MixArgs args = s.mix.bind(image);
       const dim3 grid = grid_for(s.mix.max_chunks(), s.mix.num_regions());
@@ -263,9 +301,19 @@ class CudaBackend final : public BackendOps {
     State& s = state_of(ctx);
     require_device(src.data, "src.data", s.device);
     require_device(dst.data, "dst.data", s.device);
-    s.cutout.build(holes, num_holes, fill, src, dst, norm);
+    s.cutout.build(holes, num_holes, fill, src, dst, norm, s.rows);
     if (s.cutout.max_chunks() == 0) return;
     const cudaStream_t stream = stream_of(ctx);
+    if (s.cutout.rows()) {
+      stage_and_launch(s, stream, s.cutout.image(), [&](const void* image) {
+        const RowCutoutArgs args = s.cutout.bind_rows(image);
+        const dim3 grid = grid_for(s.cutout.max_chunks(), s.cutout.num_regions());
+        with_types(src.dtype, dst.dtype, [&](auto a, auto) {
+          cutout_rows_kernel<decltype(a)><<<grid, kBlock, 0, stream>>>(args);
+        });
+      });
+      return;
+    }
     stage_and_launch(s, stream, s.cutout.image(), [&](const void* image) {
       const CutoutArgs args = s.cutout.bind(image);
       const dim3 grid = grid_for(s.cutout.max_chunks(), s.cutout.num_regions());

@@ -420,10 +420,23 @@ MIXCUT_HD inline uint8_t channel_noise_of(uint8_t*, uint64_t key, int64_t c) {
 MIXCUT_HD inline float channel_noise_of(float*, uint64_t key, int64_t c) {
   return channel_noise_f32(key, c);
 }
-MIXCUT_HD inline uint8_t constant_of(const CutoutArgs& a, uint8_t*, int64_t c) {
-  return a.fill_u8[c];
+
+// The fill of element (c, y, x) of a hole, in destination units.
+template <class D>
+MIXCUT_HD inline D fill_value(int32_t kind, uint64_t key, int64_t c, int64_t y, int64_t x,
+                              const View& dst, const float* fill_f32, const uint8_t* fill_u8) {
+  if (kind == int32_t(FillKind::Noise)) {
+    return noise_of(static_cast<D*>(nullptr), key, noise_element_index(c, y, x, dst.h, dst.w));
+  }
+  if (kind == int32_t(FillKind::ChannelNoise)) {
+    return channel_noise_of(static_cast<D*>(nullptr), key, c);
+  }
+  if constexpr (sizeof(D) == 1) {
+    return fill_u8[c];
+  } else {
+    return fill_f32[c];
+  }
 }
-MIXCUT_HD inline float constant_of(const CutoutArgs& a, float*, int64_t c) { return a.fill_f32[c]; }
 
 template <class S, class D>
 MIXCUT_HD inline void cutout_thread(const CutoutArgs& a, int64_t i, int64_t chunk) {
@@ -445,17 +458,128 @@ MIXCUT_HD inline void cutout_thread(const CutoutArgs& a, int64_t i, int64_t chun
     each<V>(e, [&](int m, const Cursor& at) {
       if (at.y < hole.y0 || at.y >= hole.y1 || at.x < hole.x0 || at.x >= hole.x1) return;
       write |= uint32_t(1) << m;
-      if (a.fill_kind == int32_t(FillKind::Noise)) {
-        out[m] = noise_of(static_cast<D*>(nullptr), hole.noise_key,
-                          noise_element_index(at.c, at.y, at.x, a.dst.h, a.dst.w));
-      } else if (a.fill_kind == int32_t(FillKind::ChannelNoise)) {
-        out[m] = channel_noise_of(static_cast<D*>(nullptr), hole.noise_key, at.c);
-      } else {
-        out[m] = constant_of(a, static_cast<D*>(nullptr), at.c);
-      }
+      out[m] = fill_value<D>(a.fill_kind, hole.noise_key, at.c, at.y, at.x, a.dst, a.fill_f32,
+                             a.fill_u8);
     });
   }
   store<D, V>(static_cast<D*>(a.dst.data) + i * a.dst.stride, k.offset, write, out);
+}
+
+// ---------------------------------------------------------------------------
+// In place, box rows only ("rows" launches): a thread per element of one
+// sample's CutMix box or of one hole, so no thread runs outside the boxes, a
+// warp moves consecutive elements of a box row whatever the alignment, and
+// no per-element masks are built. The region launches above serve the rest.
+
+// Element e of box [y0, y1) x [x0, x1) of a sample in v's layout (consecutive
+// e run along a box row): its position and offset; false past the box.
+template <class I>
+MIXCUT_HD inline bool box_element_as(const View& v, int32_t y0, int32_t x0, int32_t y1, int32_t x1,
+                                     int64_t e, Cursor& at, int64_t& offset) {
+  const I bh = I(y1 - y0), bw = I(x1 - x0), c = I(v.c);
+  if (y1 <= y0 || x1 <= x0 || e >= int64_t(c * bh * bw)) return false;
+  const I i = I(e);
+  if (v.layout == int32_t(Layout::NCHW)) {
+    const I row = i / bw;  // rows are (channel, y)
+    at = {int64_t(row / bh), y0 + int64_t(row % bh), x0 + int64_t(i % bw)};
+  } else {
+    const I run = bw * c, r = i % run;
+    at = {int64_t(r % c), y0 + int64_t(i / run), x0 + int64_t(r / c)};
+  }
+  offset = offset_of(v, at.c, at.y, at.x);
+  return true;
+}
+
+MIXCUT_HD inline bool box_element(const View& v, int32_t y0, int32_t x0, int32_t y1, int32_t x1,
+                                  int64_t e, Cursor& at, int64_t& offset) {
+  return v.c * v.h * v.w < (int64_t(1) << 31)
+             ? box_element_as<uint32_t>(v, y0, x0, y1, x1, e, at, offset)
+             : box_element_as<uint64_t>(v, y0, x0, y1, x1, e, at, offset);
+}
+
+// One sample of an in-place CutMix whose pixel-changing records are all
+// CutMix and whose partner edges form chains and cycles (no sample is the
+// partner of two). A sample that keeps its pixels has an empty box.
+struct RowSample {
+  int32_t partner;  // its own index when it keeps its pixels
+  int32_t pred;     // the sample whose partner it is, -1 for none
+  int32_t y0, x0, y1, x1;
+  int32_t first;  // 1 for the first sample of a cycle (see mix_rows_thread)
+};
+
+struct RowMixArgs {
+  const RowSample* samples;
+  View x;               // src == dst
+  int64_t num_regions;  // samples (grid y)
+};
+
+MIXCUT_HD inline bool holds(const RowSample& s, const Cursor& p) {
+  return p.y >= s.y0 && p.y < s.y1 && p.x >= s.x0 && p.x < s.x1;
+}
+
+// Element e of sample t's box. At a position p the samples whose boxes hold
+// p form runs along the partner edges; out_k = x_partner(k) along a run, so
+// the run is shifted from its start (each x read before it is written), by
+// the thread of its start. A run without a start is a whole cycle: its first
+// sample's thread rotates it, keeping the first value.
+template <class T>
+MIXCUT_HD inline void mix_rows_thread(const RowMixArgs& a, int64_t t, int64_t e) {
+  const RowSample s = a.samples[t];
+  Cursor p;
+  int64_t offset;
+  if (!box_element(a.x, s.y0, s.x0, s.y1, s.x1, e, p, offset)) return;
+  T* base = static_cast<T*>(a.x.data) + offset;
+  const int64_t stride = a.x.stride;
+  if (s.pred >= 0 && holds(a.samples[s.pred], p)) {  // not a run start
+    if (!s.first) return;
+    for (int32_t k = s.partner; k != t; k = a.samples[k].partner) {
+      if (!holds(a.samples[k], p)) return;  // a run with a start: its thread moves it
+    }
+    const T kept = base[t * stride];
+    int64_t k = t;
+    for (int32_t j = s.partner; j != t; k = j, j = a.samples[j].partner) {
+      base[k * stride] = base[j * stride];
+    }
+    base[k * stride] = kept;
+    return;
+  }
+  for (int64_t k = t;;) {
+    const int32_t j = a.samples[k].partner;
+    base[k * stride] = base[j * stride];
+    if (!holds(a.samples[j], p)) return;
+    k = j;
+  }
+}
+
+// One hole of an in-place Cutout; holes of a sample are [.., end), later
+// ones winning where they overlap.
+struct RowHole {
+  int32_t y0, x0, y1, x1;
+  int32_t sample, end;
+  uint64_t noise_key;
+};
+
+struct RowCutoutArgs {
+  const RowHole* holes;
+  const float* fill_f32;
+  const uint8_t* fill_u8;
+  View x;
+  int32_t fill_kind;
+  int64_t num_regions;  // holes (grid y)
+};
+
+template <class T>
+MIXCUT_HD inline void cutout_rows_thread(const RowCutoutArgs& a, int64_t h, int64_t e) {
+  const RowHole hole = a.holes[h];
+  Cursor p;
+  int64_t offset;
+  if (!box_element(a.x, hole.y0, hole.x0, hole.y1, hole.x1, e, p, offset)) return;
+  for (int32_t g = int32_t(h) + 1; g < hole.end; ++g) {
+    const RowHole& later = a.holes[g];
+    if (p.y >= later.y0 && p.y < later.y1 && p.x >= later.x0 && p.x < later.x1) return;
+  }
+  static_cast<T*>(a.x.data)[hole.sample * a.x.stride + offset] =
+      fill_value<T>(a.fill_kind, hole.noise_key, p.c, p.y, p.x, a.x, a.fill_f32, a.fill_u8);
 }
 
 // ---------------------------------------------------------------------------

@@ -54,10 +54,51 @@ View view_of(const Tensor& t) {
               t.stride};
 }
 
+bool MixLaunch::build_rows(const MixSample* plan, const Tensor& x) {
+  const int32_t n = int32_t(x.n);
+  image_.clear();
+  samples_ = reserve<RowSample>(image_, size_t(n));
+  auto* rows = slot<RowSample>(image_, samples_);
+  for (int32_t k = 0; k < n; ++k) rows[k] = RowSample{k, -1, 0, 0, 0, 0, 0};
+  for (int32_t k = 0; k < n; ++k) {
+    const MixSample& s = plan[k];
+    if (!s.changes_pixels(k)) continue;
+    if (s.kind != MixKind::CutMix) return false;  // a blend reads x_k too
+    const int32_t j = int32_t(s.partner);
+    if (rows[j].pred >= 0) return false;  // two readers of x_j: the region launch
+    rows[j].pred = k;
+    rows[k].partner = j;
+    rows[k].y0 = s.box.y0, rows[k].x0 = s.box.x0, rows[k].y1 = s.box.y1, rows[k].x1 = s.box.x1;
+  }
+  // Mark the first (lowest) sample of every cycle: walking back along pred
+  // from k returns to k on a cycle; each cycle is walked once.
+  std::vector<bool> seen(size_t(n), false);
+  for (int32_t k = 0; k < n; ++k) {
+    if (seen[size_t(k)] || rows[k].partner == k) continue;
+    int32_t j = k;
+    while (j >= 0 && !seen[size_t(j)]) seen[size_t(j)] = true, j = rows[j].pred;
+    if (j == k) rows[k].first = 1;
+  }
+  max_chunks_ = 0;
+  for (int32_t k = 0; k < n; ++k) {
+    const RowSample& r = rows[k];
+    max_chunks_ = std::max(max_chunks_, int64_t(r.y1 - r.y0) * (r.x1 - r.x0) * x.c);
+  }
+  num_regions_ = n;
+  rows_view_ = view_of(x);
+  return true;
+}
+
+RowMixArgs MixLaunch::bind_rows(const void* base) const {
+  return RowMixArgs{at<RowSample>(base, samples_), rows_view_, num_regions_};
+}
+
 void MixLaunch::build(const MixSample* plan, const Tensor& src, const Tensor& dst,
-                      const Normalize* norm) {
+                      const Normalize* norm, bool allow_rows) {
   const int32_t n = int32_t(src.n);
   const bool in_place = src.data == dst.data;
+  rows_ = allow_rows && in_place && build_rows(plan, dst);
+  if (rows_) return;
   image_.clear();
   // Records: one that leaves its pixels alone becomes NONE (a blend with
   // itself is not always exact, and the CPU leaves such samples alone).
@@ -134,10 +175,33 @@ MixArgs MixLaunch::bind(const void* base) const {
 }
 
 void CutoutLaunch::build(const CutoutHole* holes, int64_t num_holes, const Fill& fill,
-                         const Tensor& src, const Tensor& dst, const Normalize* norm) {
+                         const Tensor& src, const Tensor& dst, const Normalize* norm,
+                         bool allow_rows) {
   const bool in_place = src.data == dst.data;
   const int32_t n = int32_t(src.n), h = int32_t(dst.h), w = int32_t(dst.w);
   image_.clear();
+  rows_ = allow_rows && in_place;
+  if (rows_) {  // holes are sorted by sample (capi checks)
+    holes_ = reserve<RowHole>(image_, size_t(num_holes));
+    auto* rows = slot<RowHole>(image_, holes_);
+    max_chunks_ = 0;
+    for (int64_t k = 0, end = 0; k < num_holes; ++k) {
+      while (end < num_holes && holes[end].sample == holes[k].sample) ++end;
+      const Box& b = holes[k].box;
+      rows[k] = RowHole{
+          b.y0, b.x0, b.y1, b.x1, int32_t(holes[k].sample), int32_t(end), holes[k].noise_key};
+      if (!b.empty()) max_chunks_ = std::max(max_chunks_, int64_t(b.area()) * dst.c);
+    }
+    rows_holes_ = num_holes;
+  }
+  append_fill(fill, dst);
+  args_ = CutoutArgs{};
+  args_.src = view_of(src);
+  args_.dst = view_of(dst);
+  args_.in_place = in_place;
+  args_.fill_kind = static_cast<int32_t>(fill.kind);
+  args_.num_regions = n;
+  if (rows_) return;
   holes_ = reserve<DevHole>(image_, size_t(num_holes));
   auto* dev_holes = slot<DevHole>(image_, holes_);
   for (int64_t k = 0; k < num_holes; ++k) {
@@ -162,6 +226,17 @@ void CutoutLaunch::build(const CutoutHole* holes, int64_t num_holes, const Fill&
     regions[i] = r;
   }
   append_table(image_, norm, src, dst, table_);
+  const View d = view_of(dst);
+  regions = slot<DevRegion>(image_, regions_);
+  max_chunks_ = 0;
+  for (int32_t i = 0; i < n; ++i) {
+    const int64_t chunks = src.dtype == DType::U8 ? chunks_of<kChunk<uint8_t>>(regions[i], d)
+                                                  : chunks_of<kChunk<float>>(regions[i], d);
+    max_chunks_ = std::max(max_chunks_, chunks);
+  }
+}
+
+void CutoutLaunch::append_fill(const Fill& fill, const Tensor& dst) {
   // Fill values in destination units; uint8 rounds half to even, as the CPU.
   const size_t channels = size_t(dst.c);
   fill_f32_ = reserve<float>(image_, channels);
@@ -171,20 +246,15 @@ void CutoutLaunch::build(const CutoutHole* holes, int64_t num_holes, const Fill&
     slot<float>(image_, fill_f32_)[c] = v;
     slot<uint8_t>(image_, fill_u8_)[c] = dst.dtype == DType::U8 ? formulas::fill_u8(v) : 0;
   }
-  const View d = view_of(dst);
-  regions = slot<DevRegion>(image_, regions_);
-  max_chunks_ = 0;
-  for (int32_t i = 0; i < n; ++i) {
-    const int64_t chunks = src.dtype == DType::U8 ? chunks_of<kChunk<uint8_t>>(regions[i], d)
-                                                  : chunks_of<kChunk<float>>(regions[i], d);
-    max_chunks_ = std::max(max_chunks_, chunks);
-  }
-  args_ = CutoutArgs{};
-  args_.src = view_of(src);
-  args_.dst = d;
-  args_.in_place = in_place;
-  args_.fill_kind = static_cast<int32_t>(fill.kind);
-  args_.num_regions = n;
+}
+
+RowCutoutArgs CutoutLaunch::bind_rows(const void* base) const {
+  return RowCutoutArgs{at<RowHole>(base, holes_),
+                       at<float>(base, fill_f32_),
+                       at<uint8_t>(base, fill_u8_),
+                       args_.dst,
+                       args_.fill_kind,
+                       rows_holes_};
 }
 
 CutoutArgs CutoutLaunch::bind(const void* base) const {

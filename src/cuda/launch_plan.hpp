@@ -19,34 +19,48 @@ namespace mixcut::cuda {
 class MixLaunch {
  public:
   // plan: n validated records; src/dst validated by capi (dst may equal src).
-  void build(const MixSample* plan, const Tensor& src, const Tensor& dst, const Normalize* norm);
+  // allow_rows: a rows launch where it applies (bodies.hpp: in place, every
+  // pixel-changing record a CutMix, no sample the partner of two).
+  void build(const MixSample* plan, const Tensor& src, const Tensor& dst, const Normalize* norm,
+             bool allow_rows = true);
   const std::vector<unsigned char>& image() const { return image_; }
   // Arguments with the image at `base` (host or device copy of image()).
   MixArgs bind(const void* base) const;
   int64_t num_regions() const { return num_regions_; }
   int64_t max_chunks() const { return max_chunks_; }  // threads per region, the largest
+  // The rows launch: one region per sample, max_chunks() threads of one element each.
+  bool rows() const { return rows_; }
+  RowMixArgs bind_rows(const void* base) const;
 
  private:
+  bool build_rows(const MixSample* plan, const Tensor& x);
   std::vector<unsigned char> image_;
   size_t samples_ = 0, nodes_ = 0, steps_ = 0, regions_ = 0, table_ = 0;
   int64_t num_regions_ = 0, max_chunks_ = 0;
+  bool rows_ = false;
   MixArgs args_{};
+  View rows_view_{};
   Schedule schedule_;
 };
 
 class CutoutLaunch {
  public:
+  // allow_rows: in place, a rows launch (one region per hole).
   void build(const CutoutHole* holes, int64_t num_holes, const Fill& fill, const Tensor& src,
-             const Tensor& dst, const Normalize* norm);
+             const Tensor& dst, const Normalize* norm, bool allow_rows = true);
   const std::vector<unsigned char>& image() const { return image_; }
   CutoutArgs bind(const void* base) const;
-  int64_t num_regions() const { return args_.num_regions; }
+  int64_t num_regions() const { return rows_ ? rows_holes_ : args_.num_regions; }
   int64_t max_chunks() const { return max_chunks_; }
+  bool rows() const { return rows_; }
+  RowCutoutArgs bind_rows(const void* base) const;
 
  private:
+  void append_fill(const Fill& fill, const Tensor& dst);
   std::vector<unsigned char> image_;
   size_t holes_ = 0, regions_ = 0, table_ = 0, fill_f32_ = 0, fill_u8_ = 0;
-  int64_t max_chunks_ = 0;
+  int64_t max_chunks_ = 0, rows_holes_ = 0;
+  bool rows_ = false;
   CutoutArgs args_{};
 };
 

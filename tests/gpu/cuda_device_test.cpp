@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "test_util.hpp"
@@ -215,9 +216,8 @@ TEST_F(CudaDevice, LabelsMatchHostLabels) {
   cudaFree(d_out);
 }
 
-// Warm up once, then capture mix, cutout and labels calls on a stream in
-// global mode (where any hidden allocation or synchronisation fails the
-// capture), replay the graph on fresh inputs, compare with the CPU.
+// Warm up once, then capture a mix call on a stream in global mode (where any hidden allocation or
+// synchronisation fails the capture), replay the graph on fresh inputs, compare with the CPU.
 TEST_F(CudaDevice, CallsCanBeCapturedInAGraphAndReplayed) {
   std::mt19937_64 rng(25);
   const Shape s{16, 3, 40, 56};
@@ -261,6 +261,79 @@ TEST_F(CudaDevice, CallsCanBeCapturedInAGraphAndReplayed) {
     cudaGraphDestroy(graph);
   }
   cudaStreamDestroy(stream);
+}
+
+// Labels, mix and cutout calls in one capture, each made once before (as
+// torch.cuda.graph users do: warm up, synchronise, capture): the capture
+// finds the staging slots of the warm-up calls free without allocating.
+TEST_F(CudaDevice, SeveralCallsCanBeCapturedInOneGraph) {
+  std::mt19937_64 rng(26);
+  const Shape s{12, 3, 24, 20};
+  const int64_t k = 10;
+  const std::vector<mixcut_mix_sample> plan = c_plan(random_plan(s, Pattern::Permutation, rng));
+  const std::vector<mixcut_cutout_hole> holes = {{1, 2, 3, 9, 11, 77}, {5, 0, 0, 24, 4, 78}};
+  const mixcut_fill fill{MIXCUT_FILL_NOISE, 0.0f, nullptr};
+  Batch host(s, DType::F32, Layout::NCHW, 0);
+  DeviceBatch dev(host);
+  int64_t* d_labels = nullptr;
+  float* d_targets = nullptr;
+  CUDA_OK(cudaMalloc(&d_labels, size_t(s.n) * sizeof(int64_t)));
+  CUDA_OK(cudaMalloc(&d_targets, size_t(s.n * k) * sizeof(float)));
+  cudaStream_t stream;
+  CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  {
+    Ctx gpu(true, stream);
+    const mixcut_tensor t = c_tensor(host.t, dev.data);
+    auto calls = [&] {
+      const mixcut_status a =
+          mixcut_mix_labels_ctx(gpu.p, plan.data(), s.n, d_labels, k, 0.1f, d_targets);
+      const mixcut_status b = mixcut_mix_apply(gpu.p, plan.data(), &t, &t, nullptr);
+      const mixcut_status c =
+          mixcut_cutout_apply(gpu.p, holes.data(), int64_t(holes.size()), &fill, &t, &t, nullptr);
+      return a == MIXCUT_OK && b == MIXCUT_OK && c == MIXCUT_OK;
+    };
+    ASSERT_TRUE(calls()) << mixcut_last_error();  // warm-up
+    CUDA_OK(cudaStreamSynchronize(stream));
+    cudaGraph_t graph;
+    CUDA_OK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeGlobal));
+    const bool captured = calls();
+    const std::string why = mixcut_last_error();
+    CUDA_OK(cudaStreamEndCapture(stream, &graph));
+    ASSERT_TRUE(captured) << why;
+    cudaGraphExec_t exec;
+    CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
+    Ctx cpu(false);
+    for (int replay = 0; replay < 2; ++replay) {
+      host.randomize(rng);
+      std::vector<int64_t> labels(size_t(s.n));
+      for (int64_t& y : labels) y = int64_t(rng() % uint64_t(k));
+      Batch want = host;
+      std::vector<float> want_targets(size_t(s.n * k));
+      const mixcut_tensor h = c_tensor(want.t, want.bytes.data());
+      ASSERT_EQ(mixcut_mix_labels(plan.data(), s.n, labels.data(), k, 0.1f, want_targets.data()),
+                MIXCUT_OK);
+      ASSERT_EQ(mixcut_mix_apply(cpu.p, plan.data(), &h, &h, nullptr), MIXCUT_OK);
+      ASSERT_EQ(
+          mixcut_cutout_apply(cpu.p, holes.data(), int64_t(holes.size()), &fill, &h, &h, nullptr),
+          MIXCUT_OK);
+      CUDA_OK(
+          cudaMemcpyAsync(dev.data, host.bytes.data(), dev.bytes, cudaMemcpyHostToDevice, stream));
+      CUDA_OK(cudaMemcpyAsync(d_labels, labels.data(), labels.size() * sizeof(int64_t),
+                              cudaMemcpyHostToDevice, stream));
+      CUDA_OK(cudaGraphLaunch(exec, stream));
+      CUDA_OK(cudaStreamSynchronize(stream));
+      ASSERT_TRUE(dev.download() == want.bytes) << "replay " << replay;
+      std::vector<float> got(want_targets.size());
+      CUDA_OK(
+          cudaMemcpy(got.data(), d_targets, got.size() * sizeof(float), cudaMemcpyDeviceToHost));
+      EXPECT_EQ(0, std::memcmp(got.data(), want_targets.data(), got.size() * sizeof(float)));
+    }
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(graph);
+  }
+  cudaStreamDestroy(stream);
+  cudaFree(d_labels);
+  cudaFree(d_targets);
 }
 
 // Host memory given to the CUDA backend is refused; nothing is written.
