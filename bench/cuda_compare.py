@@ -3,8 +3,11 @@
 
 256x3x224x224 float32 batch on the device, 1000 classes, label smoothing 0.1:
 timm's Mixup (batch and elem mode), torchvision v2 MixUp / CutMix and
-per-sample RandomErasing against mixcut's plan + apply + device targets on
-torch's current stream. Times are CUDA-event medians in milliseconds.
+per-sample RandomErasing against mixcut's Python API on the same CUDA tensors
+(mixcut.Mixup, mixcut.v2, mixcut.RandomErasing: plan, device targets and
+apply on torch's current stream), and the same work through the raw C API
+(rows "C API: ...", the floor under the Python layer). Times are CUDA-event
+medians in milliseconds.
 
   MIXCUT_LIBRARY=build/cuda/libmixcut.so python3 bench/cuda_compare.py --out compare.json
 Options: --n N --size S --reps R --device cuda|cpu (cpu: a dry run of the
@@ -22,7 +25,9 @@ import time
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bindings" / "python"))
-from mixcut import _lib  # noqa: E402  (the raw C API: the bindings take CPU tensors only)
+import mixcut  # noqa: E402
+import mixcut.v2  # noqa: E402
+from mixcut import _lib  # noqa: E402  (the raw C API: the floor under the Python layer)
 
 K, EPS = 1000, 0.1
 
@@ -122,10 +127,21 @@ def main():
     except ImportError:
         print("torchvision missing: its rows are skipped")
 
+    for mode in ("batch", "elem"):
+        for name, kw in (("Mixup", dict(mixup_alpha=1.0, cutmix_alpha=0.0)),
+                         ("CutMix", dict(mixup_alpha=0.0, cutmix_alpha=1.0))):
+            fn = mixcut.Mixup(mode=mode, label_smoothing=EPS, num_classes=K, seed=0, **kw)
+            rows[f"mixcut {name} {mode}"] = timed(lambda: fn(x, y), args.reps, dev)
+    for name, op in (("MixUp", mixcut.v2.MixUp(alpha=1.0, num_classes=K, seed=0)),
+                     ("CutMix", mixcut.v2.CutMix(alpha=1.0, num_classes=K, seed=0))):
+        rows[f"mixcut v2 {name}"] = timed(lambda: op(x, y), args.reps, dev)
+    erasing = mixcut.RandomErasing(probability=1.0, mode="const", device=dev, seed=0)
+    rows["mixcut RandomErasing"] = timed(lambda: erasing(x), args.reps, dev)
+
     m = Mixcut(dev, n, s, s)
     for mode, name in ((1, "batch"), (3, "elem")):
-        rows[f"mixcut Mixup {name}"] = timed(lambda: m.mix(x, y, out, mode, False), args.reps, dev)
-        rows[f"mixcut CutMix {name}"] = timed(lambda: m.mix(x, y, out, mode, True), args.reps, dev)
+        rows[f"C API: Mixup {name}"] = timed(lambda: m.mix(x, y, out, mode, False), args.reps, dev)
+        rows[f"C API: CutMix {name}"] = timed(lambda: m.mix(x, y, out, mode, True), args.reps, dev)
     policy = _lib.CutoutPolicy()
     _lib.check(_lib.lib.mixcut_cutout_policy_init(ctypes.byref(policy)), "cutout policy")
     policy.form = 2  # RandomErasing
@@ -134,8 +150,8 @@ def main():
     _lib.check(_lib.lib.mixcut_cutout_plan(ctypes.byref(policy), 0, 1, n, s, s, holes,
                                            ctypes.byref(count)), "cutout plan")
     fill = _lib.Fill(1, 0.0, None)
-    rows["mixcut RandomErasing (planned holes)"] = timed(lambda: m.erase(x, holes, count.value, fill),
-                                                       args.reps, dev)
+    rows["C API: RandomErasing (planned holes)"] = timed(
+        lambda: m.erase(x, holes, count.value, fill), args.reps, dev)
     copy = torch.empty_like(x)
     rows["roofline: device copy of the batch"] = timed(lambda: copy.copy_(x), args.reps, dev)
 

@@ -2,17 +2,44 @@
 # The GPU check of the CUDA backend (issue 17), for a machine with a GPU:
 # builds mixcut with MIXCUT_CUDA=ON, runs the GPU tests (ctest label gpu:
 # bit-identity with the CPU, graph capture, staging), the host grid tests,
-# the CUDA benchmark and the Python comparison with timm / torchvision, and
-# writes everything under one folder. About 4-6 minutes on one H200.
+# the Python API on CUDA tensors (tests/python/test_cuda.py with the gpu
+# marker required: bit-identity through every class, targets on the device,
+# no synchronisation, graph capture), the CUDA benchmark and the Python
+# comparison with timm / torchvision, and writes everything under one folder
+# (at most 8 files). Under 8 minutes on one H200 (4-6 at the last run).
 #
 #   scripts/gpu-check.sh [OUT_DIR]          (default build/gpu-check)
-#   MIXCUT_PREBUILT=DIR scripts/gpu-check.sh  runs binaries built elsewhere
-#     (DIR holds libmixcut.so*, cuda_device_test, cuda_grid_test, cuda_bench
-#     and, in DIR/lib, shared libraries the GPU machine lacks).
+#   MIXCUT_PREBUILT=DIR scripts/gpu-check.sh [OUT_DIR]  runs binaries built
+#     elsewhere (DIR holds libmixcut.so*, cuda_device_test, cuda_grid_test,
+#     cuda_bench and, in DIR/lib, shared libraries the GPU machine may lack):
+#   scripts/gpu-check.sh --prepare DIR  builds them here (the cuda preset, no
+#     GPU needed) and fills DIR; carry DIR to the GPU machine.
+#   PYTHON=...: the interpreter with torch (default python3); it needs pytest,
+#     and timm / torchvision for the comparison rows.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = --prepare ]; then
+  dir=${2:?usage: scripts/gpu-check.sh --prepare DIR}
+  set -e
+  cmake --preset cuda >/dev/null
+  cmake --build --preset cuda --target mixcut cuda_device_test cuda_grid_test cuda_bench
+  mkdir -p "$dir/lib"
+  cp -L build/cuda/libmixcut.so.0 "$dir/libmixcut.so.0"
+  cp -L build/cuda/libmixcut.so.0 "$dir/libmixcut.so"
+  cp build/cuda/tests/cuda_device_test build/cuda/tests/cuda_grid_test \
+    build/cuda/bench/cuda_bench "$dir/"
+  # Libraries beside the system's C/C++ runtime (LD_LIBRARY_PATH finds them there).
+  ldd "$dir/cuda_bench" "$dir/cuda_device_test" "$dir/libmixcut.so" |
+    awk '/=> \// && $1 ~ /^lib(benchmark|cudart|gomp)/ && !seen[$1]++ {print $3}' |
+    xargs -r cp -L -t "$dir/lib"
+  ls -l "$dir" "$dir/lib"
+  exit 0
+fi
+export MIXCUT_REQUIRE_GPU=1  # GPU tests fail, not skip, where no GPU is usable
 out=${1:-build/gpu-check}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
+py=${PYTHON:-python3}
 log="$out/log.txt"
 : >"$log"
 failed=0
@@ -34,17 +61,19 @@ if [ -n "${MIXCUT_PREBUILT:-}" ]; then
   bin=$(cd "$MIXCUT_PREBUILT" && pwd)
   export LD_LIBRARY_PATH="$bin:$bin/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   tests=$bin bench=$bin lib=$bin/libmixcut.so
-  step "GPU tests" 300 "$tests/cuda_device_test" --gtest_output="json:$out/gpu_tests.json"
+  step "GPU tests" 300 "$tests/cuda_device_test" --gtest_output="xml:$out/gpu_tests.xml"
 else
   build=build/cuda  # the cuda preset: Release, MIXCUT_CUDA=ON, shared library only
   step "configure" 120 cmake --preset cuda
   step "build" 400 cmake --build --preset cuda --target mixcut cuda_device_test cuda_grid_test \
     capi_backend_test cuda_bench
   tests=$build/tests bench=$build/bench lib=$build/libmixcut.so
-  step "GPU tests (ctest -L gpu)" 300 ctest --preset cuda -L gpu
-  step "GPU tests (json)" 300 "$tests/cuda_device_test" --gtest_output="json:$out/gpu_tests.json"
+  step "GPU tests (ctest -L gpu)" 300 ctest --preset cuda -L gpu --output-junit "$out/gpu_tests.xml"
 fi
 step "host grid tests" 120 "$tests/cuda_grid_test"
+step "Python API on CUDA tensors (pytest, gpu marker required)" 300 env MIXCUT_LIBRARY="$lib" \
+  PYTHONUNBUFFERED=1 "$py" -m pytest -q -p no:cacheprovider \
+  tests/python/test_cuda.py --junitxml="$out/python_gpu.xml"
 if command -v compute-sanitizer >/dev/null; then
   step "compute-sanitizer memcheck" 120 compute-sanitizer --tool memcheck --error-exitcode 1 \
     "$tests/cuda_device_test" --gtest_filter='*Graph*:*Labels*:*HostPointers*'
@@ -52,8 +81,8 @@ fi
 step "CUDA benchmark" 240 "$bench/cuda_bench" --benchmark_out="$out/cuda_bench.json" \
   --benchmark_out_format=json
 step "Python comparison" 240 env MIXCUT_LIBRARY="$lib" PYTHONUNBUFFERED=1 \
-  python3 bench/cuda_compare.py --out "$out/compare.json"
-step "report" 30 sh -c "python3 bench/cuda_report.py '$out/cuda_bench.json' '$out/compare.json' \
+  "$py" bench/cuda_compare.py --out "$out/compare.json"
+step "report" 30 sh -c "'$py' bench/cuda_report.py '$out/cuda_bench.json' '$out/compare.json' \
   >'$out/report.md'"
 cat "$out/report.md" 2>/dev/null
 echo "results: $out ($([ $failed -eq 0 ] && echo passed || echo FAILED))"

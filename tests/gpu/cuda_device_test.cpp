@@ -8,6 +8,7 @@
 #include <mixcut/mixcut.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -73,8 +74,14 @@ std::vector<mixcut_mix_sample> c_plan(const std::vector<MixSample>& plan) {
 
 class CudaDevice : public ::testing::Test {
  protected:
+  // Skips without a device, unless MIXCUT_REQUIRE_GPU=1 (scripts/gpu-check.sh)
+  // makes that a failure, so that a GPU run cannot pass by skipping.
   void SetUp() override {
-    if (!have_device()) GTEST_SKIP() << "no CUDA device";
+    if (have_device()) return;
+    const char* require = std::getenv("MIXCUT_REQUIRE_GPU");
+    if (require != nullptr && std::string(require) == "1")
+      FAIL() << "MIXCUT_REQUIRE_GPU=1: no CUDA device";
+    GTEST_SKIP() << "no CUDA device";
   }
 };
 
