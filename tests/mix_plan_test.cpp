@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <set>
 #include <tuple>
@@ -410,8 +412,7 @@ TEST(CutMix, CorrectedLamIsExactlyOneMinusArea) {
 std::pair<double, double> clipped_length_moments(int64_t side, int64_t extent) {
   double sum = 0.0, sum_sq = 0.0;
   for (int64_t c = 0; c < extent; ++c) {
-    const int64_t len =
-        std::min(c + (side + 1) / 2, extent) - std::max(c - side / 2, int64_t(0));
+    const int64_t len = std::min(c + (side + 1) / 2, extent) - std::max(c - side / 2, int64_t(0));
     sum += double(len);
     sum_sq += double(len) * double(len);
   }
@@ -548,6 +549,91 @@ TEST(CutMix, MinmaxWithMixupStillSwitches) {
   int64_t cutmix = 0;
   for (const MixSample& s : plan) cutmix += s.kind == MixKind::CutMix;
   expect_binomial(cutmix, 4000, 0.5, "switch with minmax");
+}
+
+// ---------------------------------------------------------------------------
+// Pinned draws: the same (seed, step, sample) gives the same lam and box in
+// every release (a compatibility promise; a faster sampler must keep them).
+// The hashes were taken from the sampler as first released.
+
+uint64_t fnv1a(uint64_t h, uint64_t v) {
+  for (int b = 0; b < 8; ++b) h = (h ^ ((v >> (8 * b)) & 0xFF)) * 0x100000001B3ull;
+  return h;
+}
+
+uint64_t plan_hash(const std::vector<MixSample>& plan) {
+  uint64_t h = 0xCBF29CE484222325ull;
+  for (const MixSample& s : plan) {
+    uint32_t lam_bits = 0;
+    std::memcpy(&lam_bits, &s.lam, sizeof lam_bits);
+    h = fnv1a(h, uint64_t(s.partner));
+    h = fnv1a(h, uint64_t(lam_bits) | uint64_t(s.kind) << 32);
+    h = fnv1a(h, uint64_t(uint32_t(s.box.y0)) | uint64_t(uint32_t(s.box.x0)) << 32);
+    h = fnv1a(h, uint64_t(uint32_t(s.box.y1)) | uint64_t(uint32_t(s.box.x1)) << 32);
+  }
+  return h;
+}
+
+struct PinnedCase {
+  const char* what;
+  MixPolicy policy;
+  uint64_t seed, step;
+  int64_t n, h, w;
+  uint64_t hash;
+};
+
+std::vector<PinnedCase> pinned_cases() {
+  MixPolicy timm_elem = make_policy(0.8, 1.0, Mode::Elem);
+  MixPolicy mixup = make_policy(1.0, 0, Mode::Elem);
+  MixPolicy cutmix_raw = make_policy(0, 1.0, Mode::Elem);
+  cutmix_raw.correct_lam = false;
+  MixPolicy tiny = make_policy(0.1, 0.3, Mode::Elem, PartnerRule::Roll);
+  tiny.prob = 0.7;
+  tiny.switch_prob = 0.3;
+  MixPolicy minmax = make_policy(2.0, 0, Mode::Elem);
+  minmax.minmax_lo = 0.2;
+  minmax.minmax_hi = 0.8;
+  MixPolicy batch = make_policy(0.8, 1.0, Mode::Batch);
+  MixPolicy pair = make_policy(0.8, 1.0, Mode::Pair, PartnerRule::Permutation);
+  return {
+      {"timm elem", timm_elem, 1, 0, 256, 32, 32, 0xa4b3b361a32bcf4cull},
+      {"timm elem, big step", timm_elem, 0x0123456789ABCDEFull, 12345678901ull, 256, 32, 32,
+       0xcbbc92b5cd144dbdull},
+      {"timm elem, odd image", timm_elem, 7, 3, 33, 224, 199, 0xbc831508e19e4f82ull},
+      {"mixup elem", mixup, 2, 5, 256, 32, 32, 0x65b8a5b54f5e350eull},
+      {"cutmix elem, raw lam", cutmix_raw, 3, 9, 256, 64, 48, 0xb19cfa49997cf35dull},
+      {"tiny alphas", tiny, 4, 11, 256, 32, 32, 0xe6fde357246366ebull},
+      {"minmax", minmax, 5, 13, 256, 17, 31, 0x70a66a0856e27124ull},
+      {"batch", batch, 6, 17, 256, 32, 32, 0x3140bf944ffbdf25ull},
+      {"pair", pair, 8, 19, 256, 32, 32, 0x932e3433d3d20321ull},
+  };
+}
+
+TEST(MixPlan, PinnedDraws) {
+  for (const PinnedCase& c : pinned_cases()) {
+    const auto plan = plan_mix(c.policy, c.seed, c.step, c.n, c.h, c.w);
+    EXPECT_EQ(plan_hash(plan), c.hash) << c.what;
+  }
+}
+
+// A few of those draws in the open (timm's Mixup(0.8, 1.0, mode='elem'),
+// seed 1, step 0, 256 x 32 x 32).
+TEST(MixPlan, PinnedElemRecords) {
+  const auto plan = plan_mix(make_policy(0.8, 1.0, Mode::Elem), 1, 0, 256, 32, 32);
+  const auto expect = [&](int64_t i, float lam, MixKind kind, Box box) {
+    MixSample want;
+    want.partner = 255 - i;
+    want.lam = lam;
+    want.kind = kind;
+    want.box = box;
+    EXPECT_TRUE(same_record(plan[size_t(i)], want)) << i;
+  };
+  expect(0, 0x1.1a8p-1f, MixKind::CutMix, Box{5, 0, 32, 17});
+  expect(1, 0x1.f68p-5f, MixKind::Mixup, Box{});
+  expect(2, 0x1.2fp-1f, MixKind::CutMix, Box{0, 0, 22, 19});
+  expect(3, 0x1.6adp-2f, MixKind::Mixup, Box{});
+  expect(254, 0x1.18p-1f, MixKind::CutMix, Box{16, 0, 32, 29});
+  expect(255, 0x1.58p-1f, MixKind::CutMix, Box{0, 11, 16, 32});
 }
 
 }  // namespace
