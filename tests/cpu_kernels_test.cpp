@@ -465,6 +465,29 @@ TEST(CpuKernels, SwapBoxesMatchesItsDefinition) {
   }
 }
 
+// philox_many of every ISA's table against philox4x32_10, counter by
+// counter: every count up to a few vector groups (partial groups), random
+// counters and keys, in place and into another array.
+TEST(CpuKernels, PhiloxManyMatchesPhilox) {
+  std::mt19937_64 rng(12);
+  for (Isa isa : isas_of_this_cpu()) {
+    const cpu::KernelTable& k = cpu::kernels_for(isa);
+    for (int64_t n = 0; n <= 70; ++n) {
+      const PhiloxKey key = philox_key(rng());
+      std::vector<PhiloxCounter> ctr(static_cast<size_t>(n)), want = ctr, got = ctr;
+      for (int64_t l = 0; l < n; ++l) {
+        ctr[size_t(l)] = {uint32_t(rng()), uint32_t(rng()), uint32_t(rng()), uint32_t(rng())};
+        want[size_t(l)] = philox4x32_10(ctr[size_t(l)], key);
+      }
+      SCOPED_TRACE(testing::Message() << isa_name(isa) << " n " << n);
+      k.philox_many(ctr.data(), key, got.data(), n);
+      EXPECT_EQ(got, want);
+      k.philox_many(ctr.data(), key, ctr.data(), n);  // in place
+      EXPECT_EQ(ctr, want);
+    }
+  }
+}
+
 // deinterleave3 / interleave3 (3-channel layout changes) of every ISA's
 // table against their definition: both element sizes, odd pixel counts,
 // offsets, planes that share their alignment and planes that do not,

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/types.hpp"
+#include "plan/philox.hpp"
 
 namespace mixcut::cpu {
 
@@ -152,6 +153,9 @@ struct KernelTable {
   // (streamed, at any alignment) with the rest of the fill.
   void (*noise_u8)(uint8_t* out, uint64_t key, int64_t b0, int64_t count);
   void (*noise_f32)(float* out, uint64_t key, int64_t b0, int64_t count);
+  // out[k] = philox4x32_10(ctr[k], key) for k < n (plan/philox.hpp); out
+  // may equal ctr.
+  void (*philox_many)(const PhiloxCounter* ctr, PhiloxKey key, PhiloxCounter* out, int64_t n);
 };
 
 const KernelTable& scalar_kernels();

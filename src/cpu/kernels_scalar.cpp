@@ -143,6 +143,10 @@ void noise_blocks_f32(float* out, uint64_t key, int64_t b0, int64_t count) {
   for (int64_t b = 0; b < count; ++b) noise_f32_block(key, uint64_t(b0 + b), out + 16 * b);
 }
 
+void philox_many(const PhiloxCounter* ctr, PhiloxKey key, PhiloxCounter* out, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) out[k] = philox4x32_10(ctr[k], key);
+}
+
 KernelTable make_table() {
   KernelTable t{};
   t.name = "scalar";
@@ -161,6 +165,7 @@ KernelTable make_table() {
   t.stream_fence = &no_fence;
   t.noise_u8 = &noise_blocks_u8;
   t.noise_f32 = &noise_blocks_f32;
+  t.philox_many = &philox_many;
   return t;
 }
 

@@ -22,17 +22,20 @@ double Stream::normal() {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(kTwoPi * u2);
 }
 
-double Stream::log_gamma(double a) {
-  if (a < 1.0) {
-    // Gamma(a) = Gamma(a + 1) * U^(1/a); in logs, since U^(1/a) underflows
-    // to 0 for small a (U = 0.5, a = 0.002 gives 2^-500 and worse).
-    const double log_g = log_gamma(a + 1.0);
-    const double u = 1.0 - uniform();  // (0, 1]
-    return log_g + std::log(u) / a;
-  }
+GammaShape::GammaShape(double shape) : a(shape) {
+  const double base = shape < 1.0 ? shape + 1.0 : shape;
+  d = base - 1.0 / 3.0;
+  c = 1.0 / std::sqrt(9.0 * d);
+  log_d = std::log(d);
+}
+
+double Stream::log_gamma(const GammaShape& shape) {
+  const double a = shape.a, d = shape.d, c = shape.c;
+  // Gamma(a) = Gamma(a + 1) * U^(1/a) for a < 1, in logs, since U^(1/a)
+  // underflows to 0 for small a (U = 0.5, a = 0.002 gives 2^-500 and
+  // worse); shape holds the constants of a + 1 then.
+  double log_g = 0.0;
   // Marsaglia & Tsang (2000), shape >= 1.
-  const double d = a - 1.0 / 3.0;
-  const double c = 1.0 / std::sqrt(9.0 * d);
   for (;;) {
     const double x = normal();
     double v = 1.0 + c * x;
@@ -40,14 +43,24 @@ double Stream::log_gamma(double a) {
     v = v * v * v;
     const double u = uniform();
     const double x2 = x * x;
-    if (u < 1.0 - 0.0331 * x2 * x2) return std::log(d) + std::log(v);
-    if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return std::log(d) + std::log(v);
+    if (u < 1.0 - 0.0331 * x2 * x2) {
+      log_g = shape.log_d + std::log(v);
+      break;
+    }
+    const double log_v = std::log(v);
+    if (std::log(u) < 0.5 * x2 + d * (1.0 - v + log_v)) {
+      log_g = shape.log_d + log_v;
+      break;
+    }
   }
+  if (a >= 1.0) return log_g;
+  const double u = 1.0 - uniform();  // (0, 1]
+  return log_g + std::log(u) / a;
 }
 
 double Stream::gamma(double a) { return std::exp(log_gamma(a)); }
 
-double Stream::beta(double a, double b) {
+double Stream::beta(const GammaShape& a, const GammaShape& b) {
   const double log_x = log_gamma(a);
   const double log_y = log_gamma(b);
   // X / (X + Y) = 1 / (1 + exp(log Y - log X)); both logs are finite, so

@@ -24,6 +24,14 @@ inline uint64_t bounded_from_bits(uint64_t bits, uint64_t n) {
   return uint64_t((static_cast<unsigned __int128>(bits) * n) >> 64);
 }
 
+// The constants of one Gamma shape (Marsaglia-Tsang's d, c and log d),
+// computed once for all the variates of a plan rather than per variate.
+struct GammaShape {
+  explicit GammaShape(double shape);
+  double a;            // the shape
+  double d, c, log_d;  // of a, or of a + 1 when a < 1 (see Stream::log_gamma)
+};
+
 class Stream {
  public:
   Stream(uint64_t seed, Purpose purpose, uint64_t step, uint32_t sample_key,
@@ -34,13 +42,28 @@ class Stream {
         sample_key_(sample_key),
         draw_(first_draw) {}
 
+  // As above, with blocks 0 .. ahead_count - 1 of this stream already
+  // computed at `ahead` (philox4x32_10_many): they are read, not recomputed.
+  Stream(uint64_t seed, Purpose purpose, uint64_t step, uint32_t sample_key,
+         const PhiloxCounter* ahead, uint32_t ahead_count)
+      : Stream(seed, purpose, step, sample_key) {
+    ahead_ = ahead;
+    ahead_count_ = ahead_count;
+  }
+
+  // The counter of draw `draw` of this stream.
+  PhiloxCounter counter(uint32_t draw) const {
+    return philox_counter(purpose_, step_, sample_key_, draw);
+  }
+
   // Index of the block the next variate starts at.
   uint32_t draw_index() const { return draw_; }
   void seek(uint32_t draw) { draw_ = draw; }
 
   // The raw block at the current draw index; advances by one.
   PhiloxCounter next_block() {
-    return philox4x32_10(philox_counter(purpose_, step_, sample_key_, draw_++), key_);
+    if (draw_ < ahead_count_) return ahead_[draw_++];
+    return philox4x32_10(counter(draw_++), key_);
   }
 
   uint32_t next_u32() { return next_block()[0]; }
@@ -63,11 +86,13 @@ class Stream {
   // Standard normal (Box-Muller, one block per variate).
   double normal();
   // log of a Gamma(a, 1) variate, a > 0. Log space keeps tiny shapes finite.
-  double log_gamma(double a);
+  double log_gamma(const GammaShape& a);
+  double log_gamma(double a) { return log_gamma(GammaShape(a)); }
   double gamma(double a);
   // Beta(a, b) = X / (X + Y), X ~ Gamma(a), Y ~ Gamma(b), from the logs so
   // that X and Y both underflowing (a <= 0.2) never gives 0/0. a, b > 0.
-  double beta(double a, double b);
+  double beta(const GammaShape& a, const GammaShape& b);
+  double beta(double a, double b) { return beta(GammaShape(a), GammaShape(b)); }
 
  private:
   PhiloxKey key_;
@@ -75,6 +100,8 @@ class Stream {
   uint64_t step_;
   uint32_t sample_key_;
   uint32_t draw_;
+  const PhiloxCounter* ahead_ = nullptr;
+  uint32_t ahead_count_ = 0;
 };
 
 }  // namespace mixcut

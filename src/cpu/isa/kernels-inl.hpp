@@ -2,7 +2,7 @@
 // That TU first defines MIXCUT_CPU_ISA_NS and MIXCUT_CPU_ISA_NAME, includes
 // shims128-inl.hpp, and defines in mixcut::cpu::<ns> its `Arch` (an xsimd
 // arch) and its intrinsic shims: mulhrs, stream_store, stream_fence,
-// widen_u8x4_to_f32, rgb_to_f32, mul_u32_wide, swap_u32_halves,
+// widen_u8x4_to_f32, rgb_to_f32, mul_u32_wide, swap_u32_halves, reverse_u32_quads,
 // transpose_blocks; with MIXCUT_CPU_ISA_HAS_FMA fused_mul_add;
 // with MIXCUT_CPU_ISA_HAS_MASKED_BYTES copy_short and load_into (else
 // common-inl.hpp's); with MIXCUT_CPU_ISA_HAS_RGB_TO_PLANES rgb_to_planes.
@@ -21,6 +21,7 @@
 #include "cpu/isa/layout-inl.hpp"
 #include "cpu/isa/noise-inl.hpp"
 #include "cpu/isa/normalize-inl.hpp"
+#include "cpu/isa/philox-inl.hpp"
 #include "cpu/isa/spans-inl.hpp"
 #include "cpu/kernel_table.hpp"
 
@@ -45,6 +46,7 @@ KernelTable make_table() {
   t.stream_fence = &stream_fence;
   t.noise_u8 = &noise_blocks_u8;
   t.noise_f32 = &noise_blocks_f32;
+  t.philox_many = &philox_many;
   return t;
 }
 

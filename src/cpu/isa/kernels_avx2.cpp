@@ -43,6 +43,11 @@ inline xsimd::batch<uint64_t, Arch> mul_u32_wide(xsimd::batch<uint64_t, Arch> a,
 inline xsimd::batch<uint64_t, Arch> swap_u32_halves(xsimd::batch<uint64_t, Arch> v) {
   return _mm256_shuffle_epi32(v, 0xB1);
 }
+// The four 32-bit words of each 128-bit lane in reverse order (pshufd):
+// one Philox round of a counter held in a 128-bit lane (philox-inl.hpp).
+inline xsimd::batch<uint64_t, Arch> reverse_u32_quads(xsimd::batch<uint64_t, Arch> v) {
+  return _mm256_shuffle_epi32(v, 0x1B);
+}
 // out[2m + h] = 128-bit lane m of in[2h] then of in[2h + 1]: the four
 // vectors' lanes 0, then their lanes 1 (see noise-inl.hpp).
 inline void transpose_blocks(const xsimd::batch<uint32_t, Arch> in[4],

@@ -56,6 +56,11 @@ inline xsimd::batch<uint64_t, Arch> mul_u32_wide(xsimd::batch<uint64_t, Arch> a,
 inline xsimd::batch<uint64_t, Arch> swap_u32_halves(xsimd::batch<uint64_t, Arch> v) {
   return _mm512_shuffle_epi32(v, _MM_PERM_CDAB);
 }
+// The four 32-bit words of each 128-bit lane in reverse order (pshufd):
+// one Philox round of a counter held in a 128-bit lane (philox-inl.hpp).
+inline xsimd::batch<uint64_t, Arch> reverse_u32_quads(xsimd::batch<uint64_t, Arch> v) {
+  return _mm512_shuffle_epi32(v, _MM_PERM_ABCD);
+}
 // 4 x 4 transpose of 128-bit lanes: out[m] = lane m of in[0], in[1], in[2],
 // in[3] (see noise-inl.hpp).
 inline void transpose_blocks(const xsimd::batch<uint32_t, Arch> in[4],

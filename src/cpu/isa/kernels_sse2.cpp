@@ -54,6 +54,11 @@ inline xsimd::batch<uint64_t, Arch> mul_u32_wide(xsimd::batch<uint64_t, Arch> a,
 inline xsimd::batch<uint64_t, Arch> swap_u32_halves(xsimd::batch<uint64_t, Arch> v) {
   return _mm_shuffle_epi32(v, 0xB1);
 }
+// The four 32-bit words of each 128-bit lane in reverse order (pshufd):
+// one Philox round of a counter held in a 128-bit lane (philox-inl.hpp).
+inline xsimd::batch<uint64_t, Arch> reverse_u32_quads(xsimd::batch<uint64_t, Arch> v) {
+  return _mm_shuffle_epi32(v, 0x1B);
+}
 // One 128-bit lane per vector: already in block order (see noise-inl.hpp).
 inline void transpose_blocks(const xsimd::batch<uint32_t, Arch> in[4],
                              xsimd::batch<uint32_t, Arch> out[4]) {
