@@ -212,7 +212,7 @@ std::vector<MixSample> plan_mix(const MixPolicy& policy, uint64_t seed, uint64_t
   // they were about a third of an elem plan's instructions.
   constexpr int64_t kChunk = 64;
   const uint32_t per_sample = setup.decision_blocks + setup.lam_blocks + setup.box_blocks;
-  std::vector<PhiloxCounter> blocks(size_t(kChunk * per_sample));
+  std::vector<PhiloxCounter> blocks(size_t(std::min(n, kChunk) * per_sample));
   uint32_t keys[kChunk];
   const PhiloxKey key = philox_key(seed);
   const auto philox_many = cpu::kernels_for(cpu::default_isa_cap()).philox_many;

@@ -299,3 +299,23 @@ def test_changed_knobs_take_effect_between_calls():
     want = mixcut.mix_plan(4, 8, 8, seed=3, step=9, mixup_alpha=0.0, cutmix_alpha=1.0,
                            mode="elem", partner="flip")
     assert fn.last_plan.tobytes() == want.tobytes()
+
+
+def test_addresses_of_read_only_empty_and_offset_arrays():
+    # data_ptr takes a ctypes view of writable buffers and numpy's interface
+    # otherwise; every kind of array must give its first element's address.
+    from mixcut._arrays import data_ptr
+    base = np.arange(12, dtype=np.float32)
+    read_only = base.copy()
+    read_only.flags.writeable = False
+    for a in (base, base[3:], read_only, read_only[5:], np.zeros(0, np.float32),
+              np.zeros(3, mixcut.MIX_SAMPLE_DTYPE)):
+        assert data_ptr(a) == a.__array_interface__["data"][0]
+    # And the labels of a read-only plan and read-only targets are those of
+    # writable copies.
+    plan = mixcut.mix_plan(6, 8, 8, seed=3, mode="elem")
+    y = np.arange(6) % 4
+    want = mixcut.mix_labels(plan, y, 4, 0.1)
+    plan.flags.writeable = False
+    y.flags.writeable = False
+    np.testing.assert_array_equal(mixcut.mix_labels(plan, y, 4, 0.1), want)

@@ -62,9 +62,10 @@ class View:
         if is_torch_tensor(obj):
             self.is_torch = True
             torch = torch_module()
-            if obj.device.type == "cuda" and device_ok:
+            # is_cuda / is_cpu: device.type costs 0.7 us a call.
+            if obj.is_cuda and device_ok:
                 self.device = obj.device
-            elif obj.device.type != "cpu":
+            elif not obj.is_cpu:
                 where = "CPU and CUDA tensors" if device_ok else "CPU tensors here"
                 raise error(Status.ERR_UNSUPPORTED,
                             f"{name} is on {obj.device}; mixcut takes {where}")
@@ -161,10 +162,19 @@ class NormalizeArg:
         return ctypes.byref(self.struct)
 
 
+_BYTE = ctypes.c_char
+
+
 def data_ptr(array: np.ndarray) -> int:
-    """The address of a numpy array's first element, by the cheaper route:
-    __array_interface__ for plain dtypes, .ctypes for records (whose
-    interface rebuilds the field description every time)."""
+    """The address of a numpy array's first element, by the cheapest route:
+    a ctypes view of its buffer (0.5 us; __array_interface__ and .ctypes
+    build a description of the array first, 1.2 us), else, for read-only or
+    empty arrays, the interface (.ctypes for records, whose interface also
+    rebuilds the field description)."""
+    try:
+        return ctypes.addressof(_BYTE.from_buffer(array))
+    except (TypeError, ValueError):
+        pass
     if array.dtype.names is None:
         return array.__array_interface__["data"][0]
     return array.ctypes.data
@@ -179,7 +189,7 @@ def as_numpy(x, name: str = "argument"):
     these arguments on the host, and a copy from a GPU would wait for it.
     """
     if is_torch_tensor(x):
-        if x.device.type != "cpu":
+        if not x.is_cpu:
             raise error(Status.ERR_UNSUPPORTED,
                         f"{name} is on {x.device}; mixcut reads {name} on the host: pass a CPU "
                         "tensor, an array or numbers")

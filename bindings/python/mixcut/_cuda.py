@@ -92,8 +92,7 @@ def common_device(images, labels=()):
 
 def device_of(tensor):
     """A torch tensor's CUDA device, else None (host memory)."""
-    device = tensor.device
-    return device if device.type == "cuda" else None
+    return tensor.device if tensor.is_cuda else None  # device.type costs 0.7 us
 
 
 _HOST_DTYPES = None

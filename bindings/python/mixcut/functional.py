@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _cuda
 from ._arrays import (NormalizeArg, View, as_numpy, data_ptr, is_torch_tensor, new_like,
-                      parse_layout)
+                      parse_layout, torch_module)
 from ._keys import u64
 from ._lib import (CutoutForm, CutoutHole, CutoutPolicy, DType, Fill, FillKind, Kind, MixPolicy,
                    MixSample, Mode, Partner, Status, check, error, lib, thread_context)
@@ -298,13 +298,16 @@ class Targets:
             return _cuda.mix_targets(self.kind, self.array, plan, self.k, label_smoothing,
                                      plan_ptr)
         n, k, eps = len(plan), self.k, float(label_smoothing)
-        out = np.empty((n, k), dtype=np.float32)
+        if self.torch:  # a torch tensor from the start (torch.from_numpy costs 1 us more)
+            torch = torch_module()
+            out = torch.empty((n, k), dtype=torch.float32)
+            out_ptr = out.data_ptr()
+        else:
+            out = np.empty((n, k), dtype=np.float32)
+            out_ptr = data_ptr(out)
         name = _LABEL_FUNCTIONS[self.kind]
         check(getattr(lib, name)(plan_ptr or data_ptr(plan), n, data_ptr(self.array), k, eps,
-                                 data_ptr(out)), name)
-        if self.torch:
-            import torch  # noqa: PLC0415 (already imported: the target is a tensor)
-            return torch.from_numpy(out)
+                                 out_ptr), name)
         return out
 
 
