@@ -115,8 +115,10 @@ void check_side(int64_t side, const char* name) {
   }
 }
 
-Tensor to_tensor(const mixcut_tensor* tensor, const char* name) {
-  require_pointer(tensor, name);
+namespace {
+
+// A tensor's sizes, stride and byte extent, its data not yet looked at.
+Tensor to_shape(const mixcut_tensor* tensor, const char* name) {
   const std::string prefix = std::string(name) + "->";
   auto field = [&](const char* f) { return prefix + f; };
   if (!is_dtype(tensor->dtype)) {
@@ -162,12 +164,24 @@ Tensor to_tensor(const mixcut_tensor* tensor, const char* name) {
     }
     static_assert(sizeof(size_t) >= sizeof(int64_t), "64-bit size_t expected");
   }
+  return t;
+}
+
+}  // namespace
+
+Tensor to_tensor(const mixcut_tensor* tensor, const char* name) {
+  require_pointer(tensor, name);
+  Tensor t = to_shape(tensor, name);
+  const std::string prefix = std::string(name) + "->";
+  auto field = [&](const char* f) { return prefix + f; };
+  const ByteRange extent = tensor_bytes(t);  // from address 0: t.data is not set yet
+  const uint64_t extent_bytes = extent.end - extent.begin;
   if (t.n > 0 && tensor->data == nullptr) {
     failf(MIXCUT_ERR_NULL_POINTER, field("data"), " is NULL with ", field("n"), " = ", t.n);
   }
   if (t.n > 0) require_aligned(tensor->data, size_t(elem_size(t.dtype)), field("data").c_str());
   const uintptr_t begin = reinterpret_cast<uintptr_t>(tensor->data);
-  if (begin > std::numeric_limits<uintptr_t>::max() - uint64_t(extent_bytes)) {
+  if (begin > std::numeric_limits<uintptr_t>::max() - extent_bytes) {
     failf(MIXCUT_ERR_BAD_SIZE, prefix, "data + ", extent_bytes, " bytes wraps the address space");
   }
   t.data = tensor->data;
@@ -184,13 +198,14 @@ Tensor to_gather_tensor(const void* const* samples, const mixcut_tensor* src) {
     failf(MIXCUT_ERR_BAD_PARAM, "src->sample_stride = ", src->sample_stride,
           " must be 0 in a gather call: each sample is packed");
   }
-  check_batch(src->n, "src->n");
-  mixcut_tensor shape = *src;
-  shape.n = 0;  // dtype, layout, c, h, w here; the pointers below
-  Tensor t = to_tensor(&shape, "src");
+  // Sizes in the order mixcut_*_apply checks them (the same status for the
+  // same bad shape); the pointers below.
+  Tensor t = to_shape(src, "src");
   if (src->n > 0) require_pointer(samples, "samples");
   const size_t elem = size_t(elem_size(t.dtype));
-  const uint64_t bytes = uint64_t(checked_mul(t.sample_elems(), int64_t(elem), "sample bytes"));
+  // One sample's bytes: within the extent to_shape bounded (2^56) when n > 0;
+  // unused (and possibly overflowing) when n == 0, which mixcut_*_apply accepts.
+  const uint64_t bytes = uint64_t(t.sample_elems()) * elem;
   for (int64_t i = 0; i < src->n; ++i) {
     if (samples[i] == nullptr) failf(MIXCUT_ERR_NULL_POINTER, "samples[", i, "] is NULL");
     if (reinterpret_cast<uintptr_t>(samples[i]) % elem != 0) {
@@ -201,8 +216,6 @@ Tensor to_gather_tensor(const void* const* samples, const mixcut_tensor* src) {
       failf(MIXCUT_ERR_BAD_SIZE, "samples[", i, "] + ", bytes, " bytes wraps the address space");
     }
   }
-  t.n = src->n;
-  t.data = nullptr;
   t.samples = const_cast<void* const*>(samples);
   return t;
 }
@@ -251,6 +264,11 @@ void check_src_dst(const Tensor& src, const Tensor& dst) {
   }
   const ByteRange a = tensor_bytes(src), b = tensor_bytes(dst);
   if (src.samples != nullptr) {
+    // The kernels read samples[i] while they write dst (found by fuzz_gather).
+    if (array_bytes(src.samples, src.n, sizeof(void*)).intersects(b)) {
+      failf(MIXCUT_ERR_OVERLAP, "samples (the array of ", src.n,
+            " pointers) overlaps dst; the pointers are read while dst is written");
+    }
     const int64_t bytes = src.sample_elems() * elem_size(src.dtype);
     for (int64_t i = 0; i < src.n; ++i) {
       if (array_bytes(src.samples[i], bytes, 1).intersects(b)) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -314,6 +315,77 @@ TEST(CapiGather, BadInputIsRefusedAndDstUntouched) {
   EXPECT_EQ(mixcut_mix_apply_gather(nullptr, nullptr, nullptr, &empty_src, &empty_dst, nullptr),
             MIXCUT_OK)
       << mixcut_last_error();
+  EXPECT_TRUE(Untouched(dst_bytes));
+}
+
+// Found by fuzz_gather: the pointer array inside dst. The kernels read
+// samples[i] while they write dst, so they would follow pointers that dst's
+// own writes replaced. Refused like an overlapping sample; the same array
+// right past dst's end is fine.
+TEST(CapiGather, PointerArrayInsideDstIsRefused) {
+  const Shape s{8, 3, 16, 16};
+  const Samples in(s, MIXCUT_UINT8, 21);
+  const auto plan = MixPlan(MIXCUT_PARTNER_FLIP, s, 2);
+  const auto holes = Holes(s, 3);
+  const mixcut_fill fill{MIXCUT_FILL_NOISE, 0.0f, nullptr};
+  const size_t bytes = in.stacked.size(), array = in.ptrs.size() * sizeof(void*);
+  std::vector<unsigned char> want(bytes);
+  mixcut_tensor src = Tensor(const_cast<unsigned char*>(in.stacked.data()), MIXCUT_UINT8,
+                             MIXCUT_NCHW, s);
+  const mixcut_tensor dw = Tensor(want.data(), MIXCUT_UINT8, MIXCUT_NCHW, s);
+  ASSERT_EQ(mixcut_mix_apply(nullptr, plan.data(), &src, &dw, nullptr), MIXCUT_OK);
+  src.data = nullptr;
+  for (const size_t at : {size_t(0), bytes / 2, bytes - array, bytes - 8, bytes}) {
+    SCOPED_TRACE(at);
+    // dst's bytes and room for the array past them, 8-byte aligned.
+    std::vector<uint64_t> storage((bytes + array) / 8, 0x5A5A5A5A5A5A5A5Aull);
+    auto* base = reinterpret_cast<unsigned char*>(storage.data());
+    std::memcpy(base + at, in.ptrs.data(), array);
+    const auto* samples = reinterpret_cast<const void* const*>(base + at);
+    const std::vector<uint64_t> before = storage;
+    const mixcut_tensor d = Tensor(base, MIXCUT_UINT8, MIXCUT_NCHW, s);
+    if (at < bytes) {
+      EXPECT_EQ(mixcut_mix_apply_gather(nullptr, plan.data(), samples, &src, &d, nullptr),
+                MIXCUT_ERR_OVERLAP);
+      EXPECT_NE(std::string(mixcut_last_error()).find("array"), std::string::npos)
+          << mixcut_last_error();
+      EXPECT_EQ(mixcut_cutout_apply_gather(nullptr, holes.data(), int64_t(holes.size()), &fill,
+                                           samples, &src, &d, nullptr),
+                MIXCUT_ERR_OVERLAP);
+      EXPECT_TRUE(storage == before) << "a refused gather wrote dst";
+    } else {
+      ASSERT_EQ(mixcut_mix_apply_gather(nullptr, plan.data(), samples, &src, &d, nullptr),
+                MIXCUT_OK)
+          << mixcut_last_error();
+      EXPECT_EQ(std::memcmp(base, want.data(), bytes), 0);
+    }
+  }
+}
+
+// Found by fuzz_gather: the gather's source is checked like mixcut_*_apply's
+// (the same status for the same bad shape), and n == 0 is a no-op for any c.
+TEST(CapiGather, SourceShapeIsCheckedAsApplyChecksIt) {
+  const Shape s{-1, 3, 4, 4};
+  std::vector<unsigned char> dst_bytes(64, kCanary);
+  mixcut_tensor src = Tensor(nullptr, MIXCUT_UINT8, 9, s);  // bad layout and bad n
+  mixcut_tensor dst = Tensor(dst_bytes.data(), MIXCUT_UINT8, MIXCUT_NCHW, s);
+  const mixcut_fill fill{MIXCUT_FILL_CONSTANT, 0.0f, nullptr};
+  unsigned char byte = 0;
+  src.data = &byte;
+  const mixcut_status want = mixcut_cutout_apply(nullptr, nullptr, 0, &fill, &src, &dst, nullptr);
+  EXPECT_EQ(want, MIXCUT_ERR_BAD_LAYOUT);
+  src.data = nullptr;
+  EXPECT_EQ(mixcut_cutout_apply_gather(nullptr, nullptr, 0, &fill, nullptr, &src, &dst, nullptr),
+            want);
+  EXPECT_EQ(mixcut_mix_apply_gather(nullptr, nullptr, nullptr, &src, &dst, nullptr), want);
+  // n == 0 with c * h * w * 4 past int64: nothing to do, as for mixcut_mix_apply.
+  const Shape huge{0, std::numeric_limits<int64_t>::max(), 1, 1};
+  src = Tensor(nullptr, MIXCUT_FLOAT32, MIXCUT_NCHW, huge);
+  dst = Tensor(dst_bytes.data(), MIXCUT_FLOAT32, MIXCUT_NCHW, huge);
+  EXPECT_EQ(mixcut_mix_apply_gather(nullptr, nullptr, nullptr, &src, &dst, nullptr), MIXCUT_OK)
+      << mixcut_last_error();
+  src.data = &byte;
+  EXPECT_EQ(mixcut_mix_apply(nullptr, nullptr, &src, &dst, nullptr), MIXCUT_OK);
   EXPECT_TRUE(Untouched(dst_bytes));
 }
 

@@ -320,10 +320,11 @@ MIXCUT_API mixcut_status mixcut_mix_apply(mixcut_ctx* ctx, const mixcut_mix_samp
  * One pass, the collate of a data loader: gather, mix, convert dtype and
  * layout, normalise; each sample is read once and dst written once, for any
  * partner rule. dst equals mixcut_mix_apply's out-of-place result on the
- * samples stacked into one batch, byte for byte. Never in place: a sample
- * overlapping dst is MIXCUT_ERR_OVERLAP. Samples may repeat or overlap each
- * other (they are only read). samples may be NULL when n == 0; a NULL
- * samples[i] is MIXCUT_ERR_NULL_POINTER, a misaligned one MIXCUT_ERR_BAD_PARAM.
+ * samples stacked into one batch, byte for byte. Never in place: a sample,
+ * or the array samples itself, overlapping dst is MIXCUT_ERR_OVERLAP.
+ * Samples may repeat or overlap each other (they are only read). samples
+ * may be NULL when n == 0; a NULL samples[i] is MIXCUT_ERR_NULL_POINTER, a
+ * misaligned one MIXCUT_ERR_BAD_PARAM.
  * Added in 0.1 (an ABI addition). */
 MIXCUT_API mixcut_status mixcut_mix_apply_gather(mixcut_ctx* ctx, const mixcut_mix_sample* plan,
                                                  const void* const* samples,
