@@ -196,6 +196,181 @@ inline Shape some_shape(FuzzedDataProvider& p) {
   return s;
 }
 
+// ---- Plans: from the real plan functions (checked: a failure writes
+// nothing), sometimes corrupted, or records made up from the input.
+
+inline mixcut_mix_policy some_mix_policy(FuzzedDataProvider& p, int64_t n, std::vector<int64_t>& partners) {
+  mixcut_mix_policy policy;
+  check(mixcut_mix_policy_init(&policy) == MIXCUT_OK, "policy_init");
+  if (p.ConsumeBool()) policy.mixup_alpha = mostly_float(p, 0.0f, 4.0f);
+  if (p.ConsumeBool()) policy.cutmix_alpha = mostly_float(p, 0.0f, 4.0f);
+  if (rare(p, 3)) {
+    policy.cutmix_minmax_lo = some_float(p, 0.0f, 1.0f);
+    policy.cutmix_minmax_hi = some_float(p, 0.0f, 1.0f);
+  }
+  if (p.ConsumeBool()) policy.prob = mostly_float(p, 0.0f, 1.0f);
+  if (p.ConsumeBool()) policy.switch_prob = mostly_float(p, 0.0f, 1.0f);
+  policy.mode = some_enum(p, MIXCUT_MODE_BATCH, MIXCUT_MODE_ELEM);
+  policy.partner = some_enum(p, MIXCUT_PARTNER_FLIP, MIXCUT_PARTNER_EXPLICIT);
+  policy.correct_lam = p.ConsumeBool();
+  if (rare(p, 31)) policy.reserved = 1;
+  partners.assign(size_t(std::max<int64_t>(n, 0)), 0);
+  for (int64_t& j : partners) {
+    j = rare(p, 31) ? p.ConsumeIntegral<int64_t>()
+                                             : p.ConsumeIntegralInRange<int64_t>(0, n - 1);
+  }
+  if (policy.partner == MIXCUT_PARTNER_EXPLICIT && !(n > 0 && rare(p, 15)))
+    policy.partner_index = partners.data();
+  return policy;
+}
+
+// A plan from mixcut_mix_plan (checked: a failure writes nothing), perhaps
+// with one field changed; or records made up from the input.
+inline std::vector<mixcut_mix_sample> some_plan(FuzzedDataProvider& p, const Shape& s) {
+  const int64_t n = s.n >= 0 && s.n <= 8 ? s.n : 0;  // an invalid n gets no records
+  std::vector<mixcut_mix_sample> plan(static_cast<size_t>(n));
+  set_bytes(plan.data(), 0xAB, plan.size() * sizeof(mixcut_mix_sample));
+  if (p.ConsumeBool()) {
+    std::vector<int64_t> partners;
+    const mixcut_mix_policy policy = some_mix_policy(p, n, partners);
+    const uint64_t seed = p.ConsumeIntegral<uint64_t>();
+    const uint64_t step = p.ConsumeBool() ? p.ConsumeIntegral<uint64_t>()
+                                          : p.ConsumeIntegralInRange<uint64_t>(0, 1000);
+    const std::vector<mixcut_mix_sample> before = plan;
+    const mixcut_status st = mixcut_mix_plan(&policy, seed, step, n, s.h, s.w, plan.data());
+    if (st != MIXCUT_OK) {
+      check(same_bytes(before.data(), plan.data(), plan.size() * sizeof plan[0]),
+            "a failed mix_plan wrote out", st);
+    } else if (n > 0 && rare(p, 3)) {
+      mixcut_mix_sample& r = plan[p.ConsumeIntegralInRange<size_t>(0, plan.size() - 1)];
+      switch (p.ConsumeIntegralInRange(0, 3)) {
+        case 0:
+          r.partner = p.ConsumeIntegral<int64_t>();
+          break;
+        case 1:
+          r.lam = some_float(p, 0.0f, 1.0f);
+          break;
+        case 2:
+          r.kind = some_enum(p, MIXCUT_KIND_NONE, MIXCUT_KIND_CUTMIX);
+          break;
+        default:
+          r.y1 = p.ConsumeIntegralInRange<int32_t>(-1, int32_t(s.h) + 1);
+      }
+    }
+    if (st == MIXCUT_OK) return plan;
+  }
+  for (mixcut_mix_sample& r : plan) {
+    std::memset(&r, 0, sizeof r);
+    r.partner = p.ConsumeIntegralInRange<int64_t>(0, n);  // n is out of range
+    r.lam = p.ConsumeBool() ? float(p.ConsumeIntegralInRange(0, 16384)) / 16384.0f
+                            : some_float(p, 0.0f, 1.0f);
+    r.kind = some_enum(p, MIXCUT_KIND_NONE, MIXCUT_KIND_CUTMIX);
+    const int32_t h = int32_t(std::clamp<int64_t>(s.h, 1, 64)), w = int32_t(std::clamp<int64_t>(s.w, 1, 64));
+    r.y0 = p.ConsumeIntegralInRange<int32_t>(0, h);
+    r.y1 = p.ConsumeIntegralInRange<int32_t>(r.y0, h + (rare(p, 15)));
+    r.x0 = p.ConsumeIntegralInRange<int32_t>(-(rare(p, 15)), w);
+    r.x1 = p.ConsumeIntegralInRange<int32_t>(std::max(r.x0, 0), w);
+  }
+  return plan;
+}
+
+inline mixcut_cutout_policy some_cutout_policy(FuzzedDataProvider& p) {
+  mixcut_cutout_policy policy;
+  check(mixcut_cutout_policy_init(&policy) == MIXCUT_OK, "policy_init");
+  policy.form = some_enum(p, MIXCUT_CUTOUT_HOLES, MIXCUT_CUTOUT_ERASING);
+  if (p.ConsumeBool()) policy.prob = mostly_float(p, 0.0f, 1.0f);
+  policy.min_count = rare(p, 15) ? p.ConsumeIntegral<int32_t>()
+                                                          : p.ConsumeIntegralInRange(0, 4);
+  policy.max_count = rare(p, 15) ? p.ConsumeIntegral<int32_t>()
+                                                          : p.ConsumeIntegralInRange(0, 6);
+  policy.length = rare(p, 15) ? p.ConsumeIntegral<int32_t>()
+                                                       : p.ConsumeIntegralInRange(1, 24);
+  if (p.ConsumeBool()) {
+    policy.scale_lo = mostly_float(p, 0.0f, 1.0f);
+    policy.scale_hi = mostly_float(p, 0.0f, 1.0f);
+  }
+  if (p.ConsumeBool()) {
+    policy.ratio_lo = mostly_float(p, 0.0f, 4.0f);
+    policy.ratio_hi = mostly_float(p, 0.0f, 4.0f);
+  }
+  if (rare(p, 31)) policy.reserved = 1;
+  return policy;
+}
+
+// Holes from mixcut_cutout_plan (a failure must write neither out nor
+// count), else made up from the input: mostly inside, ordered by sample.
+inline std::vector<mixcut_cutout_hole> some_holes(FuzzedDataProvider& p, const Shape& s) {
+  const int64_t n = s.n >= 0 && s.n <= 8 ? s.n : 0;
+  if (p.ConsumeBool()) {
+    const mixcut_cutout_policy policy = some_cutout_policy(p);
+    const int64_t per = policy.max_count >= 0 && policy.max_count <= 1024 ? policy.max_count : 1;
+    std::vector<mixcut_cutout_hole> holes(size_t(n * per));
+    set_bytes(holes.data(), 0xAB, holes.size() * sizeof(mixcut_cutout_hole));
+    const std::vector<mixcut_cutout_hole> before = holes;
+    int64_t count = -5;
+    const mixcut_status st = mixcut_cutout_plan(&policy, p.ConsumeIntegral<uint64_t>(),
+                                                p.ConsumeIntegralInRange<uint64_t>(0, 1000), n,
+                                                s.h, s.w, holes.data(), &count);
+    if (st == MIXCUT_OK) {
+      check(count == n * per, "cutout_plan count", count, n * per);
+      return holes;
+    }
+    check(count == -5 && same_bytes(holes.data(), before.data(),
+                                           holes.size() * sizeof(mixcut_cutout_hole)),
+          "a failed cutout_plan wrote out", st);
+  }
+  std::vector<mixcut_cutout_hole> holes(p.ConsumeIntegralInRange<size_t>(0, 12));
+  int64_t sample = 0;
+  const int32_t h = int32_t(std::clamp<int64_t>(s.h, 1, 64)), w = int32_t(std::clamp<int64_t>(s.w, 1, 64));
+  for (mixcut_cutout_hole& hole : holes) {
+    std::memset(&hole, 0, sizeof hole);
+    sample += rare(p, 2);
+    hole.sample = rare(p, 15) ? p.ConsumeIntegralInRange<int64_t>(-1, n)
+                                                       : std::min<int64_t>(sample, std::max<int64_t>(n - 1, 0));
+    hole.y0 = p.ConsumeIntegralInRange<int32_t>(0, h);
+    hole.y1 = p.ConsumeIntegralInRange<int32_t>(hole.y0, h + (rare(p, 15)));
+    hole.x0 = p.ConsumeIntegralInRange<int32_t>(-(rare(p, 15)), w);
+    hole.x1 = p.ConsumeIntegralInRange<int32_t>(std::max(hole.x0, 0), w);
+    hole.noise_key = p.ConsumeIntegral<uint64_t>();
+  }
+  return holes;
+}
+
+// ---- Fills and normalisations.
+
+// A fill for src's channels: values mostly in uint8 range, sometimes any
+// float; CHANNEL fills now and then without their values.
+inline void some_fill(FuzzedDataProvider& p, const Shape& src, mixcut_fill& fill,
+                      std::vector<float>& channel_values) {
+  std::memset(&fill, 0, sizeof fill);
+  fill.kind = some_enum(p, MIXCUT_FILL_CONSTANT, MIXCUT_FILL_CHANNEL_NOISE);
+  fill.value = !rare(p, 7) ? float(p.ConsumeIntegralInRange(0, 255)) : some_float(p, -2, 300);
+  channel_values.clear();
+  for (int64_t ch = 0; src.sane && ch < src.c; ++ch)
+    channel_values.push_back(!rare(p, 15) ? float(p.ConsumeIntegralInRange(0, 255))
+                                          : some_float(p, -1, 256));
+  if (fill.kind == MIXCUT_FILL_CHANNEL && !channel_values.empty() && !rare(p, 15))
+    fill.channel_values = channel_values.data();
+}
+
+// Whether the call gets a norm (mostly where uint8 -> float32 converts;
+// rarely elsewhere, which is refused), and its fuzzed means and stds.
+inline bool some_norm(FuzzedDataProvider& p, const Shape& src, const Shape& dst,
+                      std::vector<float>& mean, std::vector<float>& stdev,
+                      mixcut_normalize& norm) {
+  const bool converts = src.dtype == MIXCUT_UINT8 && dst.dtype == MIXCUT_FLOAT32;
+  const bool use_norm = converts ? p.ConsumeBool() : rare(p, 15);
+  if (use_norm && src.sane) {
+    for (int64_t ch = 0; ch < src.c; ++ch) {
+      mean.push_back(rare(p, 15) ? some_float(p, -1, 1) : p.ConsumeFloatingPointInRange(-1.0f, 1.0f));
+      stdev.push_back(rare(p, 15) ? some_float(p, 0, 2) : p.ConsumeFloatingPointInRange(0.05f, 2.0f));
+    }
+    if (!rare(p, 3)) norm.mean = mean.data();
+    if (!rare(p, 3)) norm.std = stdev.data();
+  }
+  return use_norm;
+}
+
 // src and dst in one arena, so that a run can be replayed on a copy.
 struct Placement {
   size_t src_at = 0, dst_at = 0, bytes = 0;

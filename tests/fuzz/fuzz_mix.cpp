@@ -6,81 +6,6 @@ namespace {
 
 using fuzz::check;
 
-mixcut_mix_policy some_policy(FuzzedDataProvider& p, int64_t n, std::vector<int64_t>& partners) {
-  mixcut_mix_policy policy;
-  check(mixcut_mix_policy_init(&policy) == MIXCUT_OK, "policy_init");
-  if (p.ConsumeBool()) policy.mixup_alpha = fuzz::mostly_float(p, 0.0f, 4.0f);
-  if (p.ConsumeBool()) policy.cutmix_alpha = fuzz::mostly_float(p, 0.0f, 4.0f);
-  if (fuzz::rare(p, 3)) {
-    policy.cutmix_minmax_lo = fuzz::some_float(p, 0.0f, 1.0f);
-    policy.cutmix_minmax_hi = fuzz::some_float(p, 0.0f, 1.0f);
-  }
-  if (p.ConsumeBool()) policy.prob = fuzz::mostly_float(p, 0.0f, 1.0f);
-  if (p.ConsumeBool()) policy.switch_prob = fuzz::mostly_float(p, 0.0f, 1.0f);
-  policy.mode = fuzz::some_enum(p, MIXCUT_MODE_BATCH, MIXCUT_MODE_ELEM);
-  policy.partner = fuzz::some_enum(p, MIXCUT_PARTNER_FLIP, MIXCUT_PARTNER_EXPLICIT);
-  policy.correct_lam = p.ConsumeBool();
-  if (fuzz::rare(p, 31)) policy.reserved = 1;
-  partners.assign(size_t(std::max<int64_t>(n, 0)), 0);
-  for (int64_t& j : partners) {
-    j = fuzz::rare(p, 31) ? p.ConsumeIntegral<int64_t>()
-                                             : p.ConsumeIntegralInRange<int64_t>(0, n - 1);
-  }
-  if (policy.partner == MIXCUT_PARTNER_EXPLICIT && !(n > 0 && fuzz::rare(p, 15)))
-    policy.partner_index = partners.data();
-  return policy;
-}
-
-// A plan from mixcut_mix_plan (checked: a failure writes nothing), perhaps
-// with one field changed; or records made up from the input.
-std::vector<mixcut_mix_sample> some_plan(FuzzedDataProvider& p, const fuzz::Shape& s) {
-  const int64_t n = s.n >= 0 && s.n <= 8 ? s.n : 0;  // an invalid n gets no records
-  std::vector<mixcut_mix_sample> plan(static_cast<size_t>(n));
-  fuzz::set_bytes(plan.data(), 0xAB, plan.size() * sizeof(mixcut_mix_sample));
-  if (p.ConsumeBool()) {
-    std::vector<int64_t> partners;
-    const mixcut_mix_policy policy = some_policy(p, n, partners);
-    const uint64_t seed = p.ConsumeIntegral<uint64_t>();
-    const uint64_t step = p.ConsumeBool() ? p.ConsumeIntegral<uint64_t>()
-                                          : p.ConsumeIntegralInRange<uint64_t>(0, 1000);
-    const std::vector<mixcut_mix_sample> before = plan;
-    const mixcut_status st = mixcut_mix_plan(&policy, seed, step, n, s.h, s.w, plan.data());
-    if (st != MIXCUT_OK) {
-      check(fuzz::same_bytes(before.data(), plan.data(), plan.size() * sizeof plan[0]),
-            "a failed mix_plan wrote out", st);
-    } else if (n > 0 && fuzz::rare(p, 3)) {
-      mixcut_mix_sample& r = plan[p.ConsumeIntegralInRange<size_t>(0, plan.size() - 1)];
-      switch (p.ConsumeIntegralInRange(0, 3)) {
-        case 0:
-          r.partner = p.ConsumeIntegral<int64_t>();
-          break;
-        case 1:
-          r.lam = fuzz::some_float(p, 0.0f, 1.0f);
-          break;
-        case 2:
-          r.kind = fuzz::some_enum(p, MIXCUT_KIND_NONE, MIXCUT_KIND_CUTMIX);
-          break;
-        default:
-          r.y1 = p.ConsumeIntegralInRange<int32_t>(-1, int32_t(s.h) + 1);
-      }
-    }
-    if (st == MIXCUT_OK) return plan;
-  }
-  for (mixcut_mix_sample& r : plan) {
-    std::memset(&r, 0, sizeof r);
-    r.partner = p.ConsumeIntegralInRange<int64_t>(0, n);  // n is out of range
-    r.lam = p.ConsumeBool() ? float(p.ConsumeIntegralInRange(0, 16384)) / 16384.0f
-                            : fuzz::some_float(p, 0.0f, 1.0f);
-    r.kind = fuzz::some_enum(p, MIXCUT_KIND_NONE, MIXCUT_KIND_CUTMIX);
-    const int32_t h = int32_t(std::clamp<int64_t>(s.h, 1, 64)), w = int32_t(std::clamp<int64_t>(s.w, 1, 64));
-    r.y0 = p.ConsumeIntegralInRange<int32_t>(0, h);
-    r.y1 = p.ConsumeIntegralInRange<int32_t>(r.y0, h + (fuzz::rare(p, 15)));
-    r.x0 = p.ConsumeIntegralInRange<int32_t>(-(fuzz::rare(p, 15)), w);
-    r.x1 = p.ConsumeIntegralInRange<int32_t>(std::max(r.x0, 0), w);
-  }
-  return plan;
-}
-
 void fuzz_apply(FuzzedDataProvider& p, const fuzz::Shape& src, const std::vector<mixcut_mix_sample>& plan,
                 mixcut_ctx* ctx) {
   fuzz::Shape dst = src;
@@ -99,18 +24,7 @@ void fuzz_apply(FuzzedDataProvider& p, const fuzz::Shape& src, const std::vector
 
   std::vector<float> mean, stdev;
   mixcut_normalize norm{nullptr, nullptr};
-  const bool converts = src.dtype == MIXCUT_UINT8 && dst.dtype == MIXCUT_FLOAT32;
-  const bool use_norm = converts ? p.ConsumeBool() : fuzz::rare(p, 15);
-  if (use_norm && src.sane) {
-    for (int64_t ch = 0; ch < src.c; ++ch) {
-      mean.push_back(fuzz::rare(p, 15) ? fuzz::some_float(p, -1, 1)
-                                                          : p.ConsumeFloatingPointInRange(-1.0f, 1.0f));
-      stdev.push_back(fuzz::rare(p, 15) ? fuzz::some_float(p, 0, 2)
-                                                           : p.ConsumeFloatingPointInRange(0.05f, 2.0f));
-    }
-    if (!fuzz::rare(p, 3)) norm.mean = mean.data();
-    if (!fuzz::rare(p, 3)) norm.std = stdev.data();
-  }
+  const bool use_norm = fuzz::some_norm(p, src, dst, mean, stdev, norm);
   const bool null_plan = fuzz::rare(p, 31);
   if (std::getenv("MIXCUT_FUZZ_DEBUG") != nullptr) {  // prints the case
     std::fprintf(stderr, "src %d %d n%lld c%lld h%lld w%lld s%lld at %zu | dst %d %d n%lld c%lld h%lld w%lld s%lld at %zu | arena %zu\n",
@@ -174,7 +88,7 @@ void fuzz_labels(FuzzedDataProvider& p, const std::vector<mixcut_mix_sample>& pl
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FuzzedDataProvider p(data, size);
   const fuzz::Shape src = fuzz::some_shape(p);
-  const std::vector<mixcut_mix_sample> plan = some_plan(p, src);
+  const std::vector<mixcut_mix_sample> plan = fuzz::some_plan(p, src);
   mixcut_ctx* ctx = fuzz::some_ctx(p);
   fuzz_apply(p, src, plan, ctx);
   fuzz_labels(p, plan);

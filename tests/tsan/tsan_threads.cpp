@@ -1,16 +1,21 @@
 // ThreadSanitizer stress of the C API (scripts/tsan.sh): many std::threads at
-// once, each with its own multi-threaded ctx or the NULL ctx, sharing one
-// read-only source; results must equal a serial run and each thread must see
-// its own mixcut_last_error(). Exits nonzero on any difference.
+// once, each with its own multi-threaded ctx, the NULL ctx, or one ctx shared
+// by all (taken in turn under a mutex, as the header allows), sharing one
+// read-only source and its samples (the gather calls); results must equal a
+// serial run, nothing may be written next to an output, and each thread must
+// see its own mixcut_last_error(). Exits nonzero on any difference.
 #include <mixcut/mixcut.h>
 
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "test_util.hpp"
 
 namespace {
 
@@ -41,15 +46,29 @@ mixcut_tensor view(void* data, int32_t dtype, int32_t layout) {
 }
 
 // What one round computes: uint8 Mixup/CutMix out of place, in place,
-// uint8 -> float32 normalised, and cutout with noise. Variant v picks the
-// plan's step, so threads differ.
+// uint8 -> float32 normalised, cutout with noise, and both gathers (from
+// the source's samples, shuffled and one repeated, into float32 NCHW
+// normalised and uint8 NCHW). Variant v picks the plan's step, so threads
+// differ.
 struct Result {
   std::vector<uint8_t> mixed, in_place, cut;
   std::vector<float> converted;
+  std::vector<unsigned char> gathered, gather_cut;  // float32 and uint8 bytes
   bool operator==(const Result& o) const {
-    return mixed == o.mixed && in_place == o.in_place && cut == o.cut && converted == o.converted;
+    return mixed == o.mixed && in_place == o.in_place && cut == o.cut && converted == o.converted &&
+           gathered == o.gathered && gather_cut == o.gather_cut;
   }
 };
+
+// The gather's samples: sample i of the source, in another order, one twice.
+std::vector<const void*> samples_of(const std::vector<uint8_t>& src) {
+  std::vector<const void*> samples;
+  for (int64_t i = 0; i < kN; ++i) {
+    const int64_t from = i == kN - 1 ? 0 : (i * 5 + 1) % kN;
+    samples.push_back(src.data() + from * kC * kH * kW);
+  }
+  return samples;
+}
 
 Result run(mixcut_ctx* ctx, const std::vector<uint8_t>& src, uint64_t step, int thread) {
   const size_t elems = size_t(kN * kC * kH * kW);
@@ -85,6 +104,22 @@ Result run(mixcut_ctx* ctx, const std::vector<uint8_t>& src, uint64_t step, int 
   const mixcut_tensor c = view(r.cut.data(), MIXCUT_UINT8, MIXCUT_NHWC);
   expect(mixcut_cutout_apply(ctx, holes, count, &fill, &s, &c, nullptr) == MIXCUT_OK, thread,
          "cutout");
+
+  // The gathers write between canary guards.
+  const std::vector<const void*> samples = samples_of(src);
+  const mixcut_tensor gs = view(nullptr, MIXCUT_UINT8, MIXCUT_NHWC);
+  mixcut::test::GuardedBuffer gathered(elems * sizeof(float)), gather_cut(elems);
+  const mixcut_tensor gf = view(gathered.data(), MIXCUT_FLOAT32, MIXCUT_NCHW);
+  expect(mixcut_mix_apply_gather(ctx, plan, samples.data(), &gs, &gf, &norm) == MIXCUT_OK, thread,
+         "mix_apply_gather");
+  const mixcut_tensor gc = view(gather_cut.data(), MIXCUT_UINT8, MIXCUT_NCHW);
+  expect(mixcut_cutout_apply_gather(ctx, holes, count, &fill, samples.data(), &gs, &gc, nullptr) ==
+             MIXCUT_OK,
+         thread, "cutout_apply_gather");
+  expect(gathered.guards_intact() && gather_cut.guards_intact(), thread,
+         "a gather wrote next to its output");
+  r.gathered = gathered.payload();
+  r.gather_cut = gather_cut.payload();
   return r;
 }
 
@@ -103,9 +138,16 @@ int main() {
   for (int v = 0; v < kThreads; ++v) want.push_back(run(serial, src, uint64_t(v), -1));
   mixcut_ctx_destroy(serial);
 
+  // One ctx for every thread, taken in turn: its scratch and OpenMP teams
+  // pass from thread to thread.
+  mixcut_ctx* shared = nullptr;
+  mixcut_ctx_create(&shared);
+  mixcut_ctx_set(shared, MIXCUT_OPT_NUM_THREADS, 2);
+  std::mutex shared_lock;
+
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([t, &src, &want] {
+    threads.emplace_back([t, &src, &want, shared, &shared_lock] {
       mixcut_ctx* own = nullptr;
       expect(mixcut_ctx_create(&own) == MIXCUT_OK, t, "ctx_create");
       expect(mixcut_ctx_set(own, MIXCUT_OPT_NUM_THREADS, 1 + t % 3) == MIXCUT_OK, t, "threads");
@@ -113,8 +155,14 @@ int main() {
       mixcut_ctx_set(own, MIXCUT_OPT_STREAM_THRESHOLD, t % 2 == 0 ? 0 : INT64_MAX);
       for (int round = 0; round < kRounds; ++round) {
         const int v = (t + round) % kThreads;
-        expect(run(round % 2 == 0 ? own : nullptr, src, uint64_t(v), t) == want[size_t(v)], t,
-               "result differs from the serial run");
+        Result got;
+        if (round % 3 == 2) {
+          const std::lock_guard<std::mutex> hold(shared_lock);
+          got = run(shared, src, uint64_t(v), t);
+        } else {
+          got = run(round % 3 == 0 ? own : nullptr, src, uint64_t(v), t);
+        }
+        expect(got == want[size_t(v)], t, "result differs from the serial run");
         // A failure with this thread's own value: the message is ours alone.
         const int64_t bad = -1 - t;
         expect(mixcut_ctx_set(own, MIXCUT_OPT_NUM_THREADS, bad) == MIXCUT_ERR_BAD_PARAM, t,
@@ -128,6 +176,7 @@ int main() {
     });
   }
   for (std::thread& th : threads) th.join();
+  mixcut_ctx_destroy(shared);
   std::printf("tsan_threads: %d threads x %d rounds, %d failures\n", kThreads, kRounds,
               failures.load());
   return failures.load() == 0 ? 0 : 1;
