@@ -4,9 +4,9 @@
 // on a 256x3x224x224 batch through the C API. Times are CUDA events around 10
 // back-to-back calls on one stream; `GB/s` counts the fewest bytes an op must
 // move; the label names the roofline row of this run that bench/cuda_report.py
-// divides it by. Rows ending in /regions run in-place CutMix and Cutout with
-// the region launches (MIXCUT_CUDA_ROWS=0) instead of the rows launches, so
-// one run compares both.
+// divides it by. Rows ending in /baseline run on a ctx with
+// MIXCUT_CUDA_BASELINE=1: the region launches and gathers of the first H200
+// run instead of the rows launches and pixel-run loads, so one run compares both.
 #include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
 #include <mixcut/mixcut.h>
@@ -44,7 +44,7 @@ struct Gpu {
   float* f32b;  // a second float32 batch
   uint8_t* u8;  // the batch, uint8 NHWC
   mixcut_ctx* ctx;
-  mixcut_ctx* regions;  // a ctx with MIXCUT_CUDA_ROWS=0: the region launches, to compare
+  mixcut_ctx* baseline;  // a ctx with MIXCUT_CUDA_BASELINE=1, to compare
   Gpu() {
     ok(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
     ok(cudaEventCreate(&start));
@@ -58,16 +58,16 @@ struct Gpu {
     ok(mixcut_ctx_create(&ctx));
     ok(mixcut_ctx_set(ctx, MIXCUT_OPT_BACKEND, MIXCUT_BACKEND_CUDA));
     ok(mixcut_ctx_set(ctx, MIXCUT_OPT_CUDA_STREAM, int64_t(intptr_t(stream))));
-    ok(mixcut_ctx_create(&regions));
-    ok(mixcut_ctx_set(regions, MIXCUT_OPT_BACKEND, MIXCUT_BACKEND_CUDA));
-    ok(mixcut_ctx_set(regions, MIXCUT_OPT_CUDA_STREAM, int64_t(intptr_t(stream))));
-    // Each ctx reads MIXCUT_CUDA_ROWS at its first CUDA call: one call each.
+    ok(mixcut_ctx_create(&baseline));
+    ok(mixcut_ctx_set(baseline, MIXCUT_OPT_BACKEND, MIXCUT_BACKEND_CUDA));
+    ok(mixcut_ctx_set(baseline, MIXCUT_OPT_CUDA_STREAM, int64_t(intptr_t(stream))));
+    // Each ctx reads MIXCUT_CUDA_BASELINE at its first CUDA call: one call each.
     const mixcut_mix_sample keep{0, 1.0f, MIXCUT_KIND_NONE, 0, 0, 0, 0};
     const mixcut_tensor one{f32a, MIXCUT_FLOAT32, MIXCUT_NCHW, 1, kC, kH, kW, 0};
     ok(mixcut_mix_apply(ctx, &keep, &one, &one, nullptr));
-    setenv("MIXCUT_CUDA_ROWS", "0", 1);
-    ok(mixcut_mix_apply(regions, &keep, &one, &one, nullptr));
-    unsetenv("MIXCUT_CUDA_ROWS");
+    setenv("MIXCUT_CUDA_BASELINE", "1", 1);
+    ok(mixcut_mix_apply(baseline, &keep, &one, &one, nullptr));
+    unsetenv("MIXCUT_CUDA_BASELINE");
   }
 };
 
@@ -204,37 +204,43 @@ void register_all() {
     }
   }
   for (int32_t mode : {MIXCUT_MODE_BATCH, MIXCUT_MODE_ELEM}) {
-    // In-place CutMix: the rows launch (default), then the region launch.
-    for (const bool regions : {false, true}) {
+    // In-place CutMix: the rows launch (default), then the baseline.
+    for (const bool baseline : {false, true}) {
       benchmark::RegisterBenchmark(
           (std::string("cutmix/f32_nchw_inplace/flip/") + mode_name(mode) +
-           (regions ? "/regions" : ""))
+           (baseline ? "/baseline" : ""))
               .c_str(),
           [=](benchmark::State& s) {
             Gpu& g = gpu();
             const auto plan = mix_plan(mode, MIXCUT_PARTNER_FLIP, true);
             const mixcut_tensor t = tensor(g.f32a, MIXCUT_FLOAT32, MIXCUT_NCHW);
-            mixcut_ctx* ctx = regions ? g.regions : g.ctx;
+            mixcut_ctx* ctx = baseline ? g.baseline : g.ctx;
             run(s, box_bytes(plan, 4), "roofline/memcpy_d2d_f32",
                 [&] { ok(mixcut_mix_apply(ctx, plan.data(), &t, &t, nullptr)); });
           })
           ->UseManualTime()
           ->Iterations(20);
     }
-    benchmark::RegisterBenchmark(
-        (std::string("mixup/u8_nhwc_to_f32_nchw_norm/flip/") + mode_name(mode)).c_str(),
-        [=](benchmark::State& s) {
-          Gpu& g = gpu();
-          const auto plan = mix_plan(mode, MIXCUT_PARTNER_FLIP, false);
-          const mixcut_tensor src = tensor(g.u8, MIXCUT_UINT8, MIXCUT_NHWC);
-          const mixcut_tensor dst = tensor(g.f32b, MIXCUT_FLOAT32, MIXCUT_NCHW);
-          const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
-          const mixcut_normalize norm{mean, sd};
-          run(s, double(kElems) * 5, "roofline/memcpy_d2d_f32",
-              [&] { ok(mixcut_mix_apply(g.ctx, plan.data(), &src, &dst, &norm)); });
-        })
-        ->UseManualTime()
-        ->Iterations(20);
+    // uint8 NHWC -> float32 NCHW: pixel-run loads (default), then the baseline's gathers.
+    for (const bool baseline : {false, true}) {
+      benchmark::RegisterBenchmark(
+          (std::string("mixup/u8_nhwc_to_f32_nchw_norm/flip/") + mode_name(mode) +
+           (baseline ? "/baseline" : ""))
+              .c_str(),
+          [=](benchmark::State& s) {
+            Gpu& g = gpu();
+            const auto plan = mix_plan(mode, MIXCUT_PARTNER_FLIP, false);
+            const mixcut_tensor src = tensor(g.u8, MIXCUT_UINT8, MIXCUT_NHWC);
+            const mixcut_tensor dst = tensor(g.f32b, MIXCUT_FLOAT32, MIXCUT_NCHW);
+            const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
+            const mixcut_normalize norm{mean, sd};
+            mixcut_ctx* ctx = baseline ? g.baseline : g.ctx;
+            run(s, double(kElems) * 5, "roofline/memcpy_d2d_f32",
+                [&] { ok(mixcut_mix_apply(ctx, plan.data(), &src, &dst, &norm)); });
+          })
+          ->UseManualTime()
+          ->Iterations(20);
+    }
   }
   // Graph replays of the target rows: GPU time alone.
   benchmark::RegisterBenchmark(
@@ -274,13 +280,13 @@ void register_all() {
       ->UseManualTime()
       ->Iterations(20);
 
-  // In-place Cutout: the rows launch (default), its graph replay, the region launch.
+  // In-place Cutout: the rows launch (default), its graph replay, the baseline.
   for (const int variant : {0, 1, 2}) {
-    const bool graph = variant == 1, regions = variant == 2;
+    const bool graph = variant == 1, baseline = variant == 2;
     for (int32_t form : {MIXCUT_CUTOUT_HOLES, MIXCUT_CUTOUT_ERASING}) {
       benchmark::RegisterBenchmark(
           (std::string(graph ? "graph/" : "") + "cutout/f32_nchw_inplace/" +
-           (form == MIXCUT_CUTOUT_HOLES ? "holes16" : "erasing") + (regions ? "/regions" : ""))
+           (form == MIXCUT_CUTOUT_HOLES ? "holes16" : "erasing") + (baseline ? "/baseline" : ""))
               .c_str(),
           [=](benchmark::State& s) {
             Gpu& g = gpu();
@@ -294,7 +300,7 @@ void register_all() {
             for (const auto& h : holes) bytes += double(h.y1 - h.y0) * (h.x1 - h.x0) * kC * 4;
             const mixcut_fill fill{MIXCUT_FILL_CONSTANT, 0.0f, nullptr};
             const mixcut_tensor t = tensor(g.f32a, MIXCUT_FLOAT32, MIXCUT_NCHW);
-            mixcut_ctx* ctx = regions ? g.regions : g.ctx;
+            mixcut_ctx* ctx = baseline ? g.baseline : g.ctx;
             (graph ? run_graph : run)(s, bytes, nullptr, [&] {
               ok(mixcut_cutout_apply(ctx, holes.data(), count, &fill, &t, &t, nullptr));
             });

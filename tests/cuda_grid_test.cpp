@@ -36,12 +36,12 @@ void run_grid(const Args& args, int64_t max_chunks, Body body) {
   }
 }
 
-// rows: whether the launch may be a rows launch (bodies.hpp), as the backend's
-// default; false is the region launch (MIXCUT_CUDA_ROWS=0).
+// lean: the backend's default (rows launches where they apply, pixel-run
+// loads); false: the region launches and gathers (MIXCUT_CUDA_BASELINE=1).
 void grid_mix(const std::vector<MixSample>& plan, const Tensor& src, const Tensor& dst,
-              const Normalize* norm, bool rows) {
+              const Normalize* norm, bool lean) {
   cuda::MixLaunch launch;
-  launch.build(plan.data(), src, dst, norm, rows);
+  launch.build(plan.data(), src, dst, norm, lean);
   const std::vector<unsigned char> image = launch.image();  // as the device gets it
   if (launch.rows()) {
     const cuda::RowMixArgs args = launch.bind_rows(image.data());
@@ -59,11 +59,11 @@ void grid_mix(const std::vector<MixSample>& plan, const Tensor& src, const Tenso
 }
 
 void grid_cutout(const std::vector<CutoutHole>& holes, const Fill& fill, const Tensor& src,
-                 const Tensor& dst, const Normalize* norm, bool rows) {
+                 const Tensor& dst, const Normalize* norm, bool lean) {
   cuda::CutoutLaunch launch;
-  launch.build(holes.data(), int64_t(holes.size()), fill, src, dst, norm, rows);
+  launch.build(holes.data(), int64_t(holes.size()), fill, src, dst, norm, lean);
   const std::vector<unsigned char> image = launch.image();
-  EXPECT_EQ(launch.rows(), rows && src.data == dst.data);
+  EXPECT_EQ(launch.rows(), lean && src.data == dst.data);
   if (launch.rows()) {
     const cuda::RowCutoutArgs args = launch.bind_rows(image.data());
     ASSERT_TRUE(cuda::with_types(src.dtype, dst.dtype, [&](auto s, auto) {
@@ -89,11 +89,11 @@ void check_mix(const Format& f, const Shape& s, bool in_place, const std::vector
   const Batch before = want;
   Context ctx;
   cpu::mix_apply(ctx, plan.data(), in_place ? want.t : src.t, want.t, norm_ptr);
-  for (bool rows : {true, false}) {
-    SCOPED_TRACE(rows ? "rows allowed" : "regions");
+  for (bool lean : {true, false}) {
+    SCOPED_TRACE(lean ? "lean" : "baseline");
     Batch got = before;
     Batch got_src = src;
-    grid_mix(plan, in_place ? got.t : got_src.t, got.t, norm_ptr, rows);
+    grid_mix(plan, in_place ? got.t : got_src.t, got.t, norm_ptr, lean);
     ASSERT_TRUE(got.bytes == want.bytes) << first_difference(got, want);
     if (!in_place) {
       ASSERT_TRUE(got_src.bytes == src.bytes) << "source modified";
@@ -207,11 +207,11 @@ void check_cutout(const Format& f, const Shape& s, bool in_place, FillKind kind,
   Context ctx;
   cpu::cutout_apply(ctx, holes.data(), int64_t(holes.size()), fill, in_place ? want.t : src.t,
                     want.t, norm_ptr);
-  for (bool rows : {true, false}) {
-    SCOPED_TRACE(rows ? "rows allowed" : "regions");
+  for (bool lean : {true, false}) {
+    SCOPED_TRACE(lean ? "lean" : "baseline");
     Batch got = before;
     Batch got_src = src;
-    grid_cutout(holes, fill, in_place ? got.t : got_src.t, got.t, norm_ptr, rows);
+    grid_cutout(holes, fill, in_place ? got.t : got_src.t, got.t, norm_ptr, lean);
     ASSERT_TRUE(got.bytes == want.bytes) << first_difference(got, want);
   }
 }

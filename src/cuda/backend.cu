@@ -83,9 +83,10 @@ struct Slot {
 // The ctx's scratch while it runs on CUDA (core/context.hpp's BackendScratch).
 struct State final : BackendScratch {
   int device = -1;
-  // Rows launches for in-place CutMix and Cutout (bodies.hpp); MIXCUT_CUDA_ROWS=0
-  // when the ctx first runs on CUDA keeps the region launches, for benchmarking.
-  bool rows = true;
+  // Rows launches for in-place CutMix and Cutout and pixel-run loads
+  // (bodies.hpp); MIXCUT_CUDA_BASELINE=1 when the ctx first runs on CUDA keeps
+  // the region launches and gathers of the first H200 run, for benchmarking.
+  bool lean = true;
   std::vector<Slot> slots;
   MixLaunch mix;
   CutoutLaunch cutout;
@@ -182,8 +183,8 @@ State& state_of(Context& ctx) {
   if (state == nullptr) {  // first CUDA call of this ctx (or it ran on the CPU before)
     auto fresh = std::make_unique<State>();
     fresh->device = device;
-    const char* rows = std::getenv("MIXCUT_CUDA_ROWS");
-    fresh->rows = rows == nullptr || std::string(rows) != "0";
+    const char* baseline = std::getenv("MIXCUT_CUDA_BASELINE");
+    fresh->lean = baseline == nullptr || std::string(baseline) != "1";
     state = fresh.get();
     ctx.scratch = std::move(fresh);
   }
@@ -274,7 +275,7 @@ class CudaBackend final : public BackendOps {
     State& s = state_of(ctx);
     require_device(src.data, "src.data", s.device);
     require_device(dst.data, "dst.data", s.device);
-    s.mix.build(plan, src, dst, norm, s.rows);
+    s.mix.build(plan, src, dst, norm, s.lean);
     if (s.mix.num_regions() == 0 || s.mix.max_chunks() == 0) return;
     const cudaStream_t stream = stream_of(ctx);
     if (s.mix.rows()) {
@@ -301,7 +302,7 @@ class CudaBackend final : public BackendOps {
     State& s = state_of(ctx);
     require_device(src.data, "src.data", s.device);
     require_device(dst.data, "dst.data", s.device);
-    s.cutout.build(holes, num_holes, fill, src, dst, norm, s.rows);
+    s.cutout.build(holes, num_holes, fill, src, dst, norm, s.lean);
     if (s.cutout.max_chunks() == 0) return;
     const cudaStream_t stream = stream_of(ctx);
     if (s.cutout.rows()) {

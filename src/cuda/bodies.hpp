@@ -52,6 +52,7 @@ struct MixArgs {
   View src, dst;
   int32_t in_place;
   int32_t positions;  // whether bodies need (channel, row, column): boxes, normalise, layouts
+  int32_t runs;       // NHWC -> NCHW sources read as pixel runs (load_pixel_run)
   int64_t num_regions;
 };
 
@@ -68,6 +69,7 @@ struct CutoutArgs {
   const uint8_t* fill_u8;  // per channel, uint8 destinations (rounded on the host)
   View src, dst;
   int32_t in_place, fill_kind;
+  int32_t runs;  // as MixArgs::runs
   int64_t num_regions;
 };
 
@@ -214,6 +216,7 @@ struct Elements {
   Chunk k;
   View src, dst;
   bool contiguous;
+  bool runs;  // load_pixel_run may serve layout changes
 };
 
 // Calls f(m, (channel, row, column)) for every valid element m of the chunk.
@@ -230,6 +233,71 @@ MIXCUT_HD inline void each(const Elements& e, F&& f) {
   }
 }
 
+// 16 bytes at `from` (16-byte aligned) as four words, one vector load on the
+// device (element by element, so that the words stay in registers).
+MIXCUT_HD inline void load_words(const void* from, uint32_t* w) {
+#if defined(__CUDA_ARCH__)
+  const uint4 a = *static_cast<const uint4*>(from);
+  w[0] = a.x, w[1] = a.y, w[2] = a.z, w[3] = a.w;
+#else
+  std::memcpy(w, from, 16);
+#endif
+}
+
+MIXCUT_HD inline float float_of(uint32_t bits) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(bits);
+#else
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+#endif
+}
+
+// V pixels of channel c from the run of V*C source elements at p (16*C
+// bytes, aligned), picked at indices known at compile time so that the run
+// stays in registers.
+template <int C, class S, int V>
+MIXCUT_HD inline void load_run(const S* p, int64_t c, uint32_t mask, S (&v)[V]) {
+  static_assert(V * sizeof(S) == 16, "a chunk is 16 source bytes");
+  uint32_t words[4 * C];
+  for (int q = 0; q < C; ++q) load_words(p + q * V, words + 4 * q);
+  for (int m = 0; m < V; ++m) {
+    for (int q = 0; q < C; ++q) {
+      if (q != c || !(mask >> m & 1)) continue;
+      const int i = m * C + q;  // element i of the run
+      if constexpr (sizeof(S) == 1) {
+        v[m] = S(words[i / 4] >> (8 * (i % 4)) & 0xFF);
+      } else {
+        v[m] = float_of(words[i]);
+      }
+    }
+  }
+}
+
+// An NCHW destination chunk is V pixels of one channel in a row (or, over
+// whole rows, consecutive pixels). From an NHWC source of C = 3 channels
+// (RGB; other counts take the gathers, each variant costs registers)
+// those pixels are 3V consecutive elements: three 16-byte loads instead of V
+// gathers 3 elements apart, each of which touches several cache lines
+// across a warp. False (nothing loaded) when the chunk is not such a run.
+template <class S, int V>
+MIXCUT_HD inline bool load_pixel_run(const S* sample, const Elements& e, uint32_t mask, S (&v)[V]) {
+  const View& s = e.src;
+  const Chunk& k = e.k;
+  if (!e.runs || s.layout != int32_t(Layout::NHWC) || e.dst.layout != int32_t(Layout::NCHW) ||
+      s.c != 3 || k.count != V) {
+    return false;
+  }
+  const int64_t pixel = k.at.y * s.w + k.at.x;
+  const bool one_row = k.at.x + V <= k.x_hi;
+  const bool whole_rows = k.x_lo == 0 && k.x_hi == s.w && pixel + V <= s.h * s.w;
+  const S* p = sample + pixel * s.c;
+  if ((!one_row && !whole_rows) || (reinterpret_cast<uintptr_t>(p) & 15) != 0) return false;
+  load_run<3>(p, k.at.c, mask, v);
+  return true;
+}
+
 template <class S, int V>
 MIXCUT_HD inline void load(const S* sample, const Elements& e, uint32_t mask, S (&v)[V]) {
   if (mask == 0) return;
@@ -244,6 +312,7 @@ MIXCUT_HD inline void load(const S* sample, const Elements& e, uint32_t mask, S 
     }
     return;
   }
+  if (load_pixel_run<S, V>(sample, e, mask, v)) return;
   each<V>(e, [&](int m, const Cursor& at) {
     if (mask >> m & 1) v[m] = sample[offset_of(e.src, at.c, at.y, at.x)];
   });
@@ -276,8 +345,8 @@ MIXCUT_HD inline float blend(float a, float b, const DevSample& r) {
   return formulas::blend_f32(a, b, r.lam, r.rest);
 }
 
-MIXCUT_HD inline Elements elements(const View& src, const View& dst, const Chunk& k) {
-  return Elements{k, src, dst, src.layout == dst.layout};
+MIXCUT_HD inline Elements elements(const View& src, const View& dst, const Chunk& k, int32_t runs) {
+  return Elements{k, src, dst, src.layout == dst.layout, runs != 0};
 }
 
 // ---------------------------------------------------------------------------
@@ -343,7 +412,7 @@ MIXCUT_HD inline void mix_thread(const MixArgs& a, int64_t comp, int64_t chunk) 
   const Chunk k = locate<V>(region, a.dst, chunk, !kPlain && a.positions != 0);
   if (k.count == 0) return;
   const uint32_t valid = low_bits(k.count);
-  Elements e = elements(a.src, a.dst, k);
+  Elements e = elements(a.src, a.dst, k, a.runs);
   if constexpr (kPlain) e.contiguous = true;  // folds the gather paths away
   const S* src = static_cast<const S*>(a.src.data);
   auto sample = [&](int64_t i) { return src + i * a.src.stride; };
@@ -447,7 +516,7 @@ MIXCUT_HD inline void cutout_thread(const CutoutArgs& a, int64_t i, int64_t chun
   const Chunk k = locate<V>(region, a.dst, chunk, position);
   if (k.count == 0) return;
   const uint32_t valid = low_bits(k.count);
-  const Elements e = elements(a.src, a.dst, k);
+  const Elements e = elements(a.src, a.dst, k, a.runs);
   S x[V] = {};
   if (!a.in_place) load<S, V>(static_cast<const S*>(a.src.data) + i * a.src.stride, e, valid, x);
   D out[V];

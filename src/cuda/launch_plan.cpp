@@ -94,10 +94,10 @@ RowMixArgs MixLaunch::bind_rows(const void* base) const {
 }
 
 void MixLaunch::build(const MixSample* plan, const Tensor& src, const Tensor& dst,
-                      const Normalize* norm, bool allow_rows) {
+                      const Normalize* norm, bool lean) {
   const int32_t n = int32_t(src.n);
   const bool in_place = src.data == dst.data;
-  rows_ = allow_rows && in_place && build_rows(plan, dst);
+  rows_ = lean && in_place && build_rows(plan, dst);
   if (rows_) return;
   image_.clear();
   // Records: one that leaves its pixels alone becomes NONE (a blend with
@@ -161,6 +161,7 @@ void MixLaunch::build(const MixSample* plan, const Tensor& src, const Tensor& ds
   args_.dst = d;
   args_.in_place = in_place;
   args_.positions = src.layout != dst.layout || src.dtype != dst.dtype || any_box;
+  args_.runs = lean;
   args_.num_regions = num_comps;
 }
 
@@ -175,12 +176,11 @@ MixArgs MixLaunch::bind(const void* base) const {
 }
 
 void CutoutLaunch::build(const CutoutHole* holes, int64_t num_holes, const Fill& fill,
-                         const Tensor& src, const Tensor& dst, const Normalize* norm,
-                         bool allow_rows) {
+                         const Tensor& src, const Tensor& dst, const Normalize* norm, bool lean) {
   const bool in_place = src.data == dst.data;
   const int32_t n = int32_t(src.n), h = int32_t(dst.h), w = int32_t(dst.w);
   image_.clear();
-  rows_ = allow_rows && in_place;
+  rows_ = lean && in_place;
   if (rows_) {  // holes are sorted by sample (capi checks)
     holes_ = reserve<RowHole>(image_, size_t(num_holes));
     auto* rows = slot<RowHole>(image_, holes_);
@@ -200,6 +200,7 @@ void CutoutLaunch::build(const CutoutHole* holes, int64_t num_holes, const Fill&
   args_.dst = view_of(dst);
   args_.in_place = in_place;
   args_.fill_kind = static_cast<int32_t>(fill.kind);
+  args_.runs = lean;
   args_.num_regions = n;
   if (rows_) return;
   holes_ = reserve<DevHole>(image_, size_t(num_holes));

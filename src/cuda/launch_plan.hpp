@@ -19,10 +19,12 @@ namespace mixcut::cuda {
 class MixLaunch {
  public:
   // plan: n validated records; src/dst validated by capi (dst may equal src).
-  // allow_rows: a rows launch where it applies (bodies.hpp: in place, every
-  // pixel-changing record a CutMix, no sample the partner of two).
+  // lean (the default): a rows launch where it applies (bodies.hpp: in place,
+  // every pixel-changing record a CutMix, no sample the partner of two) and
+  // pixel-run loads (MixArgs::runs); false: the region launch and gathers of
+  // the first H200 run, for benchmarking (MIXCUT_CUDA_BASELINE=1).
   void build(const MixSample* plan, const Tensor& src, const Tensor& dst, const Normalize* norm,
-             bool allow_rows = true);
+             bool lean = true);
   const std::vector<unsigned char>& image() const { return image_; }
   // Arguments with the image at `base` (host or device copy of image()).
   MixArgs bind(const void* base) const;
@@ -45,9 +47,9 @@ class MixLaunch {
 
 class CutoutLaunch {
  public:
-  // allow_rows: in place, a rows launch (one region per hole).
+  // lean: in place, a rows launch (one region per hole); pixel-run loads.
   void build(const CutoutHole* holes, int64_t num_holes, const Fill& fill, const Tensor& src,
-             const Tensor& dst, const Normalize* norm, bool allow_rows = true);
+             const Tensor& dst, const Normalize* norm, bool lean = true);
   const std::vector<unsigned char>& image() const { return image_; }
   CutoutArgs bind(const void* base) const;
   int64_t num_regions() const { return rows_ ? rows_holes_ : args_.num_regions; }
