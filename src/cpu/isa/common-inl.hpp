@@ -32,6 +32,12 @@ inline U8 load_into(U8 block, int64_t at, const uint8_t* src, int64_t n) {
   std::memcpy(bytes + at, src, size_t(n));
   return U8::load_aligned(bytes);
 }
+// The first n bytes of v to dst (n < the vector size), through memory.
+inline void store_short(uint8_t* dst, U8 v, int64_t n) {
+  alignas(64) uint8_t bytes[U8::size];
+  v.store_aligned(bytes);
+  std::memcpy(dst, bytes, size_t(n));
+}
 #endif
 
 // Streaming stores, one convention for every kernel: a kernel entry takes

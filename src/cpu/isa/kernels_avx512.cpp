@@ -136,6 +136,10 @@ inline void rgb_to_planes(xsimd::batch<uint8_t, Arch> v0, xsimd::batch<uint8_t, 
 }
 // block with its bytes [at, at + n) replaced by src[0, n) (at + n <= 64), in
 // one masked load: the bytes outside are neither read nor changed.
+// The first n bytes of v to dst (n < 64): one masked store.
+inline void store_short(uint8_t* dst, xsimd::batch<uint8_t, Arch> v, int64_t n) {
+  _mm512_mask_storeu_epi8(dst, (__mmask64(1) << n) - 1, v);
+}
 inline xsimd::batch<uint8_t, Arch> load_into(xsimd::batch<uint8_t, Arch> block, int64_t at,
                                              const uint8_t* src, int64_t n) {
   const __mmask64 mask = (n >= 64 ? ~__mmask64(0) : (__mmask64(1) << n) - 1) << at;
