@@ -106,11 +106,13 @@ bench: build pyenv
 	@python3 scripts/bench_report.py $(BUILD)/bench/results.json --table
 	@$(MAKE) --no-print-directory bench-loader
 
-# Where loaders run (about 3 minutes): the default thread count against one
-# thread under contention, and collating separate samples beside np.stack.
+# Where loaders run (about 4 minutes): the default thread count against one
+# thread under contention, collating separate samples beside np.stack, and
+# the collates inside a torch DataLoader with workers.
 bench-loader: build pyenv
 	@MIXCUT_LIBRARY=$(CURDIR)/$(BUILD)/libmixcut.so $(PY) bench/contention.py
 	@MIXCUT_LIBRARY=$(CURDIR)/$(BUILD)/libmixcut.so $(PY) bench/python_compare.py --gather-only
+	@MIXCUT_LIBRARY=$(CURDIR)/$(BUILD)/libmixcut.so $(PY) bench/dataloader.py
 
 bench-report: pyenv
 	@$(PY) -c "import matplotlib" 2>/dev/null || $(PY) -m pip install -q matplotlib

@@ -62,21 +62,27 @@ def timed(fn, reps):
     return statistics.median(times)
 
 
-def timed_alternating(fns, reps):
+def timed_alternating(fns, reps, clock=time.perf_counter):
     """Medians of fns timed in alternation, rep by rep (a shared machine drifts)."""
     for fn in fns:
         fn()
     times = [[] for _ in fns]
     for _ in range(reps):
         for k, fn in enumerate(fns):
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            times[k].append((time.perf_counter() - t0) * 1e3)
+            times[k].append((clock() - t0) * 1e3)
     return [statistics.median(t) for t in times]
 
 
 def gather_table(n, s, reps):
-    """Collating n separate samples (each its own array, as a loader holds them)."""
+    """Collating n separate samples (each its own array, as a loader holds them).
+
+    Each row is set beside the reference that allocates what it allocates: a
+    new batch each call (numpy's allocator: a freed 19 MB batch's pages are
+    reused, a 77 MB one is a new mapping faulted in each time) or one batch
+    reused. 1-thread rows: the thread's CPU time (page faults included);
+    default rows: wall time."""
     rng = np.random.default_rng(2)
     chw = [rng.integers(0, 256, (3, s, s), dtype=np.uint8) for _ in range(n)]
     hwc = [rng.integers(0, 256, (s, s, 3), dtype=np.uint8) for _ in range(n)]
@@ -85,7 +91,9 @@ def gather_table(n, s, reps):
     stacked = np.empty((n, 3, s, s), np.uint8)
     mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
     print(f"\ngather: {n} separate samples of 3x{s}x{s} uint8 -> one batch; medians of "
-          f"{reps} alternating runs; ratio = the reference's time / the row's (target >= 0.85)")
+          f"{reps} alternating runs (1 thread: thread CPU time; default: wall time); "
+          f"load average {os.getloadavg()[0]:.1f}; ratio = the reference's time / the "
+          "row's (target >= 0.85)")
     print("| threads | operation | ms | reference | ref ms | ratio |")
     print("|---|---|---:|---|---:|---:|")
     for threads in (1, None):
@@ -109,24 +117,29 @@ def gather_table(n, s, reps):
         plan = collate.plan(n, s, s, 0)
         kw = dict(out_layout="NCHW", mean=mean, std=std, num_threads=threads)
         rows = [  # (operation, function, index of its reference)
+            ("np.stack, new batch each call", lambda: np.stack(chw), None),
             ("np.stack into a reused batch", lambda: np.stack(chw, out=stacked), None),
             ("FastCollateMixup u8 NCHW (new batch each call)", lambda: collate(batch), 0),
             ("mix_apply_gather u8 NCHW into a reused batch",
-             lambda: mixcut.mix_apply_gather(plan, g_chw, out_u8, num_threads=threads), 0),
-            ("np.stack + mix_apply in place (the 4S path)", stack_then_mix, 0),
+             lambda: mixcut.mix_apply_gather(plan, g_chw, out_u8, num_threads=threads), 1),
+            ("np.stack + mix_apply in place (the 4S path)", stack_then_mix, 1),
+            ("gather + convert u8 NHWC -> normalised f32 NCHW, no mix (new batch each call)",
+             lambda: mixcut.cutout_apply_gather(no_holes, g_hwc, out_dtype="float32", **kw),
+             None),
             ("gather + convert u8 NHWC -> normalised f32 NCHW, no mix (reused batch)",
              lambda: mixcut.cutout_apply_gather(no_holes, g_hwc, out_f32, **kw), None),
-            ("mix_apply_gather u8 NHWC -> normalised f32 NCHW (reused batch)",
-             lambda: mixcut.mix_apply_gather(plan, g_hwc, out_f32, **kw), 4),
             ("FastCollateMixup u8 NHWC -> normalised f32 NCHW (new batch each call)",
-             lambda: convert(batch_hwc), 4),
+             lambda: convert(batch_hwc), 5),
+            ("mix_apply_gather u8 NHWC -> normalised f32 NCHW (reused batch)",
+             lambda: mixcut.mix_apply_gather(plan, g_hwc, out_f32, **kw), 6),
         ]
-        ms = timed_alternating([r[1] for r in rows], reps)
+        ms = timed_alternating([r[1] for r in rows], reps,
+                               time.thread_time if threads == 1 else time.perf_counter)
         for (name, _, ref), t in zip(rows, ms):
             if ref is None:
                 print(f"| {label} | {name} | {t:.2f} | | | |")
             else:
-                print(f"| {label} | {name} | {t:.2f} | {rows[ref][0].split(' (')[0]} | "
+                print(f"| {label} | {name} | {t:.2f} | {rows[ref][0]} | "
                       f"{ms[ref]:.2f} | {ms[ref] / t:.2f} |")
 
 

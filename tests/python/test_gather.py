@@ -153,3 +153,39 @@ def test_torch_samples_give_torch_batches():
     out = mixcut.mix_apply_gather(plan, xs)
     assert isinstance(out, torch.Tensor)
     assert out.numpy().tobytes() == mixcut.mix_apply(plan, torch.stack(xs)).numpy().tobytes()
+
+
+def _collate_in_worker(batch):
+    """In a DataLoader worker: (whether each new batch is in shared memory
+    before it is sent, the collated bytes)."""
+    collate = mixcut.FastCollateMixup(mixup_alpha=1.0, num_classes=10, seed=5)
+    out, _ = collate(batch)
+    wide = mixcut.FastCollateMixup(mixup_alpha=1.0, num_classes=10, seed=5)
+    wide.set_output("float32", mean=MEAN, std=STD)
+    out_f32, _ = wide(batch)
+    gathered = mixcut.mix_apply_gather(collate.last_plan, [torch.from_numpy(x) for x, _ in batch])
+    return ([t.is_shared() for t in (out, out_f32, gathered)],
+            [t.numpy().tobytes() for t in (out, out_f32, gathered)])
+
+
+@needs_torch
+def test_worker_batches_are_written_in_shared_memory():
+    # As default_collate: a private batch would be copied into shared memory
+    # when the worker sends it.
+    batch = [(x, i) for i, x in enumerate(images(5))]
+    loader = torch.utils.data.DataLoader([batch], batch_size=None, num_workers=1,
+                                         collate_fn=_collate_in_worker,
+                                         multiprocessing_context="fork", timeout=120)
+    (shared, got), = list(loader)
+    assert shared == [True, True, True]
+    main_side = _collate_in_worker(batch)
+    assert main_side[0] == [False, False, False]
+    assert got == main_side[1]
+
+
+def test_prefault_leaves_contents():
+    x = np.arange(3 * 4096 + 100, dtype=np.uint8) * np.uint8(7)
+    before = x.copy()
+    mixcut.collate._prefault(x.ctypes.data + 5, x.nbytes - 5)  # not page-aligned
+    mixcut.collate._prefault(x.ctypes.data, 0)
+    assert x.tobytes() == before.tobytes()

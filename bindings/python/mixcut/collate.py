@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import ctypes
+import errno
+import mmap
+import sys
 
 import numpy as np
 
@@ -31,25 +34,34 @@ class Gathered:
         if self.n == 0:
             raise error(Status.ERR_BAD_SIZE, f"{name} is empty")
         self.is_torch = is_torch_tensor(samples[0])
-        arrays = [np.asarray(as_numpy(s, f"{name}[{i}]")) for i, s in enumerate(samples)]
+        # One pass per sample, plain arrays on the short path: this loop is
+        # most of a collate's Python time (128 samples: about 0.1 ms).
+        arrays = list(samples)
+        ndarray = np.ndarray
+        for i, s in enumerate(arrays):
+            if type(s) is not ndarray:
+                arrays[i] = np.asarray(as_numpy(s, f"{name}[{i}]"))
         first = arrays[0]
-        if first.dtype not in _DTYPES:
+        dtype, shape = first.dtype, first.shape
+        if dtype not in _DTYPES:
             raise error(Status.ERR_BAD_DTYPE,
-                        f"{name}[0] has dtype {first.dtype}; mixcut takes uint8 or float32")
-        if first.ndim != 3:
+                        f"{name}[0] has dtype {dtype}; mixcut takes uint8 or float32")
+        if len(shape) != 3:
             raise error(Status.ERR_SHAPE_MISMATCH,
-                        f"{name}[0] must be one 3-D image, got shape {first.shape}")
+                        f"{name}[0] must be one 3-D image, got shape {shape}")
+        pointers = []
         for i, a in enumerate(arrays):
-            if a.dtype != first.dtype:
+            if a.dtype is not dtype and a.dtype != dtype:
                 raise error(Status.ERR_BAD_DTYPE,
-                            f"{name}[{i}] has dtype {a.dtype}, {name}[0] {first.dtype}")
-            if a.shape != first.shape:
+                            f"{name}[{i}] has dtype {a.dtype}, {name}[0] {dtype}")
+            if a.shape != shape:
                 raise error(Status.ERR_SHAPE_MISMATCH,
-                            f"{name}[{i}] has shape {a.shape}, {name}[0] {first.shape}")
+                            f"{name}[{i}] has shape {a.shape}, {name}[0] {shape}")
             if not a.flags.c_contiguous:
-                arrays[i] = np.ascontiguousarray(a)
+                a = arrays[i] = np.ascontiguousarray(a)
+            pointers.append(a.__array_interface__["data"][0])
         self.arrays = arrays
-        self.pointers = np.array([a.__array_interface__["data"][0] for a in arrays], np.uintp)
+        self.pointers = np.array(pointers, np.uintp)
         self.dtype = _DTYPES[first.dtype]
         if self.layout == Layout.NCHW:
             self.c, self.h, self.w = first.shape
@@ -63,13 +75,66 @@ class Gathered:
         return ctypes.byref(self.tensor)
 
     def new_batch(self, dtype: DType, layout: Layout, torch_out: bool):
-        """An empty output batch (torch when torch_out, else numpy)."""
+        """An empty output batch (torch when torch_out, else numpy); in a
+        torch DataLoader worker, a torch batch in shared memory."""
         shape = (self.n, self.c, self.h, self.w) if layout == Layout.NCHW else \
             (self.n, self.h, self.w, self.c)
+        np_dtype = np.dtype(np.uint8 if dtype == DType.UINT8 else np.float32)
+        if torch_out and _in_worker():
+            # The batch leaves the worker through shared memory: write it there
+            # in the first place, as default_collate does (a private batch is
+            # copied into shared memory when the worker sends it).
+            torch = torch_module()
+            storage = torch.UntypedStorage._new_shared(int(np.prod(shape)) * np_dtype.itemsize)
+            out = torch.empty(0, dtype=torch.uint8 if dtype == DType.UINT8 else torch.float32
+                              ).set_(storage, 0, shape)
+            _prefault(out.data_ptr(), storage.nbytes())
+            return out
         # numpy's allocator, also under a torch tensor: glibc keeps reusing the
-        # pages of a freed batch, where torch.empty page-faulted a fresh one.
-        out = np.empty(shape, dtype=np.uint8 if dtype == DType.UINT8 else np.float32)
+        # pages of a freed batch, and numpy asks for huge pages, where
+        # torch.empty page-faulted a fresh 4 KiB page at a time.
+        out = np.empty(shape, dtype=np_dtype)
+        if out.nbytes > _NEW_MAPPING_BYTES:
+            _prefault(out.ctypes.data, out.nbytes)
         return torch_module().from_numpy(out) if torch_out else out
+
+
+def _in_worker() -> bool:
+    """In a torch.utils.data worker process (torch imported, get_worker_info set)."""
+    data = sys.modules.get("torch.utils.data")
+    return data is not None and data.get_worker_info() is not None
+
+
+# glibc's malloc maps blocks above 32 MiB (its largest mmap threshold) anew
+# each time; smaller batches reuse a freed batch's pages, where prefaulting
+# would only walk the page tables (0.3 ms for 19 MB).
+_NEW_MAPPING_BYTES = 32 << 20
+_MADV_POPULATE_WRITE = 23  # Linux >= 5.14
+_madvise = None  # libc's madvise once looked up; False where there is none to use
+
+
+def _prefault(address: int, nbytes: int) -> None:
+    """Faults a new batch's pages in with one madvise(MADV_POPULATE_WRITE)
+    rather than one page fault per 4 KiB page while the kernel writes it
+    (a new shared-memory batch: 4 KiB pages, no huge pages). Contents stay
+    as they are. Best effort: does nothing where Linux does not support it."""
+    global _madvise
+    if _madvise is None:
+        _madvise = False
+        if sys.platform.startswith("linux"):
+            try:
+                fn = ctypes.CDLL(None, use_errno=True).madvise
+            except (OSError, AttributeError):
+                return
+            fn.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+            fn.restype = ctypes.c_int
+            _madvise = fn
+    if not _madvise or nbytes <= 0:
+        return
+    start = address - address % mmap.PAGESIZE  # madvise takes whole pages
+    if _madvise(start, address + nbytes - start, _MADV_POPULATE_WRITE) != 0 and \
+            ctypes.get_errno() == errno.EINVAL:
+        _madvise = False  # a kernel older than 5.14
 
 
 def _out(gathered, out, out_layout, out_dtype):

@@ -246,9 +246,13 @@ class FastCollateMixup(Mixup):
         if images.dtype != DType.UINT8:
             raise error(Status.ERR_BAD_DTYPE, "FastCollateMixup takes uint8 images, got "
                         f"{images.arrays[0].dtype}")
-        labels = [np.asarray(as_numpy(sample[1], "label")) for sample in batch]
-        targets = Targets(np.stack(labels) if labels[0].ndim else np.array(labels), n,
-                          self.num_classes, self.multi_label)
+        labels = [sample[1] for sample in batch]
+        if all(type(label) is int for label in labels):  # timm's case, the short path
+            labels = np.array(labels)
+        else:
+            labels = [np.asarray(as_numpy(label, "label")) for label in labels]
+            labels = np.stack(labels) if labels[0].ndim else np.array(labels)
+        targets = Targets(labels, n, self.num_classes, self.multi_label)
         counter = None
         if step is None:
             step, counter = self._next_batch()
