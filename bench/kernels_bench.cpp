@@ -518,7 +518,8 @@ void BM_Kernel(benchmark::State& state, KernelCase kc) {
 // slot, or for uint8 -> float32 the widening copy -- and the 4S path it
 // replaces: memcpy the samples into a batch, then mix that batch in place.
 // `ratio` = bound time / gather time (target >= 0.85); `vs_stack_then_mix`
-// = the 4S path's time / gather time.
+// = the 4S path's time / gather time. 1-thread rounds in the thread's CPU
+// time, as the kernel rows.
 
 void BM_Gather(benchmark::State& state, DType dst_dtype, Layout src_layout, int threads) {
   const Shape s = kShapes[0];
@@ -590,7 +591,7 @@ void BM_Gather(benchmark::State& state, DType dst_dtype, Layout src_layout, int 
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * (s.elems() + dst_bytes));
   const std::vector<double> seconds =
-      alternating_median_seconds(true, false, {gather, bound, stack_then_mix});
+      alternating_median_seconds(true, threads == 1, {gather, bound, stack_then_mix});
   state.counters["ratio"] = seconds[1] / seconds[0];
   state.counters["vs_stack_then_mix"] = seconds[2] / seconds[0];
 }

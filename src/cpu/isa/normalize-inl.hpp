@@ -47,6 +47,8 @@ struct NormalizeVec {
 // Offsets only grow from call to call, so the span cursor only moves on.
 using Mix = MixSource::Kind;
 
+constexpr int64_t kPrefetchAhead = 1024;
+
 template <Mix kMix>
 class SourceBytes {
  public:
@@ -62,6 +64,21 @@ class SourceBytes {
     if constexpr (kMix == Mix::Mixup) return formulas::blend_u8(a_[o], b_[o], q_);
     if constexpr (kMix == Mix::CutMix) return box_.inside(o) ? b_[o] : a_[o];
     return a_[o];
+  }
+
+  // Asks for the source lines kPrefetchAhead bytes past offsets [o, o +
+  // kBytes) while those lie before `end` (b's only for Mixup: CutMix reads
+  // b inside its box alone). The hardware prefetchers alone left the fused
+  // loop waiting on its loads (u8 NHWC -> normalised f32 with Mixup, 1
+  // thread: 0.78-0.88 of a widening copy without, 0.95-1.2 with it, 512 to
+  // 2048 bytes ahead); short runs (small images) are left to them.
+  template <int64_t kBytes>
+  void prefetch(int64_t o, int64_t end) const {
+    if (o + kPrefetchAhead + kBytes > end) return;
+    for (int64_t l = 0; l < kBytes; l += 64) {
+      __builtin_prefetch(a_ + o + kPrefetchAhead + l);
+      if constexpr (kMix == Mix::Mixup) __builtin_prefetch(b_ + o + kPrefetchAhead + l);
+    }
   }
 
   // The bytes at offsets [o, o + U8::size), read from pa and pb (a + o and
@@ -107,6 +124,7 @@ void normalize_u8_impl(SourceBytes<kMix>& src, float* out, int64_t i, int64_t n,
   const NormalizeVec norm(mean, std);
   F32 v[4];
   for (; i + kB <= n; i += kB) {
+    src.template prefetch<kB>(i, n);
     widen_u8x4_to_f32(src.vec(i, src.a_at(i), src.b_at(i)), v);
     for (int k = 0; k < 4; ++k) {
       store<kStream>(out + i + k * kV, norm.apply<kFma>(v[k]));
@@ -162,6 +180,7 @@ void normalize3_u8_impl(SourceBytes<kMix>& src, float* const* out, int64_t p, in
     }
   };
   for (; p + kStep <= pixels; p += kStep) {
+    src.template prefetch<3 * kB>(3 * p, 3 * pixels);
     convert(3 * p, src.a_at(3 * p), src.b_at(3 * p));
     for (int w = 0; w < 4; ++w) {
       for (int ch = 0; ch < 3; ++ch) store<kStream>(out[ch] + p + w * kV, v[w][ch]);
