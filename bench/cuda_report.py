@@ -1,20 +1,28 @@
 #!/usr/bin/env python3
 """The CUDA benchmark table against issue 17's targets.
 
-  python3 bench/cuda_report.py cuda_bench.json [compare.json]
+  python3 bench/cuda_report.py cuda_bench.json [compare.json] [NAME=variant.json ...]
 cuda_bench.json: Google Benchmark JSON of build/.../bench/cuda_bench; each
 kernel row's label names the roofline row it is divided by. compare.json:
-bench/cuda_compare.py --out (timm / torchvision on the same GPU).
+bench/cuda_compare.py --out (timm / torchvision on the same GPU). A
+variant (the same binary on a library built with other tuning options)
+gets its own table, each row divided by that run's roofline rows.
 """
 
 import json
 import sys
 
 
+def load_rows(path):
+    bench = json.load(open(path))
+    return bench, {b["name"].split("/manual_time")[0].split("/iterations:")[0]: b
+                   for b in bench["benchmarks"]}
+
+
 def main():
-    bench = json.load(open(sys.argv[1]))
-    rows = {b["name"].split("/manual_time")[0].split("/iterations:")[0]: b
-            for b in bench["benchmarks"]}
+    variants = [a for a in sys.argv[2:] if "=" in a]
+    args = [a for a in sys.argv[1:] if "=" not in a]
+    bench, rows = load_rows(args[0])
     gbs = {name: b["GB/s"] for name, b in rows.items()}
     print(f"GPU: {bench['context'].get('host_name', '?')}, {bench['context'].get('date', '')}\n")
     print("| row | ms | GB/s | roofline | ratio | host µs/call |")
@@ -65,8 +73,22 @@ def main():
              "graph replay: u8 NHWC -> f32 NCHW Mixup elem")):
         if name in rows and ratio.get(name) is not None:
             checks.append((f"{text} >= {bound} of its roofline", ratio[name], ratio[name] >= bound))
-    if len(sys.argv) > 2:
-        cmp = json.load(open(sys.argv[2]))["ms"]
+    for variant in variants:
+        name, path = variant.split("=", 1)
+        _, vrows = load_rows(path)
+        print(f"\nVariant {name} (same binary, library built with its options):\n")
+        print("| row | ms | ratio | ratio of the default library |")
+        print("|---|---:|---:|---:|")
+        for row, b in vrows.items():
+            roof = b.get("label", "").removeprefix("roofline=")
+            if roof not in vrows:
+                continue
+            ms = b["real_time"] * {"ms": 1, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
+            base = ratio.get(row)
+            print(f"| {row} | {ms:.4f} | {b['GB/s'] / vrows[roof]['GB/s']:.2f} | "
+                  f"{'' if base is None else f'{base:.2f}'} |")
+    if len(args) > 1:
+        cmp = json.load(open(args[1]))["ms"]
         if "timm Mixup elem" in cmp and elem in rows:
             checks.append((">= 50x timm's elem mode (mixcut elem, device labels included)",
                            cmp["timm Mixup elem"] / cmp["mixcut Mixup elem"],

@@ -13,7 +13,10 @@
 #     elsewhere (DIR holds libmixcut.so*, cuda_device_test, cuda_grid_test,
 #     cuda_bench and, in DIR/lib, shared libraries the GPU machine may lack):
 #   scripts/gpu-check.sh --prepare DIR  builds them here (the cuda preset, no
-#     GPU needed) and fills DIR; carry DIR to the GPU machine.
+#     GPU needed) and fills DIR; carry DIR to the GPU machine. It also builds
+#     a library with 32-byte chunks (MIXCUT_CUDA_CHUNK_BYTES=32, host grid
+#     tests run on it) into DIR/chunk32, which the benchmark then measures
+#     too (the Mixup rows: more bytes in flight per thread).
 #   PYTHON=...: the interpreter with torch (default python3); it needs pytest,
 #     and timm / torchvision for the comparison rows.
 set -uo pipefail
@@ -32,7 +35,13 @@ if [ "${1:-}" = --prepare ]; then
   ldd "$dir/cuda_bench" "$dir/cuda_device_test" "$dir/libmixcut.so" |
     awk '/=> \// && $1 ~ /^lib(benchmark|cudart|gomp)/ && !seen[$1]++ {print $3}' |
     xargs -r cp -L -t "$dir/lib"
-  ls -l "$dir" "$dir/lib"
+  cmake --preset cuda -B build/cuda-chunk32 -DMIXCUT_CUDA_TUNING=MIXCUT_CUDA_CHUNK_BYTES=32 \
+    >/dev/null
+  cmake --build build/cuda-chunk32 --target mixcut cuda_grid_test
+  build/cuda-chunk32/tests/cuda_grid_test --gtest_brief=1
+  mkdir -p "$dir/chunk32"
+  cp -L build/cuda-chunk32/libmixcut.so.0 "$dir/chunk32/libmixcut.so.0"
+  ls -l "$dir" "$dir/lib" "$dir/chunk32"
   exit 0
 fi
 export MIXCUT_REQUIRE_GPU=1  # GPU tests fail, not skip, where no GPU is usable
@@ -80,10 +89,18 @@ if command -v compute-sanitizer >/dev/null; then
 fi
 step "CUDA benchmark" 240 "$bench/cuda_bench" --benchmark_out="$out/cuda_bench.json" \
   --benchmark_out_format=json
+variant=()
+if [ -n "${MIXCUT_PREBUILT:-}" ] && [ -f "$bin/chunk32/libmixcut.so.0" ]; then
+  step "CUDA benchmark, 32-byte chunks (Mixup rows)" 120 env \
+    LD_LIBRARY_PATH="$bin/chunk32:$LD_LIBRARY_PATH" "$bench/cuda_bench" \
+    --benchmark_filter='^(roofline|mixup|graph/mixup)' \
+    --benchmark_out="$out/cuda_bench_chunk32.json" --benchmark_out_format=json
+  variant=("chunk32=$out/cuda_bench_chunk32.json")
+fi
 step "Python comparison" 240 env MIXCUT_LIBRARY="$lib" PYTHONUNBUFFERED=1 \
   "$py" bench/cuda_compare.py --out "$out/compare.json"
 step "report" 30 sh -c "'$py' bench/cuda_report.py '$out/cuda_bench.json' '$out/compare.json' \
-  >'$out/report.md'"
+  ${variant[*]} >'$out/report.md'"
 cat "$out/report.md" 2>/dev/null
 echo "results: $out ($([ $failed -eq 0 ] && echo passed || echo FAILED))"
 exit $failed

@@ -254,14 +254,16 @@ MIXCUT_HD inline float float_of(uint32_t bits) {
 #endif
 }
 
-// V pixels of channel c from the run of V*C source elements at p (16*C
-// bytes, aligned), picked at indices known at compile time so that the run
+// V pixels of channel c from the run of V*C source elements at p (aligned
+// to 16 bytes), picked at indices known at compile time so that the run
 // stays in registers.
 template <int C, class S, int V>
 MIXCUT_HD inline void load_run(const S* p, int64_t c, uint32_t mask, S (&v)[V]) {
-  static_assert(V * sizeof(S) == 16, "a chunk is 16 source bytes");
-  uint32_t words[4 * C];
-  for (int q = 0; q < C; ++q) load_words(p + q * V, words + 4 * q);
+  constexpr int kVectors = int(V * sizeof(S)) * C / 16;  // the chunk is 16 or 32 bytes
+  static_assert(V * sizeof(S) % 16 == 0, "a chunk is whole 16-byte vectors");
+  uint32_t words[4 * kVectors];
+  const auto* bytes = reinterpret_cast<const unsigned char*>(p);
+  for (int q = 0; q < kVectors; ++q, bytes += 16) load_words(bytes, words + 4 * q);
   for (int m = 0; m < V; ++m) {
     for (int q = 0; q < C; ++q) {
       if (q != c || !(mask >> m & 1)) continue;
@@ -546,7 +548,7 @@ template <class I>
 MIXCUT_HD inline bool box_element_as(const View& v, int32_t y0, int32_t x0, int32_t y1, int32_t x1,
                                      int64_t e, Cursor& at, int64_t& offset) {
   const I bh = I(y1 - y0), bw = I(x1 - x0), c = I(v.c);
-  if (y1 <= y0 || x1 <= x0 || e >= int64_t(c * bh * bw)) return false;
+  if (y1 <= y0 || x1 <= x0 || e >= int64_t(c) * int64_t(bh) * int64_t(bw)) return false;
   const I i = I(e);
   if (v.layout == int32_t(Layout::NCHW)) {
     const I row = i / bw;  // rows are (channel, y)
