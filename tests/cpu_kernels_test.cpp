@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "test_util.hpp"
 #include "core/context.hpp"
 #include "core/types.hpp"
 #include "cpu/apply.hpp"
@@ -23,6 +22,7 @@
 #include "kernels/formulas.hpp"
 #include "kernels/reference.hpp"
 #include "plan/plan.hpp"
+#include "test_util.hpp"
 
 namespace mixcut {
 namespace {
@@ -417,12 +417,62 @@ TEST(CpuKernels, SwapBoxesMatchesItsDefinition) {
     return cpu::BoxBytes{y0, y0 + int64_t(rng() % uint64_t(rows - y0 + 1)), x0,
                          x0 + int64_t(rng() % uint64_t(row_bytes - x0 + 1))};
   };
+  // One call against the definition (bytes outside the boxes and the tile
+  // untouched).
+  const auto check = [&](const cpu::KernelTable& k, const char* isa, int64_t planes, int64_t rows,
+                         int64_t row_bytes, const cpu::BoxBytes& box_a, const cpu::BoxBytes& box_b,
+                         int64_t begin, int64_t end, int64_t offset, bool stream) {
+    const int64_t plane_bytes = rows * row_bytes, sample = planes * plane_bytes;
+    const cpu::TileRows tile{begin, end, planes, plane_bytes, row_bytes};
+    std::vector<uint8_t> a(size_t(sample + offset + 64)), b(a.size());
+    for (uint8_t& v : a) v = uint8_t(rng());
+    for (uint8_t& v : b) v = uint8_t(rng());
+    std::vector<uint8_t> want_a = a, want_b = b;
+    const auto mark = [&](const cpu::BoxBytes& box, std::vector<uint8_t>& want,
+                          const std::vector<uint8_t>& from) {
+      for (int64_t pl = 0; pl < planes; ++pl) {
+        for (int64_t y = box.y0; y < box.y1; ++y) {
+          for (int64_t x = box.x0; x < box.x1; ++x) {
+            const int64_t e = pl * plane_bytes + y * row_bytes + x;
+            if (e >= begin && e < end) want[size_t(offset + e)] = from[size_t(offset + e)];
+          }
+        }
+      }
+    };
+    mark(box_a, want_a, b);
+    mark(box_b, want_b, a);
+    SCOPED_TRACE(testing::Message()
+                 << isa << " planes " << planes << " rows " << rows << " row bytes " << row_bytes
+                 << " tile " << begin << ".." << end << " box a " << box_a.y0 << ".." << box_a.y1
+                 << " x " << box_a.x0 << ".." << box_a.x1 << " box b " << box_b.y0 << ".."
+                 << box_b.y1 << " x " << box_b.x0 << ".." << box_b.x1 << " offset " << offset
+                 << " stream " << stream);
+    k.swap_boxes(a.data() + offset + begin, b.data() + offset + begin, tile, box_a, box_b, stream);
+    k.stream_fence();
+    ASSERT_EQ(a, want_a);
+    ASSERT_EQ(b, want_b);
+  };
   for (Isa isa : isas_of_this_cpu()) {
     const cpu::KernelTable& k = cpu::kernels_for(isa);
+    // Rows around one and two vectors wide; 1-byte parts, parts at either
+    // end of the row, one side without a part, overlapping, nested and
+    // disjoint parts.
+    for (const int64_t row_bytes : {1, 2, 31, 32, 33, 63, 64, 65, 127, 128, 129}) {
+      const int64_t r = row_bytes;
+      const cpu::BoxBytes boxes[] = {{0, 3, 0, 1},     {1, 3, r - 1, r}, {0, 3, 0, r},
+                                     {2, 3, r / 2, r}, {0, 1, 0, r / 2}, {0, 3, r / 3, r / 2 + 1},
+                                     {1, 2, 0, 0}};
+      for (const cpu::BoxBytes& box_a : boxes) {
+        for (const cpu::BoxBytes& box_b : boxes) {
+          check(k, isa_name(isa), 2, 3, r, box_a, box_b, 0, 2 * 3 * r, int64_t(rng() % 64),
+                rng() % 2 == 0);
+        }
+      }
+    }
     for (int round = 0; round < 400; ++round) {
       const int64_t planes = 1 + int64_t(rng() % 3), rows = 1 + int64_t(rng() % 40);
       const int64_t row_bytes = 1 + int64_t(rng() % 300);
-      const int64_t plane_bytes = rows * row_bytes, sample = planes * plane_bytes;
+      const int64_t sample = planes * rows * row_bytes;
       const cpu::BoxBytes box_a = random_box(rows, row_bytes);
       const cpu::BoxBytes box_b = rng() % 4 == 0 ? box_a : random_box(rows, row_bytes);
       int64_t begin = 0, end = sample;  // a whole sample, or a tile that cuts rows
@@ -430,37 +480,8 @@ TEST(CpuKernels, SwapBoxesMatchesItsDefinition) {
         begin = int64_t(rng() % uint64_t(sample));
         end = begin + 1 + int64_t(rng() % uint64_t(sample - begin));
       }
-      const cpu::TileRows tile{begin, end, planes, plane_bytes, row_bytes};
-      const int64_t offset = int64_t(rng() % 64);
-      std::vector<uint8_t> a(size_t(sample + offset + 64)), b(a.size());
-      for (uint8_t& v : a) v = uint8_t(rng());
-      for (uint8_t& v : b) v = uint8_t(rng());
-      std::vector<uint8_t> want_a = a, want_b = b;
-      const auto mark = [&](const cpu::BoxBytes& box, std::vector<uint8_t>& want,
-                            const std::vector<uint8_t>& from) {
-        for (int64_t pl = 0; pl < planes; ++pl) {
-          for (int64_t y = box.y0; y < box.y1; ++y) {
-            for (int64_t x = box.x0; x < box.x1; ++x) {
-              const int64_t e = pl * plane_bytes + y * row_bytes + x;
-              if (e >= begin && e < end) want[size_t(offset + e)] = from[size_t(offset + e)];
-            }
-          }
-        }
-      };
-      mark(box_a, want_a, b);
-      mark(box_b, want_b, a);
-      const bool stream = rng() % 2 == 0;
-      SCOPED_TRACE(testing::Message()
-                   << isa_name(isa) << " round " << round << " planes " << planes << " rows "
-                   << rows << " row bytes " << row_bytes << " tile " << begin << ".." << end
-                   << " box a " << box_a.y0 << ".." << box_a.y1 << " x " << box_a.x0 << ".."
-                   << box_a.x1 << " box b " << box_b.y0 << ".." << box_b.y1 << " x " << box_b.x0
-                   << ".." << box_b.x1 << " offset " << offset << " stream " << stream);
-      k.swap_boxes(a.data() + offset + begin, b.data() + offset + begin, tile, box_a, box_b,
-                   stream);
-      k.stream_fence();
-      ASSERT_EQ(a, want_a);
-      ASSERT_EQ(b, want_b);
+      check(k, isa_name(isa), planes, rows, row_bytes, box_a, box_b, begin, end,
+            int64_t(rng() % 64), rng() % 2 == 0);
     }
   }
 }

@@ -136,6 +136,11 @@ inline void rgb_to_planes(xsimd::batch<uint8_t, Arch> v0, xsimd::batch<uint8_t, 
 }
 // block with its bytes [at, at + n) replaced by src[0, n) (at + n <= 64), in
 // one masked load: the bytes outside are neither read nor changed.
+// Bytes [lo, hi) of v to dst + lo (0 <= lo < hi <= 64): one masked store.
+inline void store_range(uint8_t* dst, xsimd::batch<uint8_t, Arch> v, int64_t lo, int64_t hi) {
+  const __mmask64 upto = hi >= 64 ? ~__mmask64(0) : (__mmask64(1) << hi) - 1;
+  _mm512_mask_storeu_epi8(dst, upto & ~((__mmask64(1) << lo) - 1), v);
+}
 // The first n bytes of v to dst (n < 64): one masked store.
 inline void store_short(uint8_t* dst, xsimd::batch<uint8_t, Arch> v, int64_t n) {
   _mm512_mask_storeu_epi8(dst, (__mmask64(1) << n) - 1, v);

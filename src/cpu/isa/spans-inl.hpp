@@ -185,6 +185,25 @@ void swap_boxes(uint8_t* a, uint8_t* b, const TileRows& tile, const BoxBytes& bo
     }
   };
   for_each_box_row_pair(tile, box_a, box_b, [&](int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+#ifdef MIXCUT_CPU_ISA_HAS_MASKED_BYTES
+    // Two different parts within one vector (elem mode on 32-pixel uint8
+    // planes): one masked load of each side over both parts, then one
+    // masked store of each part, so loads precede stores and the overlap
+    // swaps. Part by part such a row took two to four short copies, each
+    // a load and a store to the same line; in place elem CutMix of
+    // 256x3x32x32 uint8 NCHW took 14-18 % less time so. Up to two vectors
+    // per row, float32 NCHW and uint8 NHWC gained nothing (alternating
+    // A/B); equal parts (batch mode) keep swap_bytes.
+    const int64_t u0 = a0 == a1 ? b0 : b0 == b1 ? a0 : (a0 < b0 ? a0 : b0);
+    const int64_t u1 = a0 == a1 ? b1 : b0 == b1 ? a1 : (a1 > b1 ? a1 : b1);
+    if (u1 - u0 <= kV && (a0 != b0 || a1 != b1)) {
+      const U8 va = load_into(U8(uint8_t(0)), 0, a + u0, u1 - u0);
+      const U8 vb = load_into(U8(uint8_t(0)), 0, b + u0, u1 - u0);
+      if (a0 < a1) store_range(a + u0, vb, a0 - u0, a1 - u0);
+      if (b0 < b1) store_range(b + u0, va, b0 - u0, b1 - u0);
+      return;
+    }
+#endif
     const int64_t lo = a0 > b0 ? a0 : b0, hi = a1 < b1 ? a1 : b1;
     if (lo < hi) {
       copy(a + a0, b + a0, lo - a0);
