@@ -1,5 +1,6 @@
-// Shared pieces of the libFuzzer targets: fuzzed values, tensors in one
-// arena, and the oracle (failures leave every byte alone; successes equal the
+// Shared pieces of the libFuzzer targets: fuzzed values, shapes, plans,
+// holes, fills and norms, tensors in one arena, and the oracle of fuzz_mix
+// and fuzz_cutout (failures leave every byte alone; successes equal the
 // scalar ISA's result).
 #pragma once
 
@@ -13,6 +14,8 @@
 #include <cstring>
 #include <limits>
 #include <vector>
+
+#include "test_util.hpp"  // the canary helpers (tests/, on the targets' include path)
 
 namespace fuzz {
 

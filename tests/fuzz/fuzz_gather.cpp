@@ -11,7 +11,6 @@
 #include <memory>
 
 #include "fuzz_common.hpp"
-#include "test_util.hpp"
 
 namespace {
 
