@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "convert.hpp"
+#include "tensors.hpp"
 #include "status.hpp"
 
 namespace mixcut::capi {
