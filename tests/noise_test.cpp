@@ -1,8 +1,9 @@
 // The libm-free noise of kernels/noise.hpp: pinned known answers, the
 // element -> Philox call layout written out independently, the normal
-// transform against Box-Muller in double (libm), distribution tests (uint8
-// chi-square, float32 Kolmogorov-Smirnov, moments and tails); and the noise
-// rows of every kernel table level (cpu/noise-inl.hpp) against it, bit for bit.
+// transform against Box-Muller in double (libm; every radius, every angle),
+// distribution tests (uint8 chi-square, float32 Kolmogorov-Smirnov, moments
+// and tails); and the noise blocks of every kernel table level
+// (cpu/isa/noise-inl.hpp) against it, bit for bit.
 #include "kernels/noise.hpp"
 
 #include <gtest/gtest.h>
@@ -91,39 +92,66 @@ struct U8Answer {
   int64_t e;
   int v;
 };
-constexpr int64_t kFar = (int64_t(3) << 36) + 21;  // counter high word 12 (f32), 3 (u8)
+constexpr int64_t kFar = (int64_t(3) << 36) + 21;  // counter high word 6 (f32), 3 (u8)
+
+PhiloxCounter words(uint64_t key, uint32_t purpose, uint64_t call) {
+  const PhiloxCounter ctr = {uint32_t(call & 0xFFFFFFFFu), uint32_t(call >> 32), 0u, purpose << 24};
+  const PhiloxKey k = {uint32_t(key & 0xFFFFFFFFu), uint32_t(key >> 32)};
+  return philox4x32_10(ctr, k);
+}
+
+// Box-Muller in double (libm) of one word: u from its 20 high bits, the angle
+// from its 12 low bits.
+struct BoxMuller {
+  double cos_out, sin_out;
+};
+BoxMuller box_muller(uint32_t w) {
+  const double u = std::ldexp(double((w >> 12) + 1), -20);
+  const double theta = 2.0 * std::acos(-1.0) * std::ldexp(double(w & 0xFFFu), -12);
+  const double r = std::sqrt(-2.0 * std::log(u));
+  return {r * std::cos(theta), r * std::sin(theta)};
+}
 
 TEST(Noise, F32KnownAnswers) {
   const F32Answer key0[] = {
-      {0, -0x1.251b5ap+0},  {1, -0x1.9d1fd4p+0}, {2, 0x1.91e0f4p+0},   {3, 0x1.1a5c78p-1},
-      {4, -0x1.0cb902p-6},  {5, 0x1.b65bfp+0},   {7, -0x1.0fa34ep-1},  {13, 0x1.12f86p+0},
-      {16, -0x1.a9d214p+0}, {63, 0x1.5098f6p-1}, {64, 0x1.a822fap-1},  {kFar, -0x1.52fc46p-3},
+      {0, 0x1.b1b75p-2},   {1, 0x1.6d9712p-1},     {2, -0x1.97c2c6p+0}, {3, 0x1.33a25ep-2},
+      {4, 0x1.105884p+0},  {5, -0x1.1ef95p+1},     {7, 0x1.685a8ap-1},  {13, -0x1.dee748p-1},
+      {16, 0x1.1b0e6cp-1}, {31, -0x1.915a1ap+0},   {32, 0x1.2788ccp+0}, {63, 0x1.b52f32p-1},
+      {64, 0x1.4d874cp+0}, {kFar, -0x1.3e466cp+0},
   };
   const F32Answer key1[] = {
-      {0, -0x1.a5b074p-3},  {1, -0x1.1fe9c8p+1}, {2, -0x1.3e1baap-1}, {3, -0x1.5dfcc6p+0},
-      {4, -0x1.a6fd9cp-1},  {5, 0x1.d250cap-2},  {7, 0x1.8db154p-1},  {13, -0x1.a48686p+0},
-      {16, -0x1.1ae9a2p-1}, {63, 0x1.134522p-1}, {64, -0x1.208fc4p+0}, {kFar, -0x1.673e4cp-1},
+      {0, 0x1.a75914p-1},  {1, 0x1.1300cp-1},     {2, 0x1.bd25bep-1},   {3, 0x1.780044p+0},
+      {4, 0x1.9fe674p-3},  {5, 0x1.1d9866p+1},    {7, -0x1.1f6e94p-1},  {13, -0x1.34a39ap+0},
+      {16, 0x1.01071ep+0}, {31, -0x1.3dc7fp-5},   {32, -0x1.69b204p-1}, {63, 0x1.955bcap-1},
+      {64, 0x1.2c0b0ep+0}, {kFar, 0x1.7172c8p-6},
   };
-  for (const F32Answer& a : key0) {
-    EXPECT_EQ(bits_of(noise_f32(0, a.e)), bits_of(a.z)) << "key 0, e " << a.e;
+  const uint64_t keys[] = {0, 0x0123456789ABCDEFull};
+  for (int k = 0; k < 2; ++k) {
+    for (const F32Answer& a : k == 0 ? key0 : key1) {
+      EXPECT_EQ(bits_of(noise_f32(keys[k], a.e)), bits_of(a.z)) << "key " << k << ", e " << a.e;
+      // Straight from the definition in the header comment, in double.
+      const PhiloxCounter w = words(keys[k], 6, 4 * uint64_t(a.e / 32) + uint64_t(a.e % 4));
+      const int output = int((a.e / 4) % 8);
+      const BoxMuller z = box_muller(w[output / 2]);
+      EXPECT_NEAR(a.z, output % 2 ? z.sin_out : z.cos_out, 1e-6) << "key " << k << ", e " << a.e;
+    }
   }
-  for (const F32Answer& a : key1) {
-    EXPECT_EQ(bits_of(noise_f32(0x0123456789ABCDEFull, a.e)), bits_of(a.z)) << "e " << a.e;
-  }
-  EXPECT_EQ(bits_of(channel_noise_f32(5, 0)), bits_of(-0x1.94cb24p-2f));
-  EXPECT_EQ(bits_of(channel_noise_f32(5, 2)), bits_of(-0x1.d69fdap-1f));
-  // Box-Muller of u = 0x123457 * 2^-24, theta = 2 pi 0x9ABCDE * 2^-24: in double
-  // -1.82175379537, -1.40293819620.
-  const NormalPair z = noise_normal_pair(0x12345678u, 0x9ABCDEF0u);
-  EXPECT_EQ(bits_of(z.cos_out), bits_of(-0x1.d25e74p+0f));
-  EXPECT_EQ(bits_of(z.sin_out), bits_of(-0x1.6726f4p+0f));
+  EXPECT_EQ(bits_of(channel_noise_f32(5, 0)), bits_of(0x1.d0397cp-1f));
+  EXPECT_EQ(bits_of(channel_noise_f32(5, 2)), bits_of(0x1.b876f2p+0f));
+  // u = 0x12346 * 2^-20, theta = 2 pi 0x678 * 2^-12: in double -1.896018869,
+  // 1.300815066.
+  const NormalPair z = noise_normal_pair(0x12345678u);
+  EXPECT_EQ(bits_of(z.cos_out), bits_of(-0x1.e5617cp+0f));
+  EXPECT_EQ(bits_of(z.sin_out), bits_of(0x1.4d0238p+0f));
+  EXPECT_NEAR(z.cos_out, -1.896018869, 1e-6);
+  EXPECT_NEAR(z.sin_out, 1.300815066, 1e-6);
 }
 
 TEST(Noise, U8KnownAnswers) {
-  const U8Answer key0[] = {{0, 9},    {1, 35},  {2, 230}, {3, 132},  {4, 201},  {5, 28},
-                           {7, 16},   {13, 194}, {16, 159}, {63, 40}, {64, 145}, {kFar, 58}};
-  const U8Answer key1[] = {{0, 157}, {1, 112},  {2, 42},  {3, 178},  {4, 102}, {5, 163},
-                           {7, 18},  {13, 79},  {16, 136}, {63, 202}, {64, 32}, {kFar, 169}};
+  const U8Answer key0[] = {{0, 9},  {1, 35},   {2, 230},  {3, 132}, {4, 201},  {5, 28},
+                           {7, 16}, {13, 194}, {16, 159}, {63, 40}, {64, 145}, {kFar, 58}};
+  const U8Answer key1[] = {{0, 157}, {1, 112}, {2, 42},   {3, 178},  {4, 102}, {5, 163},
+                           {7, 18},  {13, 79}, {16, 136}, {63, 202}, {64, 32}, {kFar, 169}};
   for (const U8Answer& a : key0) EXPECT_EQ(int(noise_u8(0, a.e)), a.v) << "key 0, e " << a.e;
   for (const U8Answer& a : key1) {
     EXPECT_EQ(int(noise_u8(0x0123456789ABCDEFull, a.e)), a.v) << "e " << a.e;
@@ -133,13 +161,6 @@ TEST(Noise, U8KnownAnswers) {
 }
 
 // ---- The layout, written out again ---------------------------------------------
-
-PhiloxCounter words(uint64_t key, uint32_t purpose, uint64_t call) {
-  const PhiloxCounter ctr = {uint32_t(call & 0xFFFFFFFFu), uint32_t(call >> 32), 0u,
-                             purpose << 24};
-  const PhiloxKey k = {uint32_t(key & 0xFFFFFFFFu), uint32_t(key >> 32)};
-  return philox4x32_10(ctr, k);
-}
 
 TEST(Noise, ElementsFollowTheBlockLayout) {
   const uint64_t keys[] = {0, 1, 0xDEADBEEFCAFEF00Dull};
@@ -157,21 +178,21 @@ TEST(Noise, ElementsFollowTheBlockLayout) {
       EXPECT_EQ(noise_u8<Purpose::ChannelNoise>(key, e),
                 uint8_t(wc[int(in64 / 16)] >> (8 * (in64 % 4))));
 
-      const uint64_t block16 = uint64_t(e) / 16, in16 = uint64_t(e) % 16;
-      const PhiloxCounter wf = words(key, 6, 4 * block16 + in16 % 4);
-      const int output = int(in16 / 4);
-      const NormalPair z = noise_normal_pair(wf[output < 2 ? 0 : 2], wf[output < 2 ? 1 : 3]);
+      const uint64_t block32 = uint64_t(e) / 32, in32 = uint64_t(e) % 32;
+      const PhiloxCounter wf = words(key, 6, 4 * block32 + in32 % 4);
+      const int output = int(in32 / 4);
+      const NormalPair z = noise_normal_pair(wf[output / 2]);
       EXPECT_EQ(bits_of(noise_f32(key, e)), bits_of(output % 2 ? z.sin_out : z.cos_out)) << e;
     }
     // The block helpers give the same values.
     for (uint64_t b : {uint64_t(0), uint64_t(3), uint64_t(1) << 33}) {
       uint8_t u8[64];
-      float f32[16];
+      float f32[32];
       noise_u8_block(key, b, u8);
       noise_f32_block(key, b, f32);
       for (int k = 0; k < 64; ++k) ASSERT_EQ(u8[k], noise_u8(key, int64_t(64 * b) + k));
-      for (int k = 0; k < 16; ++k) {
-        ASSERT_EQ(bits_of(f32[k]), bits_of(noise_f32(key, int64_t(16 * b) + k)));
+      for (int k = 0; k < 32; ++k) {
+        ASSERT_EQ(bits_of(f32[k]), bits_of(noise_f32(key, int64_t(32 * b) + k)));
       }
     }
   }
@@ -179,44 +200,51 @@ TEST(Noise, ElementsFollowTheBlockLayout) {
 
 // ---- The normal transform against libm ------------------------------------------
 
-// r cos and r sin in double from the same 24-bit uniforms; the float
-// polynomials stay within a few float ulps of max(1, |z|).
+// Every radius (angle 0: the cos output is r itself, the sin output 0), every
+// angle at the largest and a middling radius, and 2^21 random words: within
+// 2e-7 of Box-Muller in double, relative to max(1, |z|) (the header says
+// 1e-6 absolute; |z| <= 5.27).
 TEST(Noise, NormalPairIsBoxMuller) {
-  std::mt19937_64 rng(2024);
-  std::vector<uint32_t> words_a, words_b;
-  // Edges: u = 2^-24 (largest radius), u = 1 (radius 0), the last values
-  // below a power of two, and angles on every quadrant boundary.
-  for (uint32_t a : {0u, 0xFFu, 0xFFFFFFFFu, 0xFFFFFEFFu, 0x7FFFFF00u, 0x80000000u, 0xB504F300u,
-                     0xB504F400u, 0x5A827900u}) {
-    for (uint32_t j : {0u, 1u, (1u << 21) - 1, 1u << 21, (1u << 22) - 1, 1u << 22,
-                       3u << 21, 5u << 21, 7u << 21, (1u << 24) - 1}) {
-      words_a.push_back(a);
-      words_b.push_back(j << 8);
-    }
+  double worst = 0.0, worst_abs = 0.0;
+  const auto check = [&](uint32_t w) {
+    const NormalPair z = noise_normal_pair(w);
+    const BoxMuller want = box_muller(w);
+    worst_abs = std::max(
+        {worst_abs, std::fabs(z.cos_out - want.cos_out), std::fabs(z.sin_out - want.sin_out)});
+    worst = std::max(worst,
+                     std::fabs(z.cos_out - want.cos_out) / std::max(1.0, std::fabs(want.cos_out)));
+    worst = std::max(worst,
+                     std::fabs(z.sin_out - want.sin_out) / std::max(1.0, std::fabs(want.sin_out)));
+    ASSERT_LE(std::fabs(z.cos_out), 5.2655377f);
+    ASSERT_LE(std::fabs(z.sin_out), 5.2655377f);
+  };
+  for (uint32_t k = 0; k < (1u << 20); ++k) {
+    const NormalPair z = noise_normal_pair(k << 12);
+    ASSERT_EQ(z.sin_out, 0.0f);
+    check(k << 12);
   }
-  for (int k = 0; k < 2000000; ++k) {
-    const uint64_t r = rng();
-    words_a.push_back(uint32_t(r));
-    words_b.push_back(uint32_t(r >> 32));
+  for (uint32_t j = 0; j < (1u << 12); ++j) {
+    check(j);
+    check(0x5A827000u | j);
+    check(0xFFFFF000u | j);  // radius 0
   }
-  double worst = 0.0;
-  for (size_t k = 0; k < words_a.size(); ++k) {
-    const NormalPair z = noise_normal_pair(words_a[k], words_b[k]);
-    const double u = std::ldexp(double((words_a[k] >> 8) + 1), -24);
-    const double theta = 2.0 * std::acos(-1.0) * std::ldexp(double(words_b[k] >> 8), -24);
-    const double radius = std::sqrt(-2.0 * std::log(u));
-    const double want_cos = radius * std::cos(theta), want_sin = radius * std::sin(theta);
-    worst = std::max(worst, std::fabs(z.cos_out - want_cos) / std::max(1.0, std::fabs(want_cos)));
-    worst = std::max(worst, std::fabs(z.sin_out - want_sin) / std::max(1.0, std::fabs(want_sin)));
-    ASSERT_LE(std::fabs(z.cos_out), 5.7681077f);
-  }
-  EXPECT_LT(worst, 4e-7);  // about 6.7 float ulps at 1 (2^-23 = 1.2e-7)
-  const NormalPair top = noise_normal_pair(0, 0);
-  EXPECT_NEAR(top.cos_out, std::sqrt(48.0 * std::log(2.0)), 1e-6);
+  std::mt19937 rng(2024);
+  for (int k = 0; k < (1 << 21); ++k) check(uint32_t(rng()));
+  EXPECT_LT(worst, 2.5e-7);
+  EXPECT_LT(worst_abs, 1e-6);
+  const NormalPair top = noise_normal_pair(0);
+  EXPECT_NEAR(top.cos_out, std::sqrt(40.0 * std::log(2.0)), 1e-6);
   EXPECT_EQ(top.sin_out, 0.0f);
-  const NormalPair zero = noise_normal_pair(0xFFFFFFFFu, 0x12345678u);
+  const NormalPair zero = noise_normal_pair(0xFFFFF000u | 0x123u);
   EXPECT_EQ(zero.cos_out, 0.0f);
   EXPECT_EQ(zero.sin_out, 0.0f);
+  // Quarter turns: theta = pi/2, pi, 3 pi/2 exactly.
+  for (uint32_t quarter : {1u, 2u, 3u}) {
+    const NormalPair z = noise_normal_pair(quarter << 10);
+    const float r = top.cos_out;
+    EXPECT_EQ(z.cos_out, quarter == 2 ? -r : 0.0f) << quarter;
+    EXPECT_EQ(z.sin_out, quarter == 1 ? r : quarter == 3 ? -r : 0.0f) << quarter;
+  }
 }
 
 // ---- Distributions ------------------------------------------------------------------
@@ -270,11 +298,11 @@ TEST(Noise, F32IsStandardNormal) {
     for (int64_t e = 0; e < kDraws; ++e) z[size_t(e)] = noise_f32(key, e);
     for (float v : z) ASSERT_TRUE(std::isfinite(v));
     expect_standard_normal(z);
-    // Each of the four outputs of a call on its own (cos and sin of two pairs).
-    for (int output = 0; output < 4; ++output) {
+    // Each of the eight outputs of a call on its own (cos and sin of four words).
+    for (int output = 0; output < 8; ++output) {
       std::vector<float> part;
       for (int64_t e = 0; e < kDraws; ++e) {
-        if (((e >> 2) & 3) == output) part.push_back(z[size_t(e)]);
+        if (((e >> 2) & 7) == output) part.push_back(z[size_t(e)]);
       }
       EXPECT_LT(ks_distance_from_normal(part), 1.95 / std::sqrt(double(part.size())))
           << "output " << output;
@@ -286,14 +314,17 @@ TEST(Noise, F32IsStandardNormal) {
 // and so are their squares (a shared radius would show there).
 TEST(Noise, F32OutputsAreIndependent) {
   std::vector<double> cos_out, sin_out, cos_sq, sin_sq, left, right;
-  for (int64_t b = 0; b < kDraws / 16; ++b) {
-    float z[16];
+  for (int64_t b = 0; b < kDraws / 32; ++b) {
+    float z[32];
     noise_f32_block(7, uint64_t(b), z);
-    for (int c = 0; c < 4; ++c) {
-      cos_out.push_back(z[c]), sin_out.push_back(z[4 + c]);
-      cos_sq.push_back(double(z[c]) * z[c]), sin_sq.push_back(double(z[4 + c]) * z[4 + c]);
+    for (int word = 0; word < 4; ++word) {
+      for (int c = 0; c < 4; ++c) {
+        const float zc = z[8 * word + c], zs = z[8 * word + 4 + c];
+        cos_out.push_back(zc), sin_out.push_back(zs);
+        cos_sq.push_back(double(zc) * zc), sin_sq.push_back(double(zs) * zs);
+      }
     }
-    for (int k = 0; k + 1 < 16; ++k) left.push_back(z[k]), right.push_back(z[k + 1]);
+    for (int k = 0; k + 1 < 32; ++k) left.push_back(z[k]), right.push_back(z[k + 1]);
   }
   // sd of a correlation of independent samples: 1/sqrt(n).
   const double bound = 5.0 / std::sqrt(double(cos_out.size()));
@@ -327,11 +358,21 @@ std::vector<Isa> isas_of_this_cpu() {
 }
 
 template <class T>
-void table_blocks(const cpu::KernelTable& k, T* out, uint64_t key, int64_t b0, int64_t count) {
+void table_blocks(const cpu::KernelTable& k, T* out, uint64_t key,
+                  const std::vector<int64_t>& list) {
   if constexpr (std::is_same_v<T, float>) {
-    k.noise_f32(out, key, b0, count);
+    k.noise_f32(out, key, list.data(), int64_t(list.size()));
   } else {
-    k.noise_u8(out, key, b0, count);
+    k.noise_u8(out, key, list.data(), int64_t(list.size()));
+  }
+}
+
+template <class T>
+void oracle_block(uint64_t key, int64_t b, T* out) {
+  if constexpr (std::is_same_v<T, float>) {
+    noise_f32_block(key, uint64_t(b), out);
+  } else {
+    noise_u8_block(key, uint64_t(b), out);
   }
 }
 
@@ -344,38 +385,52 @@ uint32_t bits_at(const T* p) {
   }
 }
 
-// Runs of blocks of every count up to a few chunks of the widest level, at
-// odd block offsets (some with a counter high word), into buffers at every
-// alignment: each level writes the block helpers' values and nothing past
-// the last block.
+std::vector<int64_t> run_of_blocks(int64_t b0, int64_t count) {
+  std::vector<int64_t> list;
+  for (int64_t b = b0; b < b0 + count; ++b) list.push_back(b);
+  return list;
+}
+
+// Lists of every length up to a few chunks of the widest level: runs at odd
+// block offsets (some with a counter high word), and scattered lists (any
+// order, repeats, far blocks, as rows of several spans give), into buffers
+// at every alignment: each level writes the block helpers' values and
+// nothing past the last block.
 template <class T>
 void check_blocks_against_oracle() {
-  constexpr int64_t kBlock = std::is_same_v<T, float> ? 16 : 64;
+  constexpr int64_t kBlock = std::is_same_v<T, float> ? kNoiseBlockF32 : kNoiseBlockU8;
   const uint64_t keys[] = {0x0123456789ABCDEFull, 0xFFFFFFFFFFFFFFFFull};
-  const int64_t starts[] = {0, 1, 3, 5, 17, (int64_t(1) << 30) - 3, kFar / kBlock};
+  std::vector<std::vector<int64_t>> lists;
+  for (int64_t b0 : {int64_t(0), int64_t(1), int64_t(3), int64_t(5), int64_t(17),
+                     (int64_t(1) << 30) - 3, kFar / kBlock}) {
+    lists.push_back(run_of_blocks(b0, 40));
+  }
+  std::mt19937_64 rng(5);
+  std::vector<int64_t> scattered;
+  for (int k = 0; k < 40; ++k) {
+    const uint64_t r = rng();
+    scattered.push_back(r % 3 == 0 ? int64_t(r >> 20) : int64_t(r % 50));
+  }
+  lists.push_back(scattered);
   const T guard = T(0x5A);
   for (Isa isa : isas_of_this_cpu()) {
     const cpu::KernelTable& k = cpu::kernels_for(isa);
     for (uint64_t key : keys) {
-      for (int64_t b0 : starts) {
-        std::vector<T> want(size_t(40 * kBlock));
-        for (int64_t b = 0; b < 40; ++b) {
-          if constexpr (std::is_same_v<T, float>) {
-            noise_f32_block(key, uint64_t(b0 + b), want.data() + b * kBlock);
-          } else {
-            noise_u8_block(key, uint64_t(b0 + b), want.data() + b * kBlock);
-          }
-        }
-        for (int64_t count = 0; count <= 40; ++count) {
+      for (const std::vector<int64_t>& full : lists) {
+        std::vector<T> want(full.size() * size_t(kBlock));
+        for (size_t i = 0; i < full.size(); ++i)
+          oracle_block(key, full[i], want.data() + i * kBlock);
+        for (size_t count = 0; count <= full.size(); ++count) {
+          const std::vector<int64_t> list(full.begin(), full.begin() + ptrdiff_t(count));
           for (int64_t offset : {0, 1, 5}) {
-            std::vector<T> buf(size_t(offset + (count + 2) * kBlock), guard);
-            table_blocks(k, buf.data() + offset, key, b0, count);
+            std::vector<T> buf(size_t(offset + int64_t(count + 2) * kBlock), guard);
+            table_blocks(k, buf.data() + offset, key, list);
             for (int64_t q = 0; q < int64_t(buf.size()); ++q) {
               const int64_t rel = q - offset;
-              const bool written = rel >= 0 && rel < count * kBlock;
-              ASSERT_EQ(bits_at(&buf[size_t(q)]), written ? bits_at(&want[size_t(rel)])
-                                                           : bits_at(&guard))
-                  << k.name << " key " << key << " b0 " << b0 << " count " << count
+              const bool written = rel >= 0 && rel < int64_t(count) * kBlock;
+              ASSERT_EQ(bits_at(&buf[size_t(q)]),
+                        written ? bits_at(&want[size_t(rel)]) : bits_at(&guard))
+                  << k.name << " key " << key << " first block " << full[0] << " count " << count
                   << " offset " << offset << " at " << rel;
             }
           }
@@ -391,12 +446,12 @@ TEST(NoiseKernels, EveryLevelMatchesTheScalarNoiseU8) { check_blocks_against_ora
 // The block helpers are the per-element definition (so the levels are too).
 TEST(NoiseKernels, BlocksAreTheElements) {
   for (int64_t e = 0; e < 4096; ++e) {
-    float f[16];
-    uint8_t u[64];
-    noise_f32_block(77, uint64_t(e / 16), f);
-    noise_u8_block(77, uint64_t(e / 64), u);
-    ASSERT_EQ(bits_of(f[e % 16]), bits_of(noise_f32(77, e)));
-    ASSERT_EQ(u[e % 64], noise_u8(77, e));
+    float f[kNoiseBlockF32];
+    uint8_t u[kNoiseBlockU8];
+    noise_f32_block(77, uint64_t(e / kNoiseBlockF32), f);
+    noise_u8_block(77, uint64_t(e / kNoiseBlockU8), u);
+    ASSERT_EQ(bits_of(f[e % kNoiseBlockF32]), bits_of(noise_f32(77, e)));
+    ASSERT_EQ(u[e % kNoiseBlockU8], noise_u8(77, e));
   }
 }
 
@@ -407,13 +462,14 @@ TEST(NoiseKernels, EveryLevelWritesStandardNormalAndUniformValues) {
     SCOPED_TRACE(cpu::kernels_for(isa).name);
     const cpu::KernelTable& k = cpu::kernels_for(isa);
     std::vector<float> z(kDraws);
-    table_blocks(k, z.data(), 0xABCDEF, 5, kDraws / 32);
-    for (int64_t at = kDraws / 2, b = 0; at < kDraws; at += 48, b += 1000) {
-      table_blocks(k, z.data() + at, 0x777, b, std::min<int64_t>(48, kDraws - at) / 16);
+    table_blocks(k, z.data(), 0xABCDEF, run_of_blocks(5, kDraws / 2 / kNoiseBlockF32));
+    for (int64_t at = kDraws / 2, b = 0; at < kDraws; at += 64, b += 1000) {
+      table_blocks(k, z.data() + at, 0x777,
+                   run_of_blocks(b, std::min<int64_t>(64, kDraws - at) / 32));
     }
     expect_standard_normal(z);
     std::vector<uint8_t> u(kDraws);
-    table_blocks(k, u.data(), 0xABCDEF, 3, kDraws / 64);
+    table_blocks(k, u.data(), 0xABCDEF, run_of_blocks(3, kDraws / kNoiseBlockU8));
     std::vector<int64_t> counts(256, 0);
     for (uint8_t v : u) ++counts[v];
     const double chi2 = chi_square_u8(counts, kDraws);

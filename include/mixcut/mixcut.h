@@ -414,7 +414,9 @@ typedef enum mixcut_fill_kind {
 /* Fill values are in the destination's units. uint8 destinations need values
  * that round to [0, 255] (round half to even). Noise is a pure function of
  * (hole.noise_key, channel, row, column): uint8 noise is uniform on 0..255,
- * float32 noise is standard normal; the same for NCHW and NHWC. */
+ * float32 noise is standard normal (Box-Muller from a 20-bit uniform and a
+ * 12-bit angle: |z| <= 5.27); the same for NCHW and NHWC and on every ISA and
+ * backend (src/kernels/noise.hpp). */
 typedef struct mixcut_fill {
   int32_t kind;                 /* mixcut_fill_kind */
   float value;                  /* CONSTANT */

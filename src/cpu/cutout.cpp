@@ -18,6 +18,87 @@
 namespace mixcut::cpu {
 namespace {
 
+// FillKind::Noise holes. Element (ch, pixel p0 + q) has the canonical index
+// ch*h*w + p0 + q, consecutive along a span, so each channel row of a span
+// is a run of noise blocks. The blocks of the rows of several spans are
+// listed and computed in one kernel call (a hole row is often only a few
+// blocks, fewer than a vector of Philox calls makes) into L1, then copied on
+// as constant rows are: every whole line streamed, whatever the row's
+// alignment; NHWC interleaved.
+template <class D>
+void fill_noise(const KernelTable& k, const Geometry& g, const CutoutHole& hole, const View<D>& out,
+                Layout layout, int64_t p0, int64_t len, bool stream, ThreadScratch& ts) {
+  constexpr int64_t kBlock = std::is_same_v<D, uint8_t> ? kNoiseBlockU8 : kNoiseBlockF32;
+  // A batch ends once it holds 16 KiB of values (or one span, if more).
+  constexpr int64_t kBatchBlocks = 16384 / (kBlock * int64_t(sizeof(D)));
+  std::vector<int64_t>& blocks = ts.noise_blocks;
+  std::vector<int64_t>& spans = ts.noise_spans;  // (q0, q1) pairs
+  const auto row_blocks = [&](int64_t ch, int64_t q0, int64_t q1, int64_t* b0) {
+    const int64_t e0 = ch * g.hw + p0 + q0;
+    *b0 = e0 / kBlock;
+    return (e0 + (q1 - q0) + kBlock - 1) / kBlock - *b0;
+  };
+  const auto flush = [&] {
+    D* values = scratch_of<D>(ts.fill, int64_t(blocks.size()) * kBlock);
+    if constexpr (std::is_same_v<D, uint8_t>) {
+      k.noise_u8(values, hole.noise_key, blocks.data(), int64_t(blocks.size()));
+    } else {
+      k.noise_f32(values, hole.noise_key, blocks.data(), int64_t(blocks.size()));
+    }
+    const int64_t ahead = kPrefetchRows * g.row_stride;
+    const D* row = values;  // the rows follow each other, whole blocks each
+    for (size_t sp = 0; sp < spans.size(); sp += 2) {
+      const int64_t q0 = spans[sp], q1 = spans[sp + 1], n = q1 - q0;
+      const void* planes[3];
+      const D* first_row = row;
+      for (int64_t ch = 0; ch < g.c; ++ch) {
+        int64_t b0 = 0;
+        const int64_t count = row_blocks(ch, q0, q1, &b0);
+        const D* v = row + (ch * g.hw + p0 + q0 - b0 * kBlock);
+        if (ch < 3) planes[ch] = v;
+        if (layout == Layout::NCHW) {
+          D* to = out.ptr + ch * out.run_stride + q0;
+          prefetch_edges(to + ahead, n * int64_t(sizeof(D)));
+          put_row(k, to, v, n * int64_t(sizeof(D)), stream);
+        }
+        row += count * kBlock;
+      }
+      if (layout == Layout::NCHW) continue;
+      prefetch_edges(out.ptr + (q0 + ahead) * g.c, n * g.c * int64_t(sizeof(D)));
+      if (g.c == 3) {
+        k.interleave3(planes, out.ptr + q0 * 3, n, int64_t(sizeof(D)), stream);
+        continue;
+      }
+      // Other channel counts: channel ch's values start in its row at its
+      // own block offset.
+      const D* r = first_row;
+      for (int64_t ch = 0; ch < g.c; ++ch) {
+        int64_t b0 = 0;
+        const int64_t count = row_blocks(ch, q0, q1, &b0);
+        const D* v = r + (ch * g.hw + p0 + q0 - b0 * kBlock);
+        for (int64_t q = 0; q < n; ++q) out.ptr[(q0 + q) * g.c + ch] = v[q];
+        r += count * kBlock;
+      }
+    }
+    blocks.clear();
+    spans.clear();
+  };
+  blocks.clear();
+  spans.clear();
+  for_each_box_span(hole.box, g, p0, len, [&](int64_t q0, int64_t q1) {
+    int64_t b0 = 0, total = 0;
+    for (int64_t ch = 0; ch < g.c; ++ch) total += row_blocks(ch, q0, q1, &b0);
+    if (!spans.empty() && int64_t(blocks.size()) + total > kBatchBlocks) flush();
+    spans.push_back(q0);
+    spans.push_back(q1);
+    for (int64_t ch = 0; ch < g.c; ++ch) {
+      const int64_t count = row_blocks(ch, q0, q1, &b0);
+      for (int64_t b = b0; b < b0 + count; ++b) blocks.push_back(b);
+    }
+  });
+  if (!spans.empty()) flush();
+}
+
 template <class S, class D>
 void cutout_typed(Context& ctx, const KernelTable& k, int threads, const CutoutHole* holes,
                   int64_t num_holes, const Fill& fill, const Tensor& src, const Tensor& dst,
@@ -107,6 +188,10 @@ void cutout_typed(Context& ctx, const KernelTable& k, int threads, const CutoutH
         }
         for (int64_t h = first_hole[i]; h < first_hole[i + 1]; ++h) {
           const CutoutHole& hole = holes[h];
+          if (fill.kind == FillKind::Noise) {
+            fill_noise(k, g, hole, out, dst.layout, p0, len, stream_holes, ts);
+            continue;
+          }
           // Rows to copy: the constant fill's, or, for a ChannelNoise fill,
           // this hole's values as rows of its width (laid out as fill_row
           // is), so that it is copied, streamed and prefetched as a
@@ -130,66 +215,24 @@ void cutout_typed(Context& ctx, const KernelTable& k, int threads, const CutoutH
           }
           for_each_box_span(hole.box, g, p0, len, [&](int64_t q0, int64_t q1) {
             const int64_t ahead = kPrefetchRows * g.row_stride;
-            if (rows != nullptr && dst.layout == Layout::NHWC) {
+            if (dst.layout == Layout::NHWC) {
               const int64_t bytes = (q1 - q0) * g.c * int64_t(sizeof(D));
               prefetch_edges(out.ptr + (q0 + ahead) * g.c, bytes);
               put_row(k, out.ptr + q0 * g.c, rows, bytes, stream_holes);
               return;
             }
-            if (rows != nullptr) {
-              const int64_t bytes = (q1 - q0) * int64_t(sizeof(D));
-              // A ChannelNoise row too short to stream is set, not copied
-              // (memset beat the copy on short uint8 rows).
-              const bool set = fill.kind == FillKind::ChannelNoise && (!stream_holes || bytes < 128);
-              for (int64_t ch = 0; ch < g.c; ++ch) {
-                D* to = out.ptr + ch * out.run_stride + q0;
-                prefetch_edges(to + ahead, bytes);
-                if (set) {
-                  std::fill(to, to + (q1 - q0), rows[ch * rows_w]);
-                } else {
-                  put_row(k, to, rows + ch * rows_w, bytes, stream_holes);
-                }
-              }
-              return;
-            }
-            // FillKind::Noise. Element (ch, pixel p0 + q) has the canonical
-            // index ch*h*w + p0 + q, consecutive along the span: the noise
-            // blocks covering it go into a row in L1 per channel, which is
-            // then copied on as constant rows are (every whole line
-            // streamed, whatever the row's alignment; NHWC interleaved).
-            constexpr int64_t kBlock = std::is_same_v<D, uint8_t> ? 64 : 16;
-            const int64_t n = q1 - q0, row_cap = n + 2 * kBlock;
-            D* noise_rows = scratch_of<D>(ts.fill, g.c * row_cap);
-            const void* planes[3];
+            const int64_t bytes = (q1 - q0) * int64_t(sizeof(D));
+            // A ChannelNoise row too short to stream is set, not copied
+            // (memset beat the copy on short uint8 rows).
+            const bool set = fill.kind == FillKind::ChannelNoise && (!stream_holes || bytes < 128);
             for (int64_t ch = 0; ch < g.c; ++ch) {
-              const int64_t e0 = ch * g.hw + p0 + q0, b0 = e0 / kBlock;
-              const int64_t count = (e0 + n + kBlock - 1) / kBlock - b0;
-              D* row = noise_rows + ch * row_cap;
-              if constexpr (std::is_same_v<D, uint8_t>) {
-                k.noise_u8(row, hole.noise_key, b0, count);
+              D* to = out.ptr + ch * out.run_stride + q0;
+              prefetch_edges(to + ahead, bytes);
+              if (set) {
+                std::fill(to, to + (q1 - q0), rows[ch * rows_w]);
               } else {
-                k.noise_f32(row, hole.noise_key, b0, count);
+                put_row(k, to, rows + ch * rows_w, bytes, stream_holes);
               }
-              const D* values_of_ch = row + (e0 - b0 * kBlock);
-              if (ch < 3) planes[ch] = values_of_ch;
-              if (dst.layout == Layout::NCHW) {
-                D* to = out.ptr + ch * out.run_stride + q0;
-                prefetch_edges(to + ahead, n * int64_t(sizeof(D)));
-                put_row(k, to, values_of_ch, n * int64_t(sizeof(D)), stream_holes);
-              }
-            }
-            if (dst.layout == Layout::NCHW) return;
-            prefetch_edges(out.ptr + (q0 + ahead) * g.c, n * g.c * int64_t(sizeof(D)));
-            if (g.c == 3) {
-              k.interleave3(planes, out.ptr + q0 * 3, n, int64_t(sizeof(D)), stream_holes);
-              return;
-            }
-            // Other channel counts: channel ch's values start in its row at
-            // its own block offset.
-            for (int64_t ch = 0; ch < g.c; ++ch) {
-              const int64_t e0 = ch * g.hw + p0 + q0;
-              const D* v = noise_rows + ch * row_cap + (e0 - e0 / kBlock * kBlock);
-              for (int64_t q = 0; q < n; ++q) out.ptr[(q0 + q) * g.c + ch] = v[q];
             }
           });
         }

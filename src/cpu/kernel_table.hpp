@@ -146,13 +146,16 @@ struct KernelTable {
   void (*copy_stream)(void* dst, const void* src, int64_t bytes);
   // Orders earlier non-temporal stores before later stores (sfence).
   void (*stream_fence)();
-  // FillKind::Noise values (kernels/noise.hpp) of blocks b0 .. b0 + count - 1
-  // of the hole with noise key `key`, in element order into out: count * 64
-  // uint8 or count * 16 float32 values (the block of element e is e / 64 or
-  // e / 16). Regular stores: out is a row in L1 that the caller copies on
-  // (streamed, at any alignment) with the rest of the fill.
-  void (*noise_u8)(uint8_t* out, uint64_t key, int64_t b0, int64_t count);
-  void (*noise_f32)(float* out, uint64_t key, int64_t b0, int64_t count);
+  // FillKind::Noise values (kernels/noise.hpp) of the blocks blocks[0 ..
+  // count) of the hole with noise key `key` (any indices, in any order), one
+  // after another into out: count * kNoiseBlockU8 (64) uint8 or count *
+  // kNoiseBlockF32 (32) float32 values (the block of element e is e / 64 or
+  // e / 32). Only a list's last vector of Philox calls runs partly empty, so
+  // callers list the blocks of several rows at once. Regular stores: out is
+  // in L1 and the caller copies the rows on (streamed, at any alignment)
+  // with the rest of the fill.
+  void (*noise_u8)(uint8_t* out, uint64_t key, const int64_t* blocks, int64_t count);
+  void (*noise_f32)(float* out, uint64_t key, const int64_t* blocks, int64_t count);
   // out[k] = philox4x32_10(ctr[k], key) for k < n (plan/philox.hpp); out
   // may equal ctr.
   void (*philox_many)(const PhiloxCounter* ctr, PhiloxKey key, PhiloxCounter* out, int64_t n);

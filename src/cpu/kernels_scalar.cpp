@@ -136,11 +136,15 @@ void copy(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, siz
 void no_fence() {}  // no non-temporal stores here
 
 // Noise blocks: kernels/noise.hpp's block helpers (four Philox calls each).
-void noise_blocks_u8(uint8_t* out, uint64_t key, int64_t b0, int64_t count) {
-  for (int64_t b = 0; b < count; ++b) noise_u8_block(key, uint64_t(b0 + b), out + 64 * b);
+void noise_blocks_u8(uint8_t* out, uint64_t key, const int64_t* blocks, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) {
+    noise_u8_block(key, uint64_t(blocks[i]), out + kNoiseBlockU8 * i);
+  }
 }
-void noise_blocks_f32(float* out, uint64_t key, int64_t b0, int64_t count) {
-  for (int64_t b = 0; b < count; ++b) noise_f32_block(key, uint64_t(b0 + b), out + 16 * b);
+void noise_blocks_f32(float* out, uint64_t key, const int64_t* blocks, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) {
+    noise_f32_block(key, uint64_t(blocks[i]), out + kNoiseBlockF32 * i);
+  }
 }
 
 void philox_many(const PhiloxCounter* ctr, PhiloxKey key, PhiloxCounter* out, int64_t n) {

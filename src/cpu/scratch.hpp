@@ -19,7 +19,8 @@ namespace mixcut::cpu {
 // Cutout hole's fill rows (ChannelNoise values, Noise blocks).
 struct ThreadScratch {
   std::vector<unsigned char> cycle, stage, fill;
-  std::vector<int64_t> spans_a, spans_b;  // box spans in bytes (select_spans)
+  std::vector<int64_t> spans_a, spans_b;           // box spans in bytes (select_spans)
+  std::vector<int64_t> noise_blocks, noise_spans;  // Cutout noise batches (fill_noise)
 };
 
 struct CpuScratch final : BackendScratch {

@@ -10,23 +10,31 @@
 //
 // Philox call g: counter {g low 32 bits, g high 32 bits, 0, purpose << 24},
 // key = the hole key (low word, high word). One call gives four 32-bit words
-// w0..w3 and, from them, 16 uint8 values or 4 float32 values:
+// w0..w3 and, from them, 16 uint8 values or 8 float32 values:
 //   uint8:   blocks of 64 elements; e belongs to call 4*(e >> 6) + ((e >> 2) & 3),
 //            word (e >> 4) & 3, byte e & 3 (bits 8*byte .. 8*byte + 7).
-//   float32: blocks of 16 elements; e belongs to call 4*(e >> 4) + (e & 3),
-//            output (e >> 2) & 3 of normal_pair(w0, w1) = outputs 0, 1 and
-//            normal_pair(w2, w3) = outputs 2, 3.
+//   float32: blocks of 32 elements; e belongs to call 4*(e >> 5) + (e & 3),
+//            output o = (e >> 2) & 7: the cos output (o even) or the sin
+//            output (o odd) of noise_normal_pair(w[o >> 1]).
 // So four neighbouring calls fill a block, and a vector of calls yields whole
-// contiguous runs of a block without gathers (src/cpu/noise-inl.hpp).
+// contiguous runs of a block without gathers (src/cpu/isa/noise-inl.hpp).
 //
-// normal_pair(a, b) is Box-Muller: u = ((a >> 8) + 1) * 2^-24 in (0, 1],
-// angle 2*pi*(b >> 8) * 2^-24, outputs r*cos and r*sin with r = sqrt(-2 ln u);
-// ln by exponent split and the atanh series, cos and sin by quadrant and
-// Taylor polynomials on [-pi/4, pi/4] (see the functions below for the exact
-// order of operations). |z| <= sqrt(48 ln 2) = 5.77.
+// noise_normal_pair(w) is Box-Muller on one word: u = ((w >> 12) + 1) * 2^-20
+// in (0, 1] from the 20 high bits, angle theta = 2*pi*(w & 0xFFF) * 2^-12
+// from the 12 low bits, outputs r*cos(theta) and r*sin(theta) with
+// r = sqrt(-2 ln u); ln by exponent split and a short atanh polynomial, cos
+// and sin by quarter turn and polynomials on [-pi/4, pi/4] (the functions
+// below give the exact order of operations). Each output is within 1e-6 of
+// Box-Muller in exact arithmetic on the same u and theta (tests/noise_test.cpp
+// checks every radius and every angle). |z| <= sqrt(40 ln 2) = 5.27: a
+// standard normal exceeds that with probability 1.4e-7. The angle takes 4096
+// values; each output's own distribution does not show it (a sum over 4096
+// equally spaced angles of a smooth periodic function), only the pair's joint
+// one does, as 4096 rays.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "core/hd.hpp"
 #include "plan/philox.hpp"
@@ -94,136 +102,121 @@ inline F div_rn(const F& a, const F& b) {
   return a / b;
 }
 
-// ---- Constants of the normal transform --------------------------------------
+// ---- The normal transform ---------------------------------------------------
+// Bits of a float and back.
+MIXCUT_HD inline uint32_t float_bits(float v) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_uint(v);
+#else
+  uint32_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+#endif
+}
+MIXCUT_HD inline float bits_float(uint32_t b) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(b);
+#else
+  float v;
+  std::memcpy(&v, &b, sizeof v);
+  return v;
+#endif
+}
+
 namespace noise_constants {
-constexpr float kLn2 = 0.693147180559945309f;
-// Mantissas m in [2^23, 2^24) from kSqrt2Mantissa up (m * 2^-23 > sqrt 2) are
-// halved, so the log's argument lies in [sqrt(1/2), sqrt(2)].
-constexpr uint32_t kSqrt2Mantissa = 0xB504F4u;
-// 2 atanh(s) = 2s + 2s^3/3 + 2s^5/5 + ...; |s| <= 0.1716 here, so the terms
-// after s^9 are below 2^-28 relative.
-constexpr float kLog3 = 0.666666666666666667f, kLog5 = 0.4f, kLog7 = 0.285714285714285714f,
-                kLog9 = 0.222222222222222222f;
-// Taylor coefficients of cos and sin; on [-pi/4, pi/4] the first omitted
-// terms are below 2^-25.
-constexpr float kCos2 = -0.5f, kCos4 = 0.0416666666666666667f, kCos6 = -0.00138888888888888889f,
-                kCos8 = 2.48015873015873016e-05f;
-constexpr float kSin3 = -0.166666666666666667f, kSin5 = 0.00833333333333333333f,
-                kSin7 = -0.000198412698412698413f, kSin9 = 2.75573192239858907e-06f;
-constexpr float kTwoPiOver2p24 = 3.74507028292392862e-07f;  // 2*pi / 2^24
+constexpr int kAngleBits = 12;  // the low bits of a word; the 20 above are the radius's
+constexpr float kTwoLn2 = 1.38629436111989061f;
+// float(k)'s bits plus 0x3F800000 - kSqrtHalfBits: the exponent field is
+// n + 127 and the mantissa field plus kSqrtHalfBits the bits of f, where
+// k = f 2^n with f in [sqrt(1/2), sqrt(2)) (the reduction of musl's logf).
+constexpr uint32_t kSqrtHalfBits = 0x3F3504F3u;
+// 2 ln f = s (4 + x (kLog1 + x kLog2)), s = (f - 1) / (f + 1), x = s^2,
+// |s| <= 0.1716: minimax over x, absolute error below 7e-8 before rounding.
+constexpr float kLog1 = 1.33306861f, kLog2 = 0.825747907f;
+// cos(phi) = 1 + x (kCos1 + x (kCos2 + x kCos3)) and sin(phi) = phi + phi x
+// (kSin1 + x (kSin2 + x kSin3)), x = phi^2, |phi| <= pi/4: minimax, absolute
+// errors below 4e-8 and 2e-9 before rounding.
+constexpr float kCos1 = -0.499998957f, kCos2 = 0.0416562967f, kCos3 = -0.00135978323f;
+constexpr float kSin1 = -0.166666508f, kSin2 = 0.00833197869f, kSin3 = -0.000194956447f;
+constexpr float kPiOver2p33 = 3.65729519816789915e-10f;  // phi per unit of int32(w << 22)
 }  // namespace noise_constants
 
-// ln f for f in [sqrt(1/2), sqrt(2)]: s = (f - 1) / (f + 1) (f - 1 is exact),
-// then s * (2 + s^2 (2/3 + s^2 (2/5 + s^2 (2/7 + s^2 2/9)))), Horner from the
-// inside out. F is float or a SIMD batch of floats.
+// The float steps are templates over F, float or a SIMD batch of floats, so
+// that the scalar definition and the lanes (cpu/isa/noise-inl.hpp) are the
+// same operations in the same order; the few integer steps are written out
+// again there. Horner from the inside out.
+
+// r^2 = 2 m ln 2 - 2 ln f (m = 20 - n, see noise_radius); f - 1 is exact.
 template <class F>
-MIXCUT_HD inline F noise_log_reduced(F f) {
+MIXCUT_HD inline F noise_radius_squared(F m, F f) {
   using namespace noise_constants;
   const F one(1.0f);
   const F s = div_rn(sub_rn(f, one), add_rn(f, one));
-  const F s2 = mul_rn(s, s);
-  F p(kLog9);
-  p = add_rn(mul_rn(p, s2), F(kLog7));
-  p = add_rn(mul_rn(p, s2), F(kLog5));
-  p = add_rn(mul_rn(p, s2), F(kLog3));
-  p = add_rn(mul_rn(p, s2), F(2.0f));
-  return mul_rn(s, p);
+  const F x = mul_rn(s, s);
+  F p = add_rn(mul_rn(F(kLog2), x), F(kLog1));
+  p = add_rn(mul_rn(p, x), F(4.0f));
+  return sub_rn(mul_rn(m, F(kTwoLn2)), mul_rn(s, p));
 }
 
-// cos(phi) from phi2 = phi^2, |phi| <= pi/4:
-// 1 + phi2 (-1/2 + phi2 (1/24 + phi2 (-1/720 + phi2 / 40320))).
+// r = sqrt(-2 ln u) for k = (w >> 12) + 1 in 1 .. 2^20, u = k 2^-20: with
+// k = f 2^n (see kSqrtHalfBits), -2 ln u = 2 (20 - n) ln 2 - 2 ln f. Never
+// negative: n = 20 only with f <= 1.
+MIXCUT_HD inline float noise_radius(uint32_t w) {
+  using namespace noise_constants;
+  const uint32_t k = (w >> kAngleBits) + 1u;  // exact in a float
+  const uint32_t ix = float_bits(float(int32_t(k))) + (0x3F800000u - kSqrtHalfBits);
+  const int32_t m = 147 - int32_t(ix >> 23);  // 20 - n = (127 + 20) - (n + 127)
+  const float f = bits_float((ix & 0x7FFFFFu) + kSqrtHalfBits);
+  return sqrt_rn(noise_radius_squared(float(m), f));
+}
+
 template <class F>
-MIXCUT_HD inline F noise_cos_reduced(F phi2) {
+MIXCUT_HD inline F noise_cos_reduced(F x) {
   using namespace noise_constants;
-  F p(kCos8);
-  p = add_rn(mul_rn(p, phi2), F(kCos6));
-  p = add_rn(mul_rn(p, phi2), F(kCos4));
-  p = add_rn(mul_rn(p, phi2), F(kCos2));
-  return add_rn(mul_rn(p, phi2), F(1.0f));
+  F p = add_rn(mul_rn(F(kCos3), x), F(kCos2));
+  p = add_rn(mul_rn(p, x), F(kCos1));
+  return add_rn(mul_rn(p, x), F(1.0f));
 }
-
-// sin(phi), |phi| <= pi/4: phi + (phi * phi2) (-1/6 + phi2 (1/120 + phi2
-// (-1/5040 + phi2 / 362880))).
 template <class F>
-MIXCUT_HD inline F noise_sin_reduced(F phi, F phi2) {
+MIXCUT_HD inline F noise_sin_reduced(F phi, F x) {
   using namespace noise_constants;
-  F p(kSin9);
-  p = add_rn(mul_rn(p, phi2), F(kSin7));
-  p = add_rn(mul_rn(p, phi2), F(kSin5));
-  p = add_rn(mul_rn(p, phi2), F(kSin3));
-  return add_rn(phi, mul_rn(mul_rn(phi, phi2), p));
-}
-
-// floor(log2 k) for k >= 1.
-MIXCUT_HD constexpr int noise_floor_log2(uint32_t k) {
-  int n = 0;
-  if (k >> 16) k >>= 16, n += 16;
-  if (k >> 8) k >>= 8, n += 8;
-  if (k >> 4) k >>= 4, n += 4;
-  if (k >> 2) k >>= 2, n += 2;
-  if (k >> 1) n += 1;
-  return n;
-}
-
-// -ln(u) for u = ((a >> 8) + 1) * 2^-24 in (0, 1]: with k = (a >> 8) + 1 =
-// m * 2^(n - 23), m in [2^23, 2^24), u = f * 2^e where f = m * 2^-23, e = n - 24,
-// or, for m >= kSqrt2Mantissa, f = m * 2^-24, e = n - 23 (f and e exact);
-// then -ln u = (-e) * ln2 - ln f. Never negative (e <= 0, and e = 0 only with
-// f <= 1).
-MIXCUT_HD inline float noise_neg_log_u(uint32_t a) {
-  using namespace noise_constants;
-  const uint32_t k = (a >> 8) + 1u;
-  const int n = noise_floor_log2(k);
-  const uint32_t m = n <= 23 ? k << (23 - n) : k >> (n - 23);
-  const bool halve = m >= kSqrt2Mantissa;
-  const float f = mul_rn(float(int32_t(m)), halve ? 0x1p-24f : 0x1p-23f);
-  const int e = halve ? n - 23 : n - 24;
-  return sub_rn(mul_rn(float(-e), kLn2), noise_log_reduced(f));
+  F p = add_rn(mul_rn(F(kSin3), x), F(kSin2));
+  p = add_rn(mul_rn(p, x), F(kSin1));
+  return add_rn(phi, mul_rn(mul_rn(phi, x), p));
 }
 
 struct NormalPair {
   float cos_out, sin_out;  // r cos(theta), r sin(theta)
 };
 
-// Box-Muller from two Philox words: radius word a, angle word b.
-// theta = 2 pi j 2^-24 with j = b >> 8; quadrant q = ((j + 2^21) >> 22) mod 4
-// and phi = (j - ((j + 2^21) >> 22) 2^22) * (2 pi / 2^24) in [-pi/4, pi/4), so
-// theta = q pi/2 + phi: (cos, sin) = (c, s), (-s, c), (-c, -s), (s, -c) for
-// q = 0, 1, 2, 3, with c, s the polynomials above.
-MIXCUT_HD inline NormalPair noise_normal_pair(uint32_t a, uint32_t b) {
+// Box-Muller from one Philox word w, radius as above. With q = (w << 20) +
+// 2^29 (theta in units of 2^-32 turns, plus an eighth of a turn), the
+// quarter turn is q >> 30 and the rest is phi = int32(w << 22) pi 2^-33 in
+// [-pi/4, pi/4) (int32(w << 22) is exact in a float): (cos, sin)(theta) =
+// (c, s), (-s, c), (-c, -s), (s, -c) for quarter turns 0 .. 3, c and s the
+// polynomials above. The swap is bit 30 of q, the signs bit 31 of q + 2^30
+// (cos) and of q (sin), applied by flipping bit 31.
+MIXCUT_HD inline NormalPair noise_normal_pair(uint32_t w) {
   using namespace noise_constants;
-  const float t = noise_neg_log_u(a);
-  const float r = sqrt_rn(add_rn(t, t));
-  const uint32_t j = b >> 8;
-  const uint32_t turn = (j + (1u << 21)) >> 22;  // 0..4
-  const int32_t i = int32_t(j) - int32_t(turn << 22);
-  const float phi = mul_rn(float(i), kTwoPiOver2p24);
-  const float phi2 = mul_rn(phi, phi);
-  const float c = noise_cos_reduced(phi2);
-  const float s = noise_sin_reduced(phi, phi2);
-  float cos_theta = c, sin_theta = s;
-  switch (turn & 3u) {
-    case 1:
-      cos_theta = -s, sin_theta = c;
-      break;
-    case 2:
-      cos_theta = -c, sin_theta = -s;
-      break;
-    case 3:
-      cos_theta = s, sin_theta = -c;
-      break;
-    default:
-      break;
-  }
+  const float r = noise_radius(w);
+  const uint32_t q = (w << (32 - kAngleBits)) + (1u << 29);
+  const float phi = mul_rn(float(int32_t(w << (34 - kAngleBits))), kPiOver2p33);
+  const float x = mul_rn(phi, phi);
+  const float c = noise_cos_reduced(x), s = noise_sin_reduced(phi, x);
+  const bool swap = (q & 0x40000000u) != 0;
+  const uint32_t cos_sign = (q + 0x40000000u) & 0x80000000u, sin_sign = q & 0x80000000u;
+  const float cos_theta = bits_float(float_bits(swap ? s : c) ^ cos_sign);
+  const float sin_theta = bits_float(float_bits(swap ? c : s) ^ sin_sign);
   return {mul_rn(r, cos_theta), mul_rn(r, sin_theta)};
 }
 
 // ---- Element -> Philox call ------------------------------------------------
+constexpr int64_t kNoiseBlockU8 = 64, kNoiseBlockF32 = 32;  // elements per block (4 calls)
 MIXCUT_HD constexpr uint64_t noise_u8_call(int64_t e) {
   return (uint64_t(e) >> 6 << 2) | ((uint64_t(e) >> 2) & 3u);
 }
 MIXCUT_HD constexpr uint64_t noise_f32_call(int64_t e) {
-  return (uint64_t(e) >> 4 << 2) | (uint64_t(e) & 3u);
+  return (uint64_t(e) >> 5 << 2) | (uint64_t(e) & 3u);
 }
 
 // Canonical element index of (channel, row, column) in an h x w image.
@@ -249,8 +242,8 @@ MIXCUT_HD inline uint8_t noise_u8(uint64_t key, int64_t e) {
 template <Purpose kPurpose = Purpose::Noise>
 MIXCUT_HD inline float noise_f32(uint64_t key, int64_t e) {
   const PhiloxCounter w = noise_bits<kPurpose>(key, noise_f32_call(e));
-  const int output = int((e >> 2) & 3);
-  const NormalPair z = output < 2 ? noise_normal_pair(w[0], w[1]) : noise_normal_pair(w[2], w[3]);
+  const int output = int((e >> 2) & 7);
+  const NormalPair z = noise_normal_pair(w[output >> 1]);
   return (output & 1) ? z.sin_out : z.cos_out;
 }
 
@@ -260,22 +253,22 @@ MIXCUT_HD inline void noise_u8_block(uint64_t key, uint64_t b, uint8_t out[64]) 
   for (int c = 0; c < 4; ++c) {
     const PhiloxCounter w = noise_bits<kPurpose>(key, 4 * b + uint64_t(c));
     for (int word = 0; word < 4; ++word) {
-      for (int byte = 0; byte < 4; ++byte) out[16 * word + 4 * c + byte] = uint8_t(w[word] >> (8 * byte));
+      for (int byte = 0; byte < 4; ++byte)
+        out[16 * word + 4 * c + byte] = uint8_t(w[word] >> (8 * byte));
     }
   }
 }
 
-// The 16 float32 values of block b (elements 16b .. 16b + 15), four calls.
+// The 32 float32 values of block b (elements 32b .. 32b + 31), four calls.
 template <Purpose kPurpose = Purpose::Noise>
-MIXCUT_HD inline void noise_f32_block(uint64_t key, uint64_t b, float out[16]) {
+MIXCUT_HD inline void noise_f32_block(uint64_t key, uint64_t b, float out[32]) {
   for (int c = 0; c < 4; ++c) {
     const PhiloxCounter w = noise_bits<kPurpose>(key, 4 * b + uint64_t(c));
-    const NormalPair z01 = noise_normal_pair(w[0], w[1]);
-    const NormalPair z23 = noise_normal_pair(w[2], w[3]);
-    out[c] = z01.cos_out;
-    out[4 + c] = z01.sin_out;
-    out[8 + c] = z23.cos_out;
-    out[12 + c] = z23.sin_out;
+    for (int word = 0; word < 4; ++word) {
+      const NormalPair z = noise_normal_pair(w[word]);
+      out[8 * word + c] = z.cos_out;
+      out[8 * word + 4 + c] = z.sin_out;
+    }
   }
 }
 
