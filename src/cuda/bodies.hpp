@@ -244,15 +244,6 @@ MIXCUT_HD inline void load_words(const void* from, uint32_t* w) {
 #endif
 }
 
-MIXCUT_HD inline float float_of(uint32_t bits) {
-#if defined(__CUDA_ARCH__)
-  return __uint_as_float(bits);
-#else
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-#endif
-}
 
 // V pixels of channel c from the run of V*C source elements at p (aligned
 // to 16 bytes), picked at indices known at compile time so that the run
@@ -271,7 +262,7 @@ MIXCUT_HD inline void load_run(const S* p, int64_t c, uint32_t mask, S (&v)[V]) 
       if constexpr (sizeof(S) == 1) {
         v[m] = S(words[i / 4] >> (8 * (i % 4)) & 0xFF);
       } else {
-        v[m] = float_of(words[i]);
+        v[m] = bits_float(words[i]);
       }
     }
   }
@@ -584,8 +575,10 @@ struct RowMixArgs {
   int64_t num_regions;  // samples (grid y)
 };
 
-MIXCUT_HD inline bool holds(const RowSample& s, const Cursor& p) {
-  return p.y >= s.y0 && p.y < s.y1 && p.x >= s.x0 && p.x < s.x1;
+// Whether a box (a RowSample's or a RowHole's y0, x0, y1, x1) holds p.
+template <class Box>
+MIXCUT_HD inline bool holds(const Box& b, const Cursor& p) {
+  return p.y >= b.y0 && p.y < b.y1 && p.x >= b.x0 && p.x < b.x1;
 }
 
 // Element e of sample t's box. At a position p the samples whose boxes hold
@@ -646,8 +639,7 @@ MIXCUT_HD inline void cutout_rows_thread(const RowCutoutArgs& a, int64_t h, int6
   int64_t offset;
   if (!box_element(a.x, hole.y0, hole.x0, hole.y1, hole.x1, e, p, offset)) return;
   for (int32_t g = int32_t(h) + 1; g < hole.end; ++g) {
-    const RowHole& later = a.holes[g];
-    if (p.y >= later.y0 && p.y < later.y1 && p.x >= later.x0 && p.x < later.x1) return;
+    if (holds(a.holes[g], p)) return;
   }
   static_cast<T*>(a.x.data)[hole.sample * a.x.stride + offset] =
       fill_value<T>(a.fill_kind, hole.noise_key, p.c, p.y, p.x, a.x, a.fill_f32, a.fill_u8);
