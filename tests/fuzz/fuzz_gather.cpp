@@ -75,6 +75,8 @@ void some_places(FuzzedDataProvider& p, Case& k, size_t dst_extent) {
         if (i > 0) {
           w = Where::Repeat;
           of = p.ConsumeIntegralInRange<size_t>(0, size_t(i - 1));
+          // Always the first of the repeats, so where[of] says where the bytes are.
+          if (k.where[of] == Where::Repeat) of = k.repeat_of[of];
         }
         break;
       case 10:
