@@ -24,7 +24,8 @@
  *     by two calls at the same time (it owns scratch memory). Use one ctx per
  *     thread, or pass NULL for a temporary default ctx.
  *   - Results are bit-identical for a given plan across ISA levels, thread
- *     counts and runs.
+ *     counts and runs (a float32 NaN input gives a NaN whose sign and payload
+ *     are not specified).
  *   - The library may be used in a process that later forks; in a forked child
  *     it runs single-threaded (an OpenMP pool does not survive fork).
  */

@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const mixcut_tensor d = dst.view(base + at.dst_at);
     return mixcut_cutout_apply(c, holes.empty() ? nullptr : holes.data(), num_holes, &fill, &s, &d,
                                use_norm ? &norm : nullptr);
-  });
+  }, fuzz::float_words(dst, at.dst_at));
   mixcut_ctx_destroy(ctx);
   return 0;
 }

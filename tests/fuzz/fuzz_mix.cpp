@@ -37,7 +37,7 @@ void fuzz_apply(FuzzedDataProvider& p, const fuzz::Shape& src, const std::vector
     const mixcut_tensor d = dst.view(base + at.dst_at);
     return mixcut_mix_apply(c, null_plan ? nullptr : plan.data(), &s, &d,
                             use_norm ? &norm : nullptr);
-  });
+  }, fuzz::float_words(dst, at.dst_at));
 }
 
 // Hard and soft labels: no sanitizer report, failures write nothing, rows
