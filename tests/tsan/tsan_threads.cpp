@@ -72,7 +72,8 @@ std::vector<const void*> samples_of(const std::vector<uint8_t>& src) {
 
 Result run(mixcut_ctx* ctx, const std::vector<uint8_t>& src, uint64_t step, int thread) {
   const size_t elems = size_t(kN * kC * kH * kW);
-  Result r{std::vector<uint8_t>(elems), src, std::vector<uint8_t>(elems), std::vector<float>(elems)};
+  Result r{std::vector<uint8_t>(elems), src, std::vector<uint8_t>(elems), std::vector<float>(elems),
+           {}, {}};
   mixcut_mix_policy policy;
   mixcut_mix_policy_init(&policy);
   policy.cutmix_alpha = 1.0f;

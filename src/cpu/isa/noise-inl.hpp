@@ -144,7 +144,7 @@ inline void noise_chunks(NoiseU64 listed, uint32_t k0, uint32_t k1,
       // block m is the 128-bit lanes m of z[0..7], one after another, so
       // the two transposes' pieces of it alternate.
       NoiseF32 zf[8];
-      for (int word = 0; word < 4; ++word) {
+      for (size_t word = 0; word < 4; ++word) {
         normal_pair_lanes(w[ch][word], zf[2 * word], zf[2 * word + 1]);
       }
       NoiseU32 z[8], t[8];
