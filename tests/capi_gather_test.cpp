@@ -133,6 +133,27 @@ void ForEachCtx(Fn&& fn) {
   mixcut_ctx_destroy(ctx);
 }
 
+// At every ctx of ForEachCtx: stacked(ctx, &src, &dst) on the stacked batch
+// and gathered(ctx, sample pointers, &src without data, &dst) into a canary
+// batch of the same format must both succeed and write the same bytes.
+template <class Stacked, class Gathered>
+void ExpectGatherEqualsStacked(const Samples& in, const Pair& pair, int32_t in_layout,
+                               int32_t out_layout, const Shape& s, Stacked&& stacked,
+                               Gathered&& gathered) {
+  const size_t out_bytes = size_t(s.n * s.sample_elems()) * ElemSize(pair.dst_dtype);
+  ForEachCtx([&](mixcut_ctx* ctx) {
+    std::vector<unsigned char> want(out_bytes, 0), got(out_bytes, kCanary);
+    mixcut_tensor src =
+        Tensor(const_cast<unsigned char*>(in.stacked.data()), pair.src_dtype, in_layout, s);
+    const mixcut_tensor dw = Tensor(want.data(), pair.dst_dtype, out_layout, s);
+    ASSERT_EQ(stacked(ctx, &src, &dw), MIXCUT_OK) << mixcut_last_error();
+    src.data = nullptr;
+    const mixcut_tensor dg = Tensor(got.data(), pair.dst_dtype, out_layout, s);
+    ASSERT_EQ(gathered(ctx, in.ptrs.data(), &src, &dg), MIXCUT_OK) << mixcut_last_error();
+    ASSERT_EQ(std::memcmp(want.data(), got.data(), out_bytes), 0);
+  });
+}
+
 // Gathered == stacked then applied, over dtype pairs, layout pairs, partner
 // rules (explicit with a 3-cycle, a fixed point and a shared partner) and
 // every ctx of ForEachCtx. 13 x 17 pixels: odd rows; 150 x 120: several tiles.
@@ -159,21 +180,15 @@ TEST(CapiGather, MixEqualsStackThenApply) {
                 rule == MIXCUT_PARTNER_EXPLICIT ? explicit_partners : std::vector<int64_t>{});
             const mixcut_normalize norm{kMean, kStd};
             const mixcut_normalize* np = pair.norm ? &norm : nullptr;
-            const size_t out_bytes = size_t(s.n * s.sample_elems()) * ElemSize(pair.dst_dtype);
-            ForEachCtx([&](mixcut_ctx* ctx) {
-              std::vector<unsigned char> want(out_bytes, 0), got(out_bytes, kCanary);
-              mixcut_tensor src = Tensor(const_cast<unsigned char*>(in.stacked.data()),
-                                         pair.src_dtype, in_layout, s);
-              const mixcut_tensor dw = Tensor(want.data(), pair.dst_dtype, out_layout, s);
-              ASSERT_EQ(mixcut_mix_apply(ctx, plan.data(), &src, &dw, np), MIXCUT_OK)
-                  << mixcut_last_error();
-              src.data = nullptr;
-              const mixcut_tensor dg = Tensor(got.data(), pair.dst_dtype, out_layout, s);
-              ASSERT_EQ(mixcut_mix_apply_gather(ctx, plan.data(), in.ptrs.data(), &src, &dg, np),
-                        MIXCUT_OK)
-                  << mixcut_last_error();
-              ASSERT_EQ(std::memcmp(want.data(), got.data(), out_bytes), 0);
-            });
+            ExpectGatherEqualsStacked(
+                in, pair, in_layout, out_layout, s,
+                [&](mixcut_ctx* ctx, const mixcut_tensor* src, const mixcut_tensor* dst) {
+                  return mixcut_mix_apply(ctx, plan.data(), src, dst, np);
+                },
+                [&](mixcut_ctx* ctx, const void* const* samples, const mixcut_tensor* src,
+                    const mixcut_tensor* dst) {
+                  return mixcut_mix_apply_gather(ctx, plan.data(), samples, src, dst, np);
+                });
           }
         }
       }
@@ -200,24 +215,17 @@ TEST(CapiGather, CutoutEqualsStackThenApply) {
             const Samples in(s, pair.src_dtype, uint32_t(fill.kind * 7 + in_layout));
             const mixcut_normalize norm{kMean, kStd};
             const mixcut_normalize* np = pair.norm ? &norm : nullptr;
-            const size_t out_bytes = size_t(s.n * s.sample_elems()) * ElemSize(pair.dst_dtype);
-            ForEachCtx([&](mixcut_ctx* ctx) {
-              std::vector<unsigned char> want(out_bytes, 0), got(out_bytes, kCanary);
-              mixcut_tensor src = Tensor(const_cast<unsigned char*>(in.stacked.data()),
-                                         pair.src_dtype, in_layout, s);
-              const mixcut_tensor dw = Tensor(want.data(), pair.dst_dtype, out_layout, s);
-              ASSERT_EQ(mixcut_cutout_apply(ctx, holes.data(), int64_t(holes.size()), &fill, &src,
-                                            &dw, np),
-                        MIXCUT_OK)
-                  << mixcut_last_error();
-              src.data = nullptr;
-              const mixcut_tensor dg = Tensor(got.data(), pair.dst_dtype, out_layout, s);
-              ASSERT_EQ(mixcut_cutout_apply_gather(ctx, holes.data(), int64_t(holes.size()), &fill,
-                                                   in.ptrs.data(), &src, &dg, np),
-                        MIXCUT_OK)
-                  << mixcut_last_error();
-              ASSERT_EQ(std::memcmp(want.data(), got.data(), out_bytes), 0);
-            });
+            const int64_t num_holes = int64_t(holes.size());
+            ExpectGatherEqualsStacked(
+                in, pair, in_layout, out_layout, s,
+                [&](mixcut_ctx* ctx, const mixcut_tensor* src, const mixcut_tensor* dst) {
+                  return mixcut_cutout_apply(ctx, holes.data(), num_holes, &fill, src, dst, np);
+                },
+                [&](mixcut_ctx* ctx, const void* const* samples, const mixcut_tensor* src,
+                    const mixcut_tensor* dst) {
+                  return mixcut_cutout_apply_gather(ctx, holes.data(), num_holes, &fill, samples,
+                                                    src, dst, np);
+                });
           }
         }
       }
