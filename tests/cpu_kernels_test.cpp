@@ -405,6 +405,31 @@ TEST(CpuKernels, SelectSpansMatchItsDefinition) {
   }
 }
 
+// copy_stream of every ISA's table (hole and box rows): every length up to
+// three lines past the plain-copy limit, at every alignment of both sides,
+// equals memcpy and leaves the bytes around the destination untouched.
+TEST(CpuKernels, CopyStreamIsAMemcpy) {
+  std::mt19937_64 rng(11);
+  for (Isa isa : isas_of_this_cpu()) {
+    const cpu::KernelTable& k = cpu::kernels_for(isa);
+    for (int64_t bytes = 0; bytes <= 320; ++bytes) {
+      for (int64_t offset = 0; offset < 64; offset += bytes < 160 ? 1 : 7) {
+        alignas(64) uint8_t src[512], dst[512];
+        for (uint8_t& v : src) v = uint8_t(rng());
+        for (uint8_t& v : dst) v = uint8_t(rng());
+        uint8_t want[512];
+        std::memcpy(want, dst, sizeof dst);
+        const int64_t from = int64_t(rng() % 64);
+        std::memcpy(want + 64 + offset, src + from, size_t(bytes));
+        k.copy_stream(dst + 64 + offset, src + from, bytes);
+        k.stream_fence();
+        ASSERT_EQ(std::memcmp(dst, want, sizeof dst), 0)
+            << isa_name(isa) << " bytes " << bytes << " offset " << offset << " from " << from;
+      }
+    }
+  }
+}
+
 // swap_boxes (in-place CutMix 2-cycles) of every ISA's table against the
 // per-byte definition: random planes, rows, boxes (empty, equal, apart,
 // overlapping, clipped at the sample's edge) and tiles that cut rows, both

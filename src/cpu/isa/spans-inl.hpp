@@ -172,16 +172,11 @@ inline void swap_bytes(uint8_t* a, uint8_t* b, int64_t n) {
 // row cost more than the row's bytes.
 void swap_boxes(uint8_t* a, uint8_t* b, const TileRows& tile, const BoxBytes& box_a,
                 const BoxBytes& box_b, bool stream) {
-  constexpr int64_t kV = int64_t(U8::size);
   const auto copy = [stream](uint8_t* d, const uint8_t* s, int64_t n) {
-    if (n <= 0) return;
-    if (n < kV) {
-      copy_short(d, s, n);
-    } else if (stream && n >= 128) {
+    if (stream && n >= 128) {
       copy_stream(d, s, n);
     } else {
-      for (int64_t i = 0; i + kV < n; i += kV) U8::load_unaligned(s + i).store_unaligned(d + i);
-      U8::load_unaligned(s + n - kV).store_unaligned(d + n - kV);  // may overlap the last
+      copy_plain(d, s, n);
     }
   };
   for_each_box_row_pair(tile, box_a, box_b, [&](int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
@@ -196,7 +191,7 @@ void swap_boxes(uint8_t* a, uint8_t* b, const TileRows& tile, const BoxBytes& bo
     // A/B); equal parts (batch mode) keep swap_bytes.
     const int64_t u0 = a0 == a1 ? b0 : b0 == b1 ? a0 : (a0 < b0 ? a0 : b0);
     const int64_t u1 = a0 == a1 ? b1 : b0 == b1 ? a1 : (a1 > b1 ? a1 : b1);
-    if (u1 - u0 <= kV && (a0 != b0 || a1 != b1)) {
+    if (u1 - u0 <= int64_t(U8::size) && (a0 != b0 || a1 != b1)) {
       const U8 va = load_into(U8(uint8_t(0)), 0, a + u0, u1 - u0);
       const U8 vb = load_into(U8(uint8_t(0)), 0, b + u0, u1 - u0);
       if (a0 < a1) store_range(a + u0, vb, a0 - u0, a1 - u0);
