@@ -158,7 +158,8 @@ def erasing_rows(rows, x32, x8, n, threads, reps):
     torchvision v2's transforms beside mixcut's, float32; mixcut alone, uint8.
     Every contender of every mode is timed in one alternation (a shared
     machine drifts: timm's own time moved 17-27 ms between runs), so the
-    ratios of the issue's targets come from the same rounds."""
+    ratios of the issue's targets come from the same rounds. Returns those
+    ratios as lines (1 thread only; none otherwise)."""
     timings = []  # (operation, name, function, is_mixcut)
     for mode in ("pixel", "rand", "const"):
         op = f"RandomErasing f32 mode='{mode}'"
@@ -187,7 +188,7 @@ def erasing_rows(rows, x32, x8, n, threads, reps):
     for (op, name, _, is_mixcut), t in zip(timings, ms):
         rows.append((op, threads, name, t, is_mixcut))
     if threads != 1:
-        return
+        return []
     got = {(op.split(" (")[0], name): t for (op, name, _, _), t in zip(timings, ms)}
 
     def mix(dt, mode):
@@ -199,10 +200,7 @@ def erasing_rows(rows, x32, x8, n, threads, reps):
     if timm_pixel is not None:
         lines.insert(0, f"f32 pixel: timm / mixcut = {timm_pixel / mix('f32', 'pixel'):.2f} "
                         "(target >= 8)")
-    ERASING_TARGETS.extend(lines)
-
-
-ERASING_TARGETS = []  # the issue's ratios at 1 thread, from erasing_rows
+    return lines
 
 
 def alternating_ms(fns, rounds=15, calls=20):
@@ -333,13 +331,14 @@ def main():
           f"{os.cpu_count()} cpus")
 
     rows = []  # (operation, threads, name, ms, is_mixcut)
+    targets = []  # the RandomErasing ratios of issue 19, from erasing_rows
 
     for threads in (1, 2):
         if torch is not None:
             torch.set_num_threads(threads)
         mixcut_elem.num_threads = threads
         if args.erasing:
-            erasing_rows(rows, x32, x8, n, threads, reps)
+            targets += erasing_rows(rows, x32, x8, n, threads, reps)
             continue
 
         # ---- Mixup, float32
@@ -431,7 +430,7 @@ def main():
                          timed(lambda: mixcut.mix_apply(mix_plan, a8, inplace=True,
                                                         num_threads=threads), reps), True))
 
-        erasing_rows(rows, x32, x8, n, threads, reps)
+        targets += erasing_rows(rows, x32, x8, n, threads, reps)
 
     # ---- print: each mixcut row against the slowest formula of its group
     print("\n| operation | threads | implementation | ms | mixcut speed-up |")
@@ -447,9 +446,9 @@ def main():
             else:
                 speed = ""
             print(f"| {op} | {r[1]} | {r[2]} | {r[3]:.2f} | {speed} |")
-    if ERASING_TARGETS:
+    if targets:
         print("\nRandomErasing targets, 1 thread, medians of one alternating run: " +
-              "; ".join(ERASING_TARGETS))
+              "; ".join(targets))
     gather_table(n, s, max(reps, 11))
     if args.section == "all" and not args.erasing:
         small_section()
