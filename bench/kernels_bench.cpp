@@ -649,24 +649,23 @@ void BM_Stage(benchmark::State& state, Stage stage) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-// The noise generator alone (KernelTable::noise_u8 / noise_f32) on 128
-// consecutive blocks into an L1-resident buffer, a new hole key each call:
+// The noise generator alone (KernelTable::noise_u8 / noise_f32) on the 4096
+// values of consecutive blocks into an L1-resident buffer, a new hole key each call:
 // what a RandomErasing mode='pixel' value costs before it is written.
 // `ns_per_value` is the time per value produced.
 template <class T>
 void BM_NoiseStage(benchmark::State& state) {
   const cpu::KernelTable& k = cpu::kernels_for(cpu::detected_isa());
-  constexpr int64_t kBlocks = 128;
   constexpr int64_t kBlock = std::is_same_v<T, float> ? kNoiseBlockF32 : kNoiseBlockU8;
-  std::vector<int64_t> blocks(kBlocks);
-  for (int64_t b = 0; b < kBlocks; ++b) blocks[size_t(b)] = 1000 + b;
+  constexpr int64_t kBlocks = 4096 / kBlock;
+  const cpu::NoiseRun run = {1000, kBlocks};
   std::vector<T> out(size_t(kBlocks * kBlock));
   uint64_t key = 0x9E3779B97F4A7C15ull;
   for (auto _ : state) {
     if constexpr (std::is_same_v<T, float>) {
-      k.noise_f32(out.data(), key++, blocks.data(), kBlocks);
+      k.noise_f32(out.data(), key++, &run, 1);
     } else {
-      k.noise_u8(out.data(), key++, blocks.data(), kBlocks);
+      k.noise_u8(out.data(), key++, &run, 1);
     }
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
@@ -687,8 +686,8 @@ void register_all() {
     benchmark::RegisterBenchmark((std::string("stage/") + name + "/tile:1344x3").c_str(), BM_Stage,
                                  stage);
   }
-  benchmark::RegisterBenchmark("stage/noise_f32/blocks:128", BM_NoiseStage<float>);
-  benchmark::RegisterBenchmark("stage/noise_u8/blocks:128", BM_NoiseStage<uint8_t>);
+  benchmark::RegisterBenchmark("stage/noise_f32/values:4096", BM_NoiseStage<float>);
+  benchmark::RegisterBenchmark("stage/noise_u8/values:4096", BM_NoiseStage<uint8_t>);
   for (const Shape& s : kShapes) {
     for (int threads : {1, 2}) {
       for (size_t bytes : {size_t(s.elems()), size_t(s.elems()) * 4}) {

@@ -114,30 +114,30 @@ BoxMuller box_muller(uint32_t w) {
 
 TEST(Noise, F32KnownAnswers) {
   const F32Answer key0[] = {
-      {0, 0x1.b1b75p-2},   {1, 0x1.6d9712p-1},     {2, -0x1.97c2c6p+0}, {3, 0x1.33a25ep-2},
-      {4, 0x1.105884p+0},  {5, -0x1.1ef95p+1},     {7, 0x1.685a8ap-1},  {13, -0x1.dee748p-1},
-      {16, 0x1.1b0e6cp-1}, {31, -0x1.915a1ap+0},   {32, 0x1.2788ccp+0}, {63, 0x1.b52f32p-1},
-      {64, 0x1.4d874cp+0}, {kFar, -0x1.3e466cp+0},
+      {0, 0x1.b1b75p-2},    {1, 0x1.105884p+0},    {2, -0x1.2388c6p+0}, {3, -0x1.2233aap-2},
+      {4, 0x1.1b0e6cp-1},   {5, -0x1.da6778p+0},   {7, -0x1.c2b7eep-3}, {13, 0x1.7d93a4p-1},
+      {16, -0x1.97c2c6p+0}, {31, -0x1.915a1ap+0},  {32, 0x1.2788ccp+0}, {63, 0x1.b52f32p-1},
+      {64, 0x1.4d874cp+0},  {kFar, 0x1.dcbdf2p-3},
   };
   const F32Answer key1[] = {
-      {0, 0x1.a75914p-1},  {1, 0x1.1300cp-1},     {2, 0x1.bd25bep-1},   {3, 0x1.780044p+0},
-      {4, 0x1.9fe674p-3},  {5, 0x1.1d9866p+1},    {7, -0x1.1f6e94p-1},  {13, -0x1.34a39ap+0},
-      {16, 0x1.01071ep+0}, {31, -0x1.3dc7fp-5},   {32, -0x1.69b204p-1}, {63, 0x1.955bcap-1},
-      {64, 0x1.2c0b0ep+0}, {kFar, 0x1.7172c8p-6},
+      {0, 0x1.a75914p-1},  {1, 0x1.9fe674p-3},    {2, -0x1.de58a2p-2},  {3, 0x1.5c9c12p-1},
+      {4, 0x1.01071ep+0},  {5, 0x1.abb4dap-2},    {7, 0x1.261f76p-2},   {13, -0x1.7dp+0},
+      {16, 0x1.bd25bep-1}, {31, -0x1.3dc7fp-5},   {32, -0x1.69b204p-1}, {63, 0x1.955bcap-1},
+      {64, 0x1.2c0b0ep+0}, {kFar, 0x1.01edb2p+1},
   };
   const uint64_t keys[] = {0, 0x0123456789ABCDEFull};
   for (int k = 0; k < 2; ++k) {
     for (const F32Answer& a : k == 0 ? key0 : key1) {
       EXPECT_EQ(bits_of(noise_f32(keys[k], a.e)), bits_of(a.z)) << "key " << k << ", e " << a.e;
       // Straight from the definition in the header comment, in double.
-      const PhiloxCounter w = words(keys[k], 6, 4 * uint64_t(a.e / 32) + uint64_t(a.e % 4));
-      const int output = int((a.e / 4) % 8);
+      const PhiloxCounter w = words(keys[k], 6, uint64_t(a.e / 8));
+      const int output = int(a.e % 8);
       const BoxMuller z = box_muller(w[output / 2]);
       EXPECT_NEAR(a.z, output % 2 ? z.sin_out : z.cos_out, 1e-6) << "key " << k << ", e " << a.e;
     }
   }
   EXPECT_EQ(bits_of(channel_noise_f32(5, 0)), bits_of(0x1.d0397cp-1f));
-  EXPECT_EQ(bits_of(channel_noise_f32(5, 2)), bits_of(0x1.b876f2p+0f));
+  EXPECT_EQ(bits_of(channel_noise_f32(5, 2)), bits_of(-0x1.7934cap-1f));
   // u = 0x12346 * 2^-20, theta = 2 pi 0x678 * 2^-12: in double -1.896018869,
   // 1.300815066.
   const NormalPair z = noise_normal_pair(0x12345678u);
@@ -148,10 +148,10 @@ TEST(Noise, F32KnownAnswers) {
 }
 
 TEST(Noise, U8KnownAnswers) {
-  const U8Answer key0[] = {{0, 9},  {1, 35},   {2, 230},  {3, 132}, {4, 201},  {5, 28},
-                           {7, 16}, {13, 194}, {16, 159}, {63, 40}, {64, 145}, {kFar, 58}};
-  const U8Answer key1[] = {{0, 157}, {1, 112}, {2, 42},   {3, 178},  {4, 102}, {5, 163},
-                           {7, 18},  {13, 79}, {16, 136}, {63, 202}, {64, 32}, {kFar, 169}};
+  const U8Answer key0[] = {{0, 9},   {1, 35},  {2, 230},  {3, 132}, {4, 159},  {5, 104},
+                           {7, 128}, {13, 72}, {16, 201}, {63, 40}, {64, 145}, {kFar, 58}};
+  const U8Answer key1[] = {{0, 157}, {1, 112}, {2, 42},   {3, 178},  {4, 136}, {5, 85},
+                           {7, 182}, {13, 85}, {16, 102}, {63, 202}, {64, 32}, {kFar, 169}};
   for (const U8Answer& a : key0) EXPECT_EQ(int(noise_u8(0, a.e)), a.v) << "key 0, e " << a.e;
   for (const U8Answer& a : key1) {
     EXPECT_EQ(int(noise_u8(0x0123456789ABCDEFull, a.e)), a.v) << "e " << a.e;
@@ -171,28 +171,29 @@ TEST(Noise, ElementsFollowTheBlockLayout) {
   }
   for (uint64_t key : keys) {
     for (int64_t e : elements) {
-      const uint64_t block64 = uint64_t(e) / 64, in64 = uint64_t(e) % 64;
-      const PhiloxCounter wu = words(key, 6, 4 * block64 + (in64 / 4) % 4);
-      EXPECT_EQ(noise_u8(key, e), uint8_t(wu[int(in64 / 16)] >> (8 * (in64 % 4)))) << e;
-      const PhiloxCounter wc = words(key, 7, 4 * block64 + (in64 / 4) % 4);
+      // uint8: call e / 16, its words' bytes in little-endian order.
+      const uint64_t call16 = uint64_t(e) / 16, in16 = uint64_t(e) % 16;
+      const PhiloxCounter wu = words(key, 6, call16);
+      EXPECT_EQ(noise_u8(key, e), uint8_t(wu[int(in16 / 4)] >> (8 * (in16 % 4)))) << e;
+      const PhiloxCounter wc = words(key, 7, call16);
       EXPECT_EQ(noise_u8<Purpose::ChannelNoise>(key, e),
-                uint8_t(wc[int(in64 / 16)] >> (8 * (in64 % 4))));
+                uint8_t(wc[int(in16 / 4)] >> (8 * (in16 % 4))));
 
-      const uint64_t block32 = uint64_t(e) / 32, in32 = uint64_t(e) % 32;
-      const PhiloxCounter wf = words(key, 6, 4 * block32 + in32 % 4);
-      const int output = int(in32 / 4);
+      // float32: call e / 8, the cos and sin outputs of its words in turn.
+      const PhiloxCounter wf = words(key, 6, uint64_t(e) / 8);
+      const int output = int(uint64_t(e) % 8);
       const NormalPair z = noise_normal_pair(wf[output / 2]);
       EXPECT_EQ(bits_of(noise_f32(key, e)), bits_of(output % 2 ? z.sin_out : z.cos_out)) << e;
     }
     // The block helpers give the same values.
     for (uint64_t b : {uint64_t(0), uint64_t(3), uint64_t(1) << 33}) {
-      uint8_t u8[64];
-      float f32[32];
+      uint8_t u8[16];
+      float f32[8];
       noise_u8_block(key, b, u8);
       noise_f32_block(key, b, f32);
-      for (int k = 0; k < 64; ++k) ASSERT_EQ(u8[k], noise_u8(key, int64_t(64 * b) + k));
-      for (int k = 0; k < 32; ++k) {
-        ASSERT_EQ(bits_of(f32[k]), bits_of(noise_f32(key, int64_t(32 * b) + k)));
+      for (int k = 0; k < 16; ++k) ASSERT_EQ(u8[k], noise_u8(key, int64_t(16 * b) + k));
+      for (int k = 0; k < 8; ++k) {
+        ASSERT_EQ(bits_of(f32[k]), bits_of(noise_f32(key, int64_t(8 * b) + k)));
       }
     }
   }
@@ -258,7 +259,7 @@ TEST(Noise, U8IsUniform) {
     for (int64_t e = 0; e < kDraws; ++e) {
       const uint8_t v = noise_u8(key, e);
       ++all[v];
-      ++by_word[size_t((e >> 4) & 3)][v];
+      ++by_word[size_t((e >> 2) & 3)][v];
     }
     const double chi2 = chi_square_u8(all, kDraws);
     EXPECT_GT(chi2, kChi2Low);
@@ -302,7 +303,7 @@ TEST(Noise, F32IsStandardNormal) {
     for (int output = 0; output < 8; ++output) {
       std::vector<float> part;
       for (int64_t e = 0; e < kDraws; ++e) {
-        if (((e >> 2) & 7) == output) part.push_back(z[size_t(e)]);
+        if ((e & 7) == output) part.push_back(z[size_t(e)]);
       }
       EXPECT_LT(ks_distance_from_normal(part), 1.95 / std::sqrt(double(part.size())))
           << "output " << output;
@@ -314,17 +315,15 @@ TEST(Noise, F32IsStandardNormal) {
 // and so are their squares (a shared radius would show there).
 TEST(Noise, F32OutputsAreIndependent) {
   std::vector<double> cos_out, sin_out, cos_sq, sin_sq, left, right;
-  for (int64_t b = 0; b < kDraws / 32; ++b) {
-    float z[32];
+  for (int64_t b = 0; b < kDraws / 8; ++b) {
+    float z[8];
     noise_f32_block(7, uint64_t(b), z);
     for (int word = 0; word < 4; ++word) {
-      for (int c = 0; c < 4; ++c) {
-        const float zc = z[8 * word + c], zs = z[8 * word + 4 + c];
-        cos_out.push_back(zc), sin_out.push_back(zs);
-        cos_sq.push_back(double(zc) * zc), sin_sq.push_back(double(zs) * zs);
-      }
+      const float zc = z[2 * word], zs = z[2 * word + 1];
+      cos_out.push_back(zc), sin_out.push_back(zs);
+      cos_sq.push_back(double(zc) * zc), sin_sq.push_back(double(zs) * zs);
     }
-    for (int k = 0; k + 1 < 32; ++k) left.push_back(z[k]), right.push_back(z[k + 1]);
+    for (int k = 0; k + 1 < 8; ++k) left.push_back(z[k]), right.push_back(z[k + 1]);
   }
   // sd of a correlation of independent samples: 1/sqrt(n).
   const double bound = 5.0 / std::sqrt(double(cos_out.size()));
@@ -358,12 +357,12 @@ std::vector<Isa> isas_of_this_cpu() {
 }
 
 template <class T>
-void table_blocks(const cpu::KernelTable& k, T* out, uint64_t key,
-                  const std::vector<int64_t>& list) {
+void table_runs(const cpu::KernelTable& k, T* out, uint64_t key,
+                const std::vector<cpu::NoiseRun>& runs) {
   if constexpr (std::is_same_v<T, float>) {
-    k.noise_f32(out, key, list.data(), int64_t(list.size()));
+    k.noise_f32(out, key, runs.data(), int64_t(runs.size()));
   } else {
-    k.noise_u8(out, key, list.data(), int64_t(list.size()));
+    k.noise_u8(out, key, runs.data(), int64_t(runs.size()));
   }
 }
 
@@ -385,53 +384,66 @@ uint32_t bits_at(const T* p) {
   }
 }
 
-std::vector<int64_t> run_of_blocks(int64_t b0, int64_t count) {
-  std::vector<int64_t> list;
-  for (int64_t b = b0; b < b0 + count; ++b) list.push_back(b);
-  return list;
+int64_t blocks_in(const std::vector<cpu::NoiseRun>& runs) {
+  int64_t n = 0;
+  for (const cpu::NoiseRun& r : runs) n += r.count;
+  return n;
 }
 
-// Lists of every length up to a few chunks of the widest level: runs at odd
-// block offsets (some with a counter high word), and scattered lists (any
-// order, repeats, far blocks, as rows of several spans give), into buffers
-// at every alignment: each level writes the block helpers' values and
-// nothing past the last block.
+// Lists of runs as hole rows give them (a few blocks each, at odd block
+// offsets, some with a counter high word, some empty), single blocks in any
+// order with repeats and far blocks, and long runs (several chunks of the
+// widest level in one run); every prefix of each list, into buffers at
+// every alignment: each level writes the block helpers' values and nothing
+// past the last block.
 template <class T>
-void check_blocks_against_oracle() {
+void check_runs_against_oracle() {
   constexpr int64_t kBlock = std::is_same_v<T, float> ? kNoiseBlockF32 : kNoiseBlockU8;
   const uint64_t keys[] = {0x0123456789ABCDEFull, 0xFFFFFFFFFFFFFFFFull};
-  std::vector<std::vector<int64_t>> lists;
+  std::vector<std::vector<cpu::NoiseRun>> lists;
+  std::mt19937_64 rng(5);
   for (int64_t b0 : {int64_t(0), int64_t(1), int64_t(3), int64_t(5), int64_t(17),
                      (int64_t(1) << 30) - 3, kFar / kBlock}) {
-    lists.push_back(run_of_blocks(b0, 40));
+    std::vector<cpu::NoiseRun> rows;
+    for (int64_t at = b0, k = 0; k < 24; ++k) {
+      const int64_t count = int64_t(rng() % 9);  // 0 .. 8 blocks
+      rows.push_back({at, count});
+      at += count + int64_t(rng() % 40);
+    }
+    lists.push_back(rows);
   }
-  std::mt19937_64 rng(5);
-  std::vector<int64_t> scattered;
+  std::vector<cpu::NoiseRun> scattered;
   for (int k = 0; k < 40; ++k) {
     const uint64_t r = rng();
-    scattered.push_back(r % 3 == 0 ? int64_t(r >> 20) : int64_t(r % 50));
+    scattered.push_back({r % 3 == 0 ? int64_t(r >> 20) : int64_t(r % 50), 1});
   }
   lists.push_back(scattered);
+  lists.push_back({{7, 3}, {1000, 150}, {(int64_t(1) << 32) - 40, 77}, {2, 1}});
   const T guard = T(0x5A);
   for (Isa isa : isas_of_this_cpu()) {
     const cpu::KernelTable& k = cpu::kernels_for(isa);
     for (uint64_t key : keys) {
-      for (const std::vector<int64_t>& full : lists) {
-        std::vector<T> want(full.size() * size_t(kBlock));
-        for (size_t i = 0; i < full.size(); ++i)
-          oracle_block(key, full[i], want.data() + i * kBlock);
+      for (const std::vector<cpu::NoiseRun>& full : lists) {
+        std::vector<T> want;
+        for (const cpu::NoiseRun& r : full) {
+          for (int64_t b = r.first; b < r.first + r.count; ++b) {
+            want.resize(want.size() + size_t(kBlock));
+            oracle_block(key, b, want.data() + want.size() - size_t(kBlock));
+          }
+        }
         for (size_t count = 0; count <= full.size(); ++count) {
-          const std::vector<int64_t> list(full.begin(), full.begin() + ptrdiff_t(count));
+          const std::vector<cpu::NoiseRun> runs(full.begin(), full.begin() + ptrdiff_t(count));
+          const int64_t values = blocks_in(runs) * kBlock;
           for (int64_t offset : {0, 1, 5}) {
-            std::vector<T> buf(size_t(offset + int64_t(count + 2) * kBlock), guard);
-            table_blocks(k, buf.data() + offset, key, list);
+            std::vector<T> buf(size_t(offset + values + 2 * kBlock), guard);
+            table_runs(k, buf.data() + offset, key, runs);
             for (int64_t q = 0; q < int64_t(buf.size()); ++q) {
               const int64_t rel = q - offset;
-              const bool written = rel >= 0 && rel < int64_t(count) * kBlock;
+              const bool written = rel >= 0 && rel < values;
               ASSERT_EQ(bits_at(&buf[size_t(q)]),
                         written ? bits_at(&want[size_t(rel)]) : bits_at(&guard))
-                  << k.name << " key " << key << " first block " << full[0] << " count " << count
-                  << " offset " << offset << " at " << rel;
+                  << k.name << " key " << key << " first block " << full[0].first << " runs "
+                  << count << " offset " << offset << " at " << rel;
             }
           }
         }
@@ -440,8 +452,8 @@ void check_blocks_against_oracle() {
   }
 }
 
-TEST(NoiseKernels, EveryLevelMatchesTheScalarNoiseF32) { check_blocks_against_oracle<float>(); }
-TEST(NoiseKernels, EveryLevelMatchesTheScalarNoiseU8) { check_blocks_against_oracle<uint8_t>(); }
+TEST(NoiseKernels, EveryLevelMatchesTheScalarNoiseF32) { check_runs_against_oracle<float>(); }
+TEST(NoiseKernels, EveryLevelMatchesTheScalarNoiseU8) { check_runs_against_oracle<uint8_t>(); }
 
 // The block helpers are the per-element definition (so the levels are too).
 TEST(NoiseKernels, BlocksAreTheElements) {
@@ -462,14 +474,15 @@ TEST(NoiseKernels, EveryLevelWritesStandardNormalAndUniformValues) {
     SCOPED_TRACE(cpu::kernels_for(isa).name);
     const cpu::KernelTable& k = cpu::kernels_for(isa);
     std::vector<float> z(kDraws);
-    table_blocks(k, z.data(), 0xABCDEF, run_of_blocks(5, kDraws / 2 / kNoiseBlockF32));
+    table_runs(k, z.data(), 0xABCDEF, {{5, kDraws / 2 / kNoiseBlockF32}});
+    std::vector<cpu::NoiseRun> rows;  // 64 values each, 1000 blocks apart
     for (int64_t at = kDraws / 2, b = 0; at < kDraws; at += 64, b += 1000) {
-      table_blocks(k, z.data() + at, 0x777,
-                   run_of_blocks(b, std::min<int64_t>(64, kDraws - at) / 32));
+      rows.push_back({b, std::min<int64_t>(64, kDraws - at) / kNoiseBlockF32});
     }
+    table_runs(k, z.data() + kDraws / 2, 0x777, rows);
     expect_standard_normal(z);
     std::vector<uint8_t> u(kDraws);
-    table_blocks(k, u.data(), 0xABCDEF, run_of_blocks(3, kDraws / kNoiseBlockU8));
+    table_runs(k, u.data(), 0xABCDEF, {{3, kDraws / kNoiseBlockU8}});
     std::vector<int64_t> counts(256, 0);
     for (uint8_t v : u) ++counts[v];
     const double chi2 = chi_square_u8(counts, kDraws);

@@ -29,39 +29,44 @@ template <class D>
 void fill_noise(const KernelTable& k, const Geometry& g, const CutoutHole& hole, const View<D>& out,
                 Layout layout, int64_t p0, int64_t len, bool stream, ThreadScratch& ts) {
   constexpr int64_t kBlock = std::is_same_v<D, uint8_t> ? kNoiseBlockU8 : kNoiseBlockF32;
-  // A batch ends once it holds 16 KiB of values (or one span, if more).
+  // A batch ends with the span that brings it to 16 KiB of values.
   constexpr int64_t kBatchBlocks = 16384 / (kBlock * int64_t(sizeof(D)));
-  std::vector<int64_t>& blocks = ts.noise_blocks;
+  std::vector<NoiseRun>& runs = ts.noise_runs;   // one per channel row
   std::vector<int64_t>& spans = ts.noise_spans;  // (q0, q1) pairs
-  const auto row_blocks = [&](int64_t ch, int64_t q0, int64_t q1, int64_t* b0) {
-    const int64_t e0 = ch * g.hw + p0 + q0;
-    *b0 = e0 / kBlock;
-    return (e0 + (q1 - q0) + kBlock - 1) / kBlock - *b0;
+  // Channel ch's row of the span [q0, q0 + n): its first block and count.
+  const auto row_blocks = [&](int64_t ch, int64_t q0, int64_t n, int64_t* b0) {
+    const uint64_t e0 = uint64_t(ch * g.hw + p0 + q0);  // >= 0: unsigned divisions are shifts
+    *b0 = int64_t(e0 / kBlock);
+    return int64_t((e0 + uint64_t(n) + kBlock - 1) / kBlock) - *b0;
   };
+  int64_t listed = 0;  // blocks in runs
   const auto flush = [&] {
-    D* values = scratch_of<D>(ts.fill, int64_t(blocks.size()) * kBlock);
+    D* values = scratch_of<D>(ts.fill, listed * kBlock);
     if constexpr (std::is_same_v<D, uint8_t>) {
-      k.noise_u8(values, hole.noise_key, blocks.data(), int64_t(blocks.size()));
+      k.noise_u8(values, hole.noise_key, runs.data(), int64_t(runs.size()));
     } else {
-      k.noise_f32(values, hole.noise_key, blocks.data(), int64_t(blocks.size()));
+      k.noise_f32(values, hole.noise_key, runs.data(), int64_t(runs.size()));
     }
     const int64_t ahead = kPrefetchRows * g.row_stride;
-    const D* row = values;  // the rows follow each other, whole blocks each
-    for (size_t sp = 0; sp < spans.size(); sp += 2) {
+    const D* row = values;              // the rows follow each other, whole blocks each
+    const NoiseRun* run = runs.data();  // g.c per span
+    for (size_t sp = 0; sp < spans.size(); sp += 2, run += g.c) {
       const int64_t q0 = spans[sp], q1 = spans[sp + 1], n = q1 - q0;
+      // Channel ch's values start in its row at the element's offset in the first block.
+      const auto values_of = [&](const D* r, int64_t ch) {
+        return r + (ch * g.hw + p0 + q0 - run[ch].first * kBlock);
+      };
       const void* planes[3];
       const D* first_row = row;
       for (int64_t ch = 0; ch < g.c; ++ch) {
-        int64_t b0 = 0;
-        const int64_t count = row_blocks(ch, q0, q1, &b0);
-        const D* v = row + (ch * g.hw + p0 + q0 - b0 * kBlock);
+        const D* v = values_of(row, ch);
         if (ch < 3) planes[ch] = v;
         if (layout == Layout::NCHW) {
           D* to = out.ptr + ch * out.run_stride + q0;
           prefetch_edges(to + ahead, n * int64_t(sizeof(D)));
           put_row(k, to, v, n * int64_t(sizeof(D)), stream);
         }
-        row += count * kBlock;
+        row += run[ch].count * kBlock;
       }
       if (layout == Layout::NCHW) continue;
       prefetch_edges(out.ptr + (q0 + ahead) * g.c, n * g.c * int64_t(sizeof(D)));
@@ -69,32 +74,31 @@ void fill_noise(const KernelTable& k, const Geometry& g, const CutoutHole& hole,
         k.interleave3(planes, out.ptr + q0 * 3, n, int64_t(sizeof(D)), stream);
         continue;
       }
-      // Other channel counts: channel ch's values start in its row at its
-      // own block offset.
-      const D* r = first_row;
+      const D* r = first_row;  // other channel counts
       for (int64_t ch = 0; ch < g.c; ++ch) {
-        int64_t b0 = 0;
-        const int64_t count = row_blocks(ch, q0, q1, &b0);
-        const D* v = r + (ch * g.hw + p0 + q0 - b0 * kBlock);
+        const D* v = values_of(r, ch);
         for (int64_t q = 0; q < n; ++q) out.ptr[(q0 + q) * g.c + ch] = v[q];
-        r += count * kBlock;
+        r += run[ch].count * kBlock;
       }
     }
-    blocks.clear();
+    listed = 0;
+    runs.clear();
     spans.clear();
   };
-  blocks.clear();
+  runs.clear();
   spans.clear();
   for_each_box_span(hole.box, g, p0, len, [&](int64_t q0, int64_t q1) {
-    int64_t b0 = 0, total = 0;
-    for (int64_t ch = 0; ch < g.c; ++ch) total += row_blocks(ch, q0, q1, &b0);
-    if (!spans.empty() && int64_t(blocks.size()) + total > kBatchBlocks) flush();
+    int64_t total = 0;
+    for (int64_t ch = 0; ch < g.c; ++ch) {
+      int64_t b0 = 0;
+      const int64_t count = row_blocks(ch, q0, q1 - q0, &b0);
+      runs.push_back({b0, count});
+      total += count;
+    }
+    listed += total;
     spans.push_back(q0);
     spans.push_back(q1);
-    for (int64_t ch = 0; ch < g.c; ++ch) {
-      const int64_t count = row_blocks(ch, q0, q1, &b0);
-      for (int64_t b = b0; b < b0 + count; ++b) blocks.push_back(b);
-    }
+    if (listed >= kBatchBlocks) flush();
   });
   if (!spans.empty()) flush();
 }

@@ -38,6 +38,11 @@ struct TileRows {
 struct BoxBytes {
   int64_t y0, y1, x0, x1;
 };
+// Noise blocks first .. first + count - 1 (kernels/noise.hpp), the blocks a
+// hole row covers.
+struct NoiseRun {
+  int64_t first, count;
+};
 
 // Calls fn(a0, a1, b0, b1) for every row of `tile` that box_a or box_b
 // meets, in increasing order: [a0, a1) and [b0, b1) are the parts of the two
@@ -146,16 +151,16 @@ struct KernelTable {
   void (*copy_stream)(void* dst, const void* src, int64_t bytes);
   // Orders earlier non-temporal stores before later stores (sfence).
   void (*stream_fence)();
-  // FillKind::Noise values (kernels/noise.hpp) of the blocks blocks[0 ..
-  // count) of the hole with noise key `key` (any indices, in any order), one
-  // after another into out: count * kNoiseBlockU8 (64) uint8 or count *
-  // kNoiseBlockF32 (32) float32 values (the block of element e is e / 64 or
-  // e / 32). Only a list's last vector of Philox calls runs partly empty, so
-  // callers list the blocks of several rows at once. Regular stores: out is
-  // in L1 and the caller copies the rows on (streamed, at any alignment)
+  // FillKind::Noise values (kernels/noise.hpp) of the blocks of runs[0 ..
+  // num_runs) of the hole with noise key `key` (any blocks, in any order),
+  // one after another into out: kNoiseBlockU8 (16) uint8 or kNoiseBlockF32
+  // (8) float32 values per block (a block is one Philox call: element e's is
+  // e / 16 or e / 8). Only a list's last vector of calls runs partly empty,
+  // so callers list the rows of several spans at once. Regular stores: out
+  // is in L1 and the caller copies the rows on (streamed, at any alignment)
   // with the rest of the fill.
-  void (*noise_u8)(uint8_t* out, uint64_t key, const int64_t* blocks, int64_t count);
-  void (*noise_f32)(float* out, uint64_t key, const int64_t* blocks, int64_t count);
+  void (*noise_u8)(uint8_t* out, uint64_t key, const NoiseRun* runs, int64_t num_runs);
+  void (*noise_f32)(float* out, uint64_t key, const NoiseRun* runs, int64_t num_runs);
   // out[k] = philox4x32_10(ctr[k], key) for k < n (plan/philox.hpp); out
   // may equal ctr.
   void (*philox_many)(const PhiloxCounter* ctr, PhiloxKey key, PhiloxCounter* out, int64_t n);

@@ -135,15 +135,21 @@ void copy(void* dst, const void* src, int64_t bytes) { std::memcpy(dst, src, siz
 
 void no_fence() {}  // no non-temporal stores here
 
-// Noise blocks: kernels/noise.hpp's block helpers (four Philox calls each).
-void noise_blocks_u8(uint8_t* out, uint64_t key, const int64_t* blocks, int64_t count) {
-  for (int64_t i = 0; i < count; ++i) {
-    noise_u8_block(key, uint64_t(blocks[i]), out + kNoiseBlockU8 * i);
+// Noise runs: kernels/noise.hpp's block helpers (one Philox call each).
+void noise_runs_u8(uint8_t* out, uint64_t key, const NoiseRun* runs, int64_t num_runs) {
+  for (int64_t r = 0; r < num_runs; ++r) {
+    for (int64_t b = runs[r].first; b < runs[r].first + runs[r].count; ++b) {
+      noise_u8_block(key, uint64_t(b), out);
+      out += kNoiseBlockU8;
+    }
   }
 }
-void noise_blocks_f32(float* out, uint64_t key, const int64_t* blocks, int64_t count) {
-  for (int64_t i = 0; i < count; ++i) {
-    noise_f32_block(key, uint64_t(blocks[i]), out + kNoiseBlockF32 * i);
+void noise_runs_f32(float* out, uint64_t key, const NoiseRun* runs, int64_t num_runs) {
+  for (int64_t r = 0; r < num_runs; ++r) {
+    for (int64_t b = runs[r].first; b < runs[r].first + runs[r].count; ++b) {
+      noise_f32_block(key, uint64_t(b), out);
+      out += kNoiseBlockF32;
+    }
   }
 }
 
@@ -167,8 +173,8 @@ KernelTable make_table() {
   t.swap_boxes = &swap_boxes;
   t.copy_stream = &copy;
   t.stream_fence = &no_fence;
-  t.noise_u8 = &noise_blocks_u8;
-  t.noise_f32 = &noise_blocks_f32;
+  t.noise_u8 = &noise_runs_u8;
+  t.noise_f32 = &noise_runs_f32;
   t.philox_many = &philox_many;
   return t;
 }

@@ -11,6 +11,7 @@
 
 #include "core/context.hpp"
 #include "cpu/convert_tile.hpp"
+#include "cpu/kernel_table.hpp"
 #include "plan/schedule.hpp"
 
 namespace mixcut::cpu {
@@ -19,8 +20,9 @@ namespace mixcut::cpu {
 // Cutout hole's fill rows (ChannelNoise values, Noise blocks).
 struct ThreadScratch {
   std::vector<unsigned char> cycle, stage, fill;
-  std::vector<int64_t> spans_a, spans_b;           // box spans in bytes (select_spans)
-  std::vector<int64_t> noise_blocks, noise_spans;  // Cutout noise batches (fill_noise)
+  std::vector<int64_t> spans_a, spans_b;  // box spans in bytes (select_spans)
+  std::vector<NoiseRun> noise_runs;       // Cutout noise batches (fill_noise):
+  std::vector<int64_t> noise_spans;       // their rows and spans
 };
 
 struct CpuScratch final : BackendScratch {

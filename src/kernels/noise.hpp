@@ -10,14 +10,16 @@
 //
 // Philox call g: counter {g low 32 bits, g high 32 bits, 0, purpose << 24},
 // key = the hole key (low word, high word). One call gives four 32-bit words
-// w0..w3 and, from them, 16 uint8 values or 8 float32 values:
-//   uint8:   blocks of 64 elements; e belongs to call 4*(e >> 6) + ((e >> 2) & 3),
-//            word (e >> 4) & 3, byte e & 3 (bits 8*byte .. 8*byte + 7).
-//   float32: blocks of 32 elements; e belongs to call 4*(e >> 5) + (e & 3),
-//            output o = (e >> 2) & 7: the cos output (o even) or the sin
-//            output (o odd) of noise_normal_pair(w[o >> 1]).
-// So four neighbouring calls fill a block, and a vector of calls yields whole
-// contiguous runs of a block without gathers (src/cpu/isa/noise-inl.hpp).
+// w0..w3 and, from them, the 16 uint8 or 8 float32 values of one block of
+// elements, in order: element e is value p = e % 16 (uint8) or e % 8 (float32)
+// of call e / 16 or e / 8.
+//   uint8:   byte p % 4 of word p / 4 (bits 8 (p % 4) .. 8 (p % 4) + 7): the
+//            words' little-endian bytes.
+//   float32: the cos output (p even) or the sin output (p odd) of
+//            noise_normal_pair(w[p / 2]).
+// A hole row of n elements so computes at most one block more than it
+// writes; a vector of calls yields whole blocks after a transpose
+// (src/cpu/isa/noise-inl.hpp).
 //
 // noise_normal_pair(w) is Box-Muller on one word: u = ((w >> 12) + 1) * 2^-20
 // in (0, 1] from the 20 high bits, angle theta = 2*pi*(w & 0xFFF) * 2^-12
@@ -211,13 +213,7 @@ MIXCUT_HD inline NormalPair noise_normal_pair(uint32_t w) {
 }
 
 // ---- Element -> Philox call ------------------------------------------------
-constexpr int64_t kNoiseBlockU8 = 64, kNoiseBlockF32 = 32;  // elements per block (4 calls)
-MIXCUT_HD constexpr uint64_t noise_u8_call(int64_t e) {
-  return (uint64_t(e) >> 6 << 2) | ((uint64_t(e) >> 2) & 3u);
-}
-MIXCUT_HD constexpr uint64_t noise_f32_call(int64_t e) {
-  return (uint64_t(e) >> 5 << 2) | (uint64_t(e) & 3u);
-}
+constexpr int64_t kNoiseBlockU8 = 16, kNoiseBlockF32 = 8;  // elements per block (one call)
 
 // Canonical element index of (channel, row, column) in an h x w image.
 MIXCUT_HD constexpr int64_t noise_element_index(int64_t c, int64_t y, int64_t x, int64_t h,
@@ -234,41 +230,33 @@ MIXCUT_HD constexpr PhiloxCounter noise_bits(uint64_t key, uint64_t call) {
 // Uniform on 0..255.
 template <Purpose kPurpose = Purpose::Noise>
 MIXCUT_HD inline uint8_t noise_u8(uint64_t key, int64_t e) {
-  const PhiloxCounter w = noise_bits<kPurpose>(key, noise_u8_call(e));
-  return uint8_t(w[int((e >> 4) & 3)] >> (8 * (e & 3)));
+  const PhiloxCounter w = noise_bits<kPurpose>(key, uint64_t(e) / kNoiseBlockU8);
+  return uint8_t(w[int((e >> 2) & 3)] >> (8 * (e & 3)));
 }
 
 // Standard normal.
 template <Purpose kPurpose = Purpose::Noise>
 MIXCUT_HD inline float noise_f32(uint64_t key, int64_t e) {
-  const PhiloxCounter w = noise_bits<kPurpose>(key, noise_f32_call(e));
-  const int output = int((e >> 2) & 7);
-  const NormalPair z = noise_normal_pair(w[output >> 1]);
-  return (output & 1) ? z.sin_out : z.cos_out;
+  const PhiloxCounter w = noise_bits<kPurpose>(key, uint64_t(e) / kNoiseBlockF32);
+  const NormalPair z = noise_normal_pair(w[int((e >> 1) & 3)]);
+  return (e & 1) ? z.sin_out : z.cos_out;
 }
 
-// The 64 uint8 values of block b (elements 64b .. 64b + 63), four calls.
+// The 16 uint8 values of block b (elements 16b .. 16b + 15).
 template <Purpose kPurpose = Purpose::Noise>
-MIXCUT_HD inline void noise_u8_block(uint64_t key, uint64_t b, uint8_t out[64]) {
-  for (int c = 0; c < 4; ++c) {
-    const PhiloxCounter w = noise_bits<kPurpose>(key, 4 * b + uint64_t(c));
-    for (int word = 0; word < 4; ++word) {
-      for (int byte = 0; byte < 4; ++byte)
-        out[16 * word + 4 * c + byte] = uint8_t(w[word] >> (8 * byte));
-    }
-  }
+MIXCUT_HD inline void noise_u8_block(uint64_t key, uint64_t b, uint8_t out[kNoiseBlockU8]) {
+  const PhiloxCounter w = noise_bits<kPurpose>(key, b);
+  for (int p = 0; p < int(kNoiseBlockU8); ++p) out[p] = uint8_t(w[p >> 2] >> (8 * (p & 3)));
 }
 
-// The 32 float32 values of block b (elements 32b .. 32b + 31), four calls.
+// The 8 float32 values of block b (elements 8b .. 8b + 7).
 template <Purpose kPurpose = Purpose::Noise>
-MIXCUT_HD inline void noise_f32_block(uint64_t key, uint64_t b, float out[32]) {
-  for (int c = 0; c < 4; ++c) {
-    const PhiloxCounter w = noise_bits<kPurpose>(key, 4 * b + uint64_t(c));
-    for (int word = 0; word < 4; ++word) {
-      const NormalPair z = noise_normal_pair(w[word]);
-      out[8 * word + c] = z.cos_out;
-      out[8 * word + 4 + c] = z.sin_out;
-    }
+MIXCUT_HD inline void noise_f32_block(uint64_t key, uint64_t b, float out[kNoiseBlockF32]) {
+  const PhiloxCounter w = noise_bits<kPurpose>(key, b);
+  for (int word = 0; word < 4; ++word) {
+    const NormalPair z = noise_normal_pair(w[word]);
+    out[2 * word] = z.cos_out;
+    out[2 * word + 1] = z.sin_out;
   }
 }
 

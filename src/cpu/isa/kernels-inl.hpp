@@ -44,8 +44,8 @@ KernelTable make_table() {
   t.swap_boxes = &swap_boxes;
   t.copy_stream = &copy_stream;
   t.stream_fence = &stream_fence;
-  t.noise_u8 = &noise_blocks_u8;
-  t.noise_f32 = &noise_blocks_f32;
+  t.noise_u8 = &noise_runs_u8;
+  t.noise_f32 = &noise_runs_f32;
   t.philox_many = &philox_many;
   return t;
 }

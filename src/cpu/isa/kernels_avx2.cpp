@@ -48,6 +48,26 @@ inline xsimd::batch<uint64_t, Arch> swap_u32_halves(xsimd::batch<uint64_t, Arch>
 inline xsimd::batch<uint64_t, Arch> reverse_u32_quads(xsimd::batch<uint64_t, Arch> v) {
   return _mm256_shuffle_epi32(v, 0x1B);
 }
+// The low 32-bit halves of a's 64-bit lanes, then those of b's.
+inline xsimd::batch<uint32_t, Arch> pack_low_u32(xsimd::batch<uint64_t, Arch> a,
+                                                 xsimd::batch<uint64_t, Arch> b) {
+  // Per 128-bit lane a0 a1 b0 b1 | a2 a3 b2 b3, then its 64-bit pieces 0 2 1 3.
+  const __m256 even = _mm256_shuffle_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), 0x88);
+  return _mm256_permute4x64_epi64(_mm256_castps_si256(even), 0xD8);
+}
+// 4 x 4 transpose of the 32-bit words in each 128-bit lane: word k of a
+// lane of out[m] is word m of that lane of in[k] (see noise-inl.hpp).
+inline void transpose_words(const xsimd::batch<uint32_t, Arch> in[4],
+                            xsimd::batch<uint32_t, Arch> out[4]) {
+  const __m256i t0 = _mm256_unpacklo_epi32(in[0], in[1]);  // a0 b0 a1 b1
+  const __m256i t1 = _mm256_unpackhi_epi32(in[0], in[1]);  // a2 b2 a3 b3
+  const __m256i t2 = _mm256_unpacklo_epi32(in[2], in[3]);  // c0 d0 c1 d1
+  const __m256i t3 = _mm256_unpackhi_epi32(in[2], in[3]);  // c2 d2 c3 d3
+  out[0] = _mm256_unpacklo_epi64(t0, t2);
+  out[1] = _mm256_unpackhi_epi64(t0, t2);
+  out[2] = _mm256_unpacklo_epi64(t1, t3);
+  out[3] = _mm256_unpackhi_epi64(t1, t3);
+}
 // out[2m + h] = 128-bit lane m of in[2h] then of in[2h + 1]: the four
 // vectors' lanes 0, then their lanes 1 (see noise-inl.hpp).
 inline void transpose_blocks(const xsimd::batch<uint32_t, Arch> in[4],

@@ -64,6 +64,25 @@ inline xsimd::batch<uint64_t, Arch> swap_u32_halves(xsimd::batch<uint64_t, Arch>
 inline xsimd::batch<uint64_t, Arch> reverse_u32_quads(xsimd::batch<uint64_t, Arch> v) {
   return _mm512_shuffle_epi32(v, _MM_PERM_ABCD);
 }
+// The low 32-bit halves of a's 64-bit lanes, then those of b's (vpermt2d).
+inline xsimd::batch<uint32_t, Arch> pack_low_u32(xsimd::batch<uint64_t, Arch> a,
+                                                 xsimd::batch<uint64_t, Arch> b) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  return _mm512_permutex2var_epi32(a, even, b);
+}
+// 4 x 4 transpose of the 32-bit words in each 128-bit lane: word k of a
+// lane of out[m] is word m of that lane of in[k] (see noise-inl.hpp).
+inline void transpose_words(const xsimd::batch<uint32_t, Arch> in[4],
+                            xsimd::batch<uint32_t, Arch> out[4]) {
+  const __m512i t0 = _mm512_unpacklo_epi32(in[0], in[1]);  // a0 b0 a1 b1
+  const __m512i t1 = _mm512_unpackhi_epi32(in[0], in[1]);  // a2 b2 a3 b3
+  const __m512i t2 = _mm512_unpacklo_epi32(in[2], in[3]);  // c0 d0 c1 d1
+  const __m512i t3 = _mm512_unpackhi_epi32(in[2], in[3]);  // c2 d2 c3 d3
+  out[0] = _mm512_unpacklo_epi64(t0, t2);
+  out[1] = _mm512_unpackhi_epi64(t0, t2);
+  out[2] = _mm512_unpacklo_epi64(t1, t3);
+  out[3] = _mm512_unpackhi_epi64(t1, t3);
+}
 // 4 x 4 transpose of 128-bit lanes: out[m] = lane m of in[0], in[1], in[2],
 // in[3] (see noise-inl.hpp).
 inline void transpose_blocks(const xsimd::batch<uint32_t, Arch> in[4],

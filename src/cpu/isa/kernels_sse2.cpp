@@ -59,6 +59,24 @@ inline xsimd::batch<uint64_t, Arch> swap_u32_halves(xsimd::batch<uint64_t, Arch>
 inline xsimd::batch<uint64_t, Arch> reverse_u32_quads(xsimd::batch<uint64_t, Arch> v) {
   return _mm_shuffle_epi32(v, 0x1B);
 }
+// The low 32-bit halves of a's 64-bit lanes, then those of b's.
+inline xsimd::batch<uint32_t, Arch> pack_low_u32(xsimd::batch<uint64_t, Arch> a,
+                                                 xsimd::batch<uint64_t, Arch> b) {
+  return _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b), 0x88));
+}
+// 4 x 4 transpose of the 32-bit words in each 128-bit lane: word k of a
+// lane of out[m] is word m of that lane of in[k] (see noise-inl.hpp).
+inline void transpose_words(const xsimd::batch<uint32_t, Arch> in[4],
+                            xsimd::batch<uint32_t, Arch> out[4]) {
+  const __m128i t0 = _mm_unpacklo_epi32(in[0], in[1]);  // a0 b0 a1 b1
+  const __m128i t1 = _mm_unpackhi_epi32(in[0], in[1]);  // a2 b2 a3 b3
+  const __m128i t2 = _mm_unpacklo_epi32(in[2], in[3]);  // c0 d0 c1 d1
+  const __m128i t3 = _mm_unpackhi_epi32(in[2], in[3]);  // c2 d2 c3 d3
+  out[0] = _mm_unpacklo_epi64(t0, t2);
+  out[1] = _mm_unpackhi_epi64(t0, t2);
+  out[2] = _mm_unpacklo_epi64(t1, t3);
+  out[3] = _mm_unpackhi_epi64(t1, t3);
+}
 // One 128-bit lane per vector: already in block order (see noise-inl.hpp).
 inline void transpose_blocks(const xsimd::batch<uint32_t, Arch> in[4],
                              xsimd::batch<uint32_t, Arch> out[4]) {
