@@ -253,10 +253,10 @@ MIXCUT_HD inline void noise_u8_block(uint64_t key, uint64_t b, uint8_t out[kNois
 template <Purpose kPurpose = Purpose::Noise>
 MIXCUT_HD inline void noise_f32_block(uint64_t key, uint64_t b, float out[kNoiseBlockF32]) {
   const PhiloxCounter w = noise_bits<kPurpose>(key, b);
-  for (int word = 0; word < 4; ++word) {
+  for (int word = 0; word < 4; ++word, out += 2) {
     const NormalPair z = noise_normal_pair(w[word]);
-    out[2 * word] = z.cos_out;
-    out[2 * word + 1] = z.sin_out;
+    out[0] = z.cos_out;
+    out[1] = z.sin_out;
   }
 }
 

@@ -121,7 +121,7 @@ inline void noise_chunks(const uint64_t* ids, uint32_t k0, uint32_t k1,
     NoiseU32 t[8];
     if constexpr (std::is_same_v<T, float>) {
       NoiseU32 z[8];
-      for (int word = 0; word < 4; ++word) {
+      for (size_t word = 0; word < 4; ++word) {
         NoiseF32 zc, zs;
         normal_pair_lanes(w[ch][word], zc, zs);
         z[2 * word] = xsimd::bitwise_cast<NoiseU32>(zc);
