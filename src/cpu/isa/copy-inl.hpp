@@ -45,6 +45,10 @@ inline void copy_plain(uint8_t* d, const uint8_t* s, int64_t n) {
   U8::load_unaligned(s + n - kV).store_unaligned(d + n - kV);
 }
 
+// copy_stream copies fewer bytes than this plainly (see there); callers that
+// keep short copies inline test the same bound.
+constexpr int64_t kStreamMinBytes = 128;
+
 // Whole 64-byte lines of d are streamed (a multiple of every ISA's vector);
 // the partial lines at either end take regular stores, since a partly
 // streamed line is a slow partial write. Copies under 128 bytes hold one
@@ -58,7 +62,8 @@ void copy_stream(void* dst, const void* src, int64_t bytes) {
   constexpr uintptr_t kLine = 64;
   auto* d = static_cast<uint8_t*>(dst);
   const auto* s = static_cast<const uint8_t*>(src);
-  if (bytes < int64_t(2 * kLine)) {
+  static_assert(kStreamMinBytes >= int64_t(2 * kLine), "the head (under a line) fits in the copy");
+  if (bytes < kStreamMinBytes) {
     copy_plain(d, s, bytes);
     return;
   }

@@ -173,7 +173,7 @@ inline void swap_bytes(uint8_t* a, uint8_t* b, int64_t n) {
 void swap_boxes(uint8_t* a, uint8_t* b, const TileRows& tile, const BoxBytes& box_a,
                 const BoxBytes& box_b, bool stream) {
   const auto copy = [stream](uint8_t* d, const uint8_t* s, int64_t n) {
-    if (stream && n >= 128) {
+    if (stream && n >= kStreamMinBytes) {
       copy_stream(d, s, n);
     } else {
       copy_plain(d, s, n);
